@@ -1,0 +1,555 @@
+"""The detection engine: one incremental rep counter for live streams and for files.
+
+Feed it raw samples in chunks of any size (:meth:`RepEngine.feed`); it returns what happened as
+:class:`Event` objects and gives the same reps whatever the chunking (it works on a fixed 50 Hz grid,
+its filters keep state across chunks, and every decision depends only on the samples, never on where a
+chunk ended). Memory is bounded by the current rep: samples are dropped once a rep is decided.
+
+How reps are found (all on the ankle's gravity direction, so the strap may sit any way round):
+
+1. **Home.** The leg must be still for ``STILL_S`` somewhere; that direction is the home of a possible
+   set.
+2. **Excursion.** The leg tilts away from its resting level by more than half the preset's smallest
+   range of motion, reaches a peak and comes back to within 35 % of that excursion.
+3. **Settle.** The rep ends when the leg is back at the bottom: it slows down, or the next rep starts.
+   Its phases come from minimum-jerk fits of both ramps (:mod:`imu.phases`).
+4. **Set.** The first rep of a set fixes the plane of motion; later reps must turn about the same axis
+   and rest at the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg
+   movements during rests (bending a knee, shifting, re-strapping) are not reps. Heel strikes (walking),
+   tilts far below the resting level, leaving the plane and excursions longer than ``max_rep_s``
+   (posture changes) end the search; a pause longer than ``set_gap_s`` ends a set.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
+from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
+from imu.phases import RepTiming, rep_phases
+from imu.presets import Preset, auto_preset, get_preset
+from imu.rep import Rep
+from imu.signals import GRID_HZ, Block, SignalFront
+
+STILL_S = 0.4  #: stillness that establishes a home position
+STILL_DPS = 10.0  #: slower than this counts as still
+SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
+SETTLE_DPS = 12.0
+EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
+JOLT_G = 1.5  #: a high-frequency jolt above this (heel strike) is not leg-lift motion; a foot knocking the floor at the end of a rep reaches ~0.9 g
+BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
+OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
+AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
+TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+
+SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the engine reports: ``rep`` (a new rep), ``update`` (a rep's bottom hold and flags were
+    completed when the next rep started, or revised at the end), ``set_end``."""
+
+    kind: str
+    rep: Rep | None = None
+    set: int | None = None
+
+
+class _Buffer:
+    """Grid samples of the current rep, with an absolute index of its first sample."""
+
+    FIELDS = ("t", "g", "speed_dps", "jolt_g", "tremor", "gap")
+
+    def __init__(self) -> None:
+        self.start = 0  # absolute index of element 0
+        self.arrays = {f: None for f in self.FIELDS}
+
+    def __len__(self) -> int:
+        return 0 if self.arrays["t"] is None else len(self.arrays["t"])
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self)
+
+    def append(self, block: Block) -> None:
+        for f in self.FIELDS:
+            new = getattr(block, f)
+            old = self.arrays[f]
+            self.arrays[f] = new.copy() if old is None else np.concatenate([old, new])
+
+    def drop_before(self, absolute: int) -> tuple[np.ndarray, np.ndarray]:
+        """Forgets samples before ``absolute``; returns their times and gravity directions."""
+        k = max(0, min(absolute - self.start, len(self)))
+        if k == 0:
+            return np.empty(0), np.empty((0, 3))
+        dropped = self.arrays["t"][:k], self.arrays["g"][:k]
+        for f in self.FIELDS:
+            self.arrays[f] = self.arrays[f][k:]
+        self.start += k
+        return dropped
+
+    def get(self, name: str, a: int, b: int | None = None) -> np.ndarray:
+        b = self.end if b is None else b
+        return self.arrays[name][a - self.start : b - self.start]
+
+
+@dataclass
+class _SetState:
+    """The frame and reps of the set being built (tentative until ``min_set_reps``)."""
+
+    home: np.ndarray
+    axis: np.ndarray | None = None
+    number: int | None = None  # set number once confirmed
+    pending: list = field(default_factory=list)  # (timing, gap) of reps not yet confirmed
+    reps: list[Rep] = field(default_factory=list)  # emitted reps of this set
+    bottoms: list[float] = field(default_factory=list)
+    last_end_s: float | None = None
+
+
+class RepEngine:
+    """Incremental rep counter. ``preset``: an exercise slug or a :class:`Preset`."""
+
+    def __init__(self, preset: str | Preset = "auto", has_gyro: bool | None = None, keep_trace: bool = True):
+        self.preset = get_preset(preset) if isinstance(preset, str) else preset
+        self.auto_detected = self.preset.slug == "auto"
+        self.has_gyro = has_gyro
+        self.keep_trace = keep_trace
+        self._front: SignalFront | None = None
+        self._buf = _Buffer()
+        self._state = SEEK
+        self._pos = 0  # absolute grid index where the search resumes
+        self._set: _SetState | None = None
+        self._level = 0.0  # resting level of the leg in the current frame (deg)
+        self._exc: dict = {}
+        self._sets_done = 0
+        self._session_roms: list[float] = []
+        self._still_tremor = np.inf
+        self.reps: list[Rep] = []
+        self.rejected = 0  # excursions that did not make a set
+        self.trace_t: list[np.ndarray] = []
+        self.trace_deg: list[np.ndarray] = []
+        self._trace_next = 0.0
+        self.last_t_s: float | None = None
+
+    # ------------------------------------------------------------------ input
+    def feed(self, t_s, acc_g, gyro_dps=None) -> list[Event]:
+        """Adds raw samples (seconds, g, deg/s); returns the events they completed."""
+        t = np.asarray(t_s, float).reshape(-1)
+        acc = np.asarray(acc_g, float).reshape(-1, 3)
+        gyro = None if gyro_dps is None else np.asarray(gyro_dps, float).reshape(-1, 3)
+        if self._front is None:
+            self.has_gyro = gyro is not None if self.has_gyro is None else self.has_gyro
+            self._front = SignalFront(self.has_gyro)
+        if self.has_gyro and gyro is None:
+            raise ValueError("this engine was started with a gyroscope: pass gyro_dps")
+        keep = np.isfinite(t) & np.isfinite(acc).all(axis=1)
+        if gyro is not None:
+            keep &= np.isfinite(gyro).all(axis=1)
+        if self.last_t_s is not None:
+            keep &= t > self.last_t_s
+        # only strictly increasing times (late or duplicated samples are skipped)
+        t, acc = t[keep], acc[keep]
+        gyro = gyro[keep] if gyro is not None else None
+        if len(t) > 1:
+            mono = np.concatenate(([True], t[1:] > np.maximum.accumulate(t)[:-1]))
+            t, acc = t[mono], acc[mono]
+            gyro = gyro[mono] if gyro is not None else None
+        if len(t) == 0:
+            return []
+        self.last_t_s = float(t[-1])
+        events: list[Event] = []
+        for after_gap, block in self._front(t, acc, gyro if self.has_gyro else None):
+            if after_gap:
+                events += self._long_gap()
+            if len(block):
+                self._buf.append(block)
+                events += self._run()
+        return events
+
+    def finish(self) -> list[Event]:
+        """Ends the session: closes the open set and revises the flags with the whole session in view
+        (the person's full range is only known at the end; an ``auto`` preset only after the first set)."""
+        events = self._close_set()
+        self._flush_trace(self._buf.end)
+        full = full_rom_deg(self._session_roms)
+        for i, rep in enumerate(self.reps):
+            same_set = [r.rom_deg for r in self.reps if r.set == rep.set]
+            timing = RepTiming(rep.start_s, rep.top_s, rep.lower_s, rep.end_s, rep.rom_deg, rep.bottom_deg,
+                               0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps)
+            keep = [f for f in rep.flags if f in ("feet_rested", "data_gap")]
+            flags = _ordered(keep + tempo_flags(timing, self.preset)
+                             + rom_flags(rep.rom_deg, self.preset, full, float(np.median(same_set))))
+            if flags != rep.flags:
+                self.reps[i] = replace(rep, flags=flags)
+                events.append(Event("update", self.reps[i]))
+        return events
+
+    @property
+    def stream_gaps(self):
+        """Gaps in the input stream (see :class:`imu.filters.Gap`)."""
+        return [] if self._front is None else list(self._front.resampler.gaps)
+
+    # ------------------------------------------------------------------ live view helpers
+    @property
+    def phase(self) -> str:
+        """Current phase for a live view: rest, bottom, up/top/down (approximate)."""
+        if self._state == EXCURSION:
+            return "up/top"
+        if self._state == SETTLE:
+            return "down"
+        return "bottom" if self._set is not None and self._set.number is not None else "rest"
+
+    @property
+    def current_set(self) -> int | None:
+        return None if self._set is None else self._set.number
+
+    def angle_now_deg(self) -> float:
+        if len(self._buf) == 0 or self._set is None:
+            return float("nan")
+        return float(self._theta(self._buf.end - 1, self._buf.end)[0])
+
+    # ------------------------------------------------------------------ state machine
+    def _run(self) -> list[Event]:
+        events: list[Event] = []
+        while self._pos < self._buf.end:
+            step = {SEEK: self._seek, HOME: self._home, EXCURSION: self._excursion, SETTLE: self._settle}[self._state]
+            done, ev = step()
+            events += ev
+            if not done:
+                break
+        self._trim()
+        return events
+
+    def _theta(self, a: int, b: int | None = None) -> np.ndarray:
+        g = self._buf.get("g", a, b)
+        s = self._set
+        if s.axis is None:
+            return tilt_deg(g, s.home)
+        return leg_angle_deg(g, s.home, s.axis)
+
+    def _seek(self):
+        a = max(self._pos - int(STILL_S * GRID_HZ) + 1, self._buf.start)
+        still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G)
+        n = int(STILL_S * GRID_HZ)
+        run = _first_run(still, n)
+        if run is None:
+            self._pos = self._buf.end
+            return False, []
+        i = a + run  # last index of the still window
+        self._still_tremor = min(self._still_tremor, float(np.median(self._buf.get("tremor", i - n + 1, i + 1))))
+        home = unit(self._buf.get("g", i - n + 1, i + 1).mean(axis=0))
+        events = []
+        s = self._set
+        if s is not None and s.axis is not None and self._resumes(s, home, float(self._buf.get("t", i, i + 1)[0])):
+            self._level = float(leg_angle_deg(home[None, :], s.home, s.axis)[0])
+        else:
+            events += self._close_set()
+            self._set = _SetState(home=home)
+            self._level = 0.0
+        self._state, self._pos = HOME, i + 1
+        return True, events
+
+    def _resumes(self, s: _SetState, home: np.ndarray, t_s: float) -> bool:
+        """After a break, whether the leg is back in the set's resting position, soon enough."""
+        level = float(leg_angle_deg(home[None, :], s.home, s.axis)[0])
+        oop = abs(float(out_of_plane_deg(home[None, :], s.axis)[0]))
+        recent = s.last_end_s is None or t_s - s.last_end_s < self.preset.set_gap_s
+        near = abs(level - (np.median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self.preset.min_rom_deg)
+        return recent and near and oop < 10.0
+
+    def _abnormal(self, a: int, theta: np.ndarray) -> np.ndarray:
+        """Samples that end any search: heel strikes, far below rest, out of the plane."""
+        bad = self._buf.get("jolt_g", a) > JOLT_G
+        s = self._set
+        if s.axis is not None:
+            bad |= theta < self._level - BELOW_REST_DEG
+            bad |= np.abs(out_of_plane_deg(self._buf.get("g", a), s.axis)) > OUT_OF_PLANE_DEG
+        return bad
+
+    def _home(self):
+        a = self._pos
+        theta = self._theta(a)
+        t = self._buf.get("t", a)
+        enter = self._level + 0.5 * self.preset.min_rom_deg
+        i_on = _first(theta > enter)
+        i_bad = _first(self._abnormal(a, theta))
+        s = self._set
+        i_gap = None
+        if s.last_end_s is not None and s.number is not None:
+            i_gap = _first(t - s.last_end_s > self.preset.set_gap_s)
+        first = min((i for i in (i_on, i_bad, i_gap) if i is not None), default=None)
+        if first is None:
+            self._pos = self._buf.end
+            return False, []
+        if first == i_bad:
+            self._pos = a + first
+            return True, self._abort()
+        if first == i_gap:
+            self._pos = a + first
+            return True, self._close_set(keep_frame=True)
+        self._exc = {"on": a + first, "level": self._level}
+        self._state, self._pos = EXCURSION, a + first
+        return True, []
+
+    def _excursion(self):
+        on, level = self._exc["on"], self._exc["level"]
+        a = self._pos
+        theta = self._theta(on)
+        t = self._buf.get("t", on)
+        run_peak = np.maximum.accumulate(theta)
+        height = run_peak - level
+        back = (theta < level + EXIT_FRACTION * height) & (height >= self.preset.min_rom_deg)
+        fizzled = (theta < level + 0.25 * self.preset.min_rom_deg) & (height < self.preset.min_rom_deg)
+        too_long = t - t[0] > self.preset.max_rep_s
+        k0 = a - on
+        i_back, i_fizz = _first(back[k0:]), _first(fizzled[k0:])
+        i_long, i_bad = _first(too_long[k0:]), _first(self._abnormal(a, theta[k0:]))
+        first = min((i for i in (i_back, i_fizz, i_long, i_bad) if i is not None), default=None)
+        if first is None:
+            self._pos = self._buf.end
+            return False, []
+        self._pos = a + first
+        if first == i_fizz and first != i_bad:
+            self._state = HOME
+            return True, []
+        if first in (i_long, i_bad):
+            self.rejected += 1
+            events = self._abort()
+            if first == i_long and first != i_bad:
+                self._pos = on + 1  # a posture change: the new home may lie inside the excursion
+            return True, events
+        self._exc["back"] = a + first
+        self._state = SETTLE
+        return True, []
+
+    def _settle(self):
+        on, back, level = self._exc["on"], self._exc["back"], self._exc["level"]
+        a = self._pos
+        theta = self._theta(back)
+        t = self._buf.get("t", back)
+        n = int(SETTLE_S * GRID_HZ)
+        slow = self._buf.get("speed_dps", back) < SETTLE_DPS
+        run_min = np.minimum.accumulate(theta)
+        rising = theta > run_min + 0.5 * self.preset.min_rom_deg
+        late = t - t[0] > 2.0
+        k0 = a - back
+        i_slow = _first_run(slow[max(k0 - n + 1, 0):], n)
+        i_slow = None if i_slow is None else i_slow + max(k0 - n + 1, 0) - k0
+        i_rise, i_late = _first(rising[k0:]), _first(late[k0:])
+        i_bad = _first(self._abnormal(a, theta[k0:]))
+        first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
+        if first is None:
+            self._pos = self._buf.end
+            return False, []
+        if first == i_bad:
+            self._pos = a + first
+            self.rejected += 1
+            return True, self._abort()
+        stop = a + first  # inclusive index where the settle was decided
+        trough = back + int(np.argmin(theta[: stop - back + 1]))
+        end_level = float(self._theta(trough, trough + 1)[0])
+        events = self._complete(on, trough, stop, level, end_level)
+        self._state = HOME
+        self._pos = trough if first == i_rise else stop + 1
+        return True, events
+
+    # ------------------------------------------------------------------ reps and sets
+    def _complete(self, on: int, trough: int, stop: int, level: float, end_level: float) -> list[Event]:
+        s = self._set
+        pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
+        if s.reps and s.last_end_s is not None:
+            t_all = self._buf.get("t", pre, on)
+            pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
+        if s.axis is None:  # first rep of a tentative set fixes the frame
+            i_peak = on + int(np.argmax(self._theta(on, stop + 1)))
+            g_rest = unit(self._buf.get("g", pre, on + 1).mean(axis=0))
+            axis = plane_axis(g_rest, self._buf.get("g", i_peak, i_peak + 1)[0])
+            if axis is None:
+                self.rejected += 1
+                return []
+            s.home, s.axis = g_rest, axis
+            level = float(np.median(self._theta(pre, on + 1)))
+            end_level = float(self._theta(trough, trough + 1)[0])
+        theta = self._theta(pre, stop + 1)
+        t = self._buf.get("t", pre, stop + 1)
+        i_peak = int(np.argmax(theta))
+        speed = np.gradient(theta, t) if len(t) > 1 else np.zeros(1)
+        bottom = float(np.median(theta[: max(1, on - pre + 1)][-int(0.3 * GRID_HZ) :]))
+        end_at = trough - pre + 1
+        timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
+                            speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level)
+        if timing.rom_deg < self.preset.min_rom_deg:
+            return []
+        gap = bool(self._buf.get("gap", pre, stop + 1)[(t >= timing.start_s) & (t <= timing.end_s)].any())
+        peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
+        self._level = end_level
+        return self._add_candidate(timing, gap, peak_g)
+
+    def _add_candidate(self, timing: RepTiming, gap: bool, peak_g: np.ndarray) -> list[Event]:
+        s = self._set
+        events: list[Event] = []
+        if not self._consistent(s, timing, peak_g):
+            events += self._close_set(keep_frame=False)
+            # this rep starts a new tentative set in the frame of its own start
+            self._set = s = _SetState(home=s.home, axis=s.axis)
+        if s.number is None:
+            s.pending.append((timing, gap))
+            s.bottoms.append(timing.bottom_deg)
+            s.last_end_s = timing.end_s
+            if len(s.pending) >= self.preset.min_set_reps:
+                self._sets_done += 1
+                s.number = self._sets_done
+                if self.preset.slug == "auto":
+                    tms = [tm for tm, _ in s.pending]
+                    self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
+                                              [tm.lower_s - tm.top_s for tm in tms])
+                for tm, gp in s.pending:
+                    events += self._emit(s, tm, gp)
+                s.pending = []
+            return events
+        s.bottoms.append(timing.bottom_deg)
+        events += self._emit(s, timing, gap)
+        return events
+
+    def _consistent(self, s: _SetState, timing: RepTiming, peak_g: np.ndarray) -> bool:
+        if not s.pending and not s.reps:
+            return True
+        rest_g = s.home
+        axis = plane_axis(rest_g, peak_g)
+        if axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG:
+            return False
+        roms = [tm.rom_deg for tm, _ in s.pending] + [r.rom_deg for r in s.reps]
+        med = float(np.median(roms))
+        bottom_ref = float(np.median(s.bottoms))
+        if abs(timing.bottom_deg - bottom_ref) > max(8.0, 0.5 * med):
+            return False
+        return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
+
+    def _emit(self, s: _SetState, timing: RepTiming, gap: bool) -> list[Event]:
+        events: list[Event] = []
+        self._session_roms.append(timing.rom_deg)
+        flags = tempo_flags(timing, self.preset)
+        set_roms = [r.rom_deg for r in s.reps] + [timing.rom_deg]
+        flags += rom_flags(timing.rom_deg, self.preset, full_rom_deg(self._session_roms), float(np.median(set_roms)))
+        if gap:
+            flags.append("data_gap")
+        if s.reps:  # the previous rep's bottom hold is now known
+            prev = s.reps[-1]
+            hold = max(0.0, timing.start_s - prev.end_s)
+            pflags = list(prev.flags)
+            if self._rested(prev.end_s, timing.start_s, s):
+                pflags.append("feet_rested")
+            upd = replace(prev, bottom_hold_s=hold, flags=_ordered(pflags))
+            s.reps[-1] = upd
+            self.reps[self.reps.index(prev)] = upd
+            events.append(Event("update", upd))
+        rep = Rep(set=s.number, rep=len(s.reps) + 1, start_s=timing.start_s, top_s=timing.top_s,
+                  lower_s=timing.lower_s, end_s=timing.end_s, rom_deg=timing.rom_deg,
+                  peak_up_dps=timing.peak_up_dps, peak_down_dps=timing.peak_down_dps,
+                  bottom_deg=timing.bottom_deg, flags=_ordered(flags))
+        s.reps.append(rep)
+        s.last_end_s = rep.end_s
+        self.reps.append(rep)
+        events.append(Event("rep", rep))
+        return events
+
+    def _rested(self, a_s: float, b_s: float, s: _SetState) -> bool:
+        t = self._buf.get("t", self._buf.start)
+        m = (t >= a_s) & (t <= b_s)
+        if not m.any():
+            return False
+        idx = self._buf.start + np.flatnonzero(m)
+        level = self._theta(idx[0], idx[-1] + 1)
+        tremor = self._buf.get("tremor", idx[0], idx[-1] + 1)
+        hover = float(np.median(s.bottoms))
+        return feet_rested(level, tremor, hover, self._still_tremor, self.preset, GRID_HZ)
+
+    def _close_set(self, keep_frame: bool = False) -> list[Event]:
+        s = self._set
+        if s is None:
+            return []
+        events = []
+        if s.number is not None:
+            events.append(Event("set_end", set=s.number))
+        elif s.pending:
+            self.rejected += len(s.pending)
+        self._set = _SetState(home=s.home, axis=s.axis if keep_frame else None) if keep_frame else None
+        if not keep_frame:
+            self._state = SEEK
+        return events
+
+    def _abort(self) -> list[Event]:
+        """Something that is not a leg lift happened: forget the frame and look for a new home."""
+        events = self._close_set()
+        self._set = None
+        self._state = SEEK
+        return events
+
+    def _long_gap(self) -> list[Event]:
+        """The stream broke for longer than can be filled: drop the rep in progress, keep the set."""
+        if self._state in (EXCURSION, SETTLE):
+            self.rejected += 1
+        self._pos = self._buf.end
+        self._state = SEEK if self._set is None or self._set.axis is None else SEEK
+        return []
+
+    # ------------------------------------------------------------------ memory
+    def _trim(self) -> None:
+        if self._state in (EXCURSION, SETTLE):
+            keep_from = self._exc["on"] - int(1.5 * GRID_HZ)
+        else:
+            keep_from = self._pos - int(3.0 * GRID_HZ)
+        s = self._set
+        if s is not None and s.last_end_s is not None and self._state != SEEK:
+            t = self._buf.get("t", self._buf.start)
+            keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, s.last_end_s)) - 2)
+        keep_from = max(keep_from, self._pos - int(30 * GRID_HZ)) if self._state == HOME else keep_from
+        self._flush_trace(keep_from)
+        self._buf.drop_before(keep_from)
+
+    def _flush_trace(self, upto: int) -> None:
+        if not self.keep_trace:
+            return
+        a = self._buf.start
+        b = max(a, min(upto, self._buf.end))
+        if b <= a:
+            return
+        t = self._buf.get("t", a, b)
+        take = np.flatnonzero(t >= self._trace_next)
+        if len(take) == 0:
+            return
+        step = max(1, int(round(GRID_HZ / TRACE_HZ)))
+        take = take[::step]
+        theta = self._theta(a, b)[take] if self._set is not None else np.full(len(take), np.nan)
+        self.trace_t.append(t[take])
+        self.trace_deg.append(theta)
+        self._trace_next = float(t[take[-1]]) + 1.0 / TRACE_HZ - 1e-9
+
+    def trace(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kept leg-angle trace (s, deg), NaN outside sets' frames."""
+        if not self.trace_t:
+            return np.empty(0), np.empty(0)
+        return np.concatenate(self.trace_t), np.concatenate(self.trace_deg)
+
+
+def _first(mask: np.ndarray) -> int | None:
+    i = int(np.argmax(mask)) if len(mask) else 0
+    return i if len(mask) and mask[i] else None
+
+
+def _first_run(mask: np.ndarray, n: int) -> int | None:
+    """Index of the last element of the first run of ``n`` True values, or None."""
+    if len(mask) < n:
+        return None
+    c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    full = c[n:] - c[:-n] == n
+    i = _first(full)
+    return None if i is None else i + n - 1
+
+
+def _ordered(flags) -> tuple[str, ...]:
+    from imu.rep import FLAG_DESCRIPTIONS
+
+    order = list(FLAG_DESCRIPTIONS)
+    return tuple(sorted(set(flags), key=order.index))

@@ -1,0 +1,106 @@
+"""Streaming filters: same output whether a signal is fed at once or in chunks of any size.
+
+- :class:`StreamSos`: a SciPy second-order-sections IIR filter that keeps its state between chunks.
+- :class:`GridResampler`: linear interpolation of irregular samples onto a fixed internal grid
+  (``t0 + k / rate_hz``), carrying the last sample across chunks, filling short gaps and reporting
+  long ones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+
+class StreamSos:
+    """A Butterworth filter (``scipy.signal.butter``, SOS form) applied along axis 0 across chunks."""
+
+    def __init__(self, order: int, cutoff_hz: float, rate_hz: float, btype: str = "lowpass", channels: int = 3):
+        self.sos = signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="sos")
+        self.channels = channels
+        self._zi: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return x.copy()
+        if self._zi is None:  # start in steady state at the first value (no start-up transient)
+            zi = signal.sosfilt_zi(self.sos)  # (sections, 2)
+            self._zi = zi[:, :, None] * x[0][None, None, :]
+        y, self._zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi)
+        return y
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch of the input with no samples, on the sensor clock."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+class GridResampler:
+    """Interpolates irregular samples onto the grid ``t0 + k / rate_hz``.
+
+    Gaps between input samples up to ``max_fill_s`` are filled by linear interpolation (grid points
+    inside them are marked in the returned ``gap`` mask); longer gaps are not filled: the grid jumps
+    over them and :attr:`breaks` records them so the detector can restart.
+    """
+
+    def __init__(self, rate_hz: float, max_fill_s: float = 5.0, gap_s: float = 0.2):
+        self.rate_hz = float(rate_hz)
+        self.dt = 1.0 / self.rate_hz
+        self.max_fill_s = max_fill_s
+        self.gap_s = gap_s
+        self._last_t: float | None = None
+        self._last_x: np.ndarray | None = None
+        self._k = 0  # index of the next grid point
+        self._t0: float | None = None
+        self.gaps: list[Gap] = []
+
+    def __call__(self, t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Returns grid times, interpolated values, a gap mask and the positions (in the returned
+        arrays) where a long gap broke the stream."""
+        if len(t) == 0:
+            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0, bool), []
+        if self._t0 is None:
+            self._t0 = float(np.ceil(t[0] * self.rate_hz) / self.rate_hz)
+        if self._last_t is not None:
+            t = np.concatenate(([self._last_t], t))
+            x = np.concatenate((self._last_x[None, :], x))
+        breaks: list[int] = []
+        out_t, out_x, out_gap = [], [], []
+        steps = np.diff(t)
+        long_gaps = np.flatnonzero(steps > self.max_fill_s)
+        start = 0
+        for j in list(long_gaps) + [len(t) - 1]:
+            seg_t, seg_x = t[start : j + 1], x[start : j + 1]
+            gt, gx, gm = self._segment(seg_t, seg_x, np.diff(seg_t))
+            out_t.append(gt), out_x.append(gx), out_gap.append(gm)
+            if j < len(t) - 1:  # a long gap follows: restart the grid after it
+                self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
+                self._k = int(np.ceil((t[j + 1] - self._t0) * self.rate_hz - 1e-9))
+                breaks.append(sum(len(a) for a in out_t))
+                start = j + 1
+        self._last_t, self._last_x = float(t[-1]), x[-1].copy()
+        return np.concatenate(out_t), np.concatenate(out_x), np.concatenate(out_gap), breaks
+
+    def _segment(self, t: np.ndarray, x: np.ndarray, steps: np.ndarray):
+        k_end = int(np.floor((t[-1] - self._t0) * self.rate_hz + 1e-9))
+        if k_end < self._k:
+            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0, bool)
+        grid = self._t0 + np.arange(self._k, k_end + 1) * self.dt
+        self._k = k_end + 1
+        vals = np.empty((len(grid), x.shape[1]))
+        for c in range(x.shape[1]):
+            vals[:, c] = np.interp(grid, t, x[:, c])
+        gap = np.zeros(len(grid), bool)
+        for j in np.flatnonzero(steps > self.gap_s):
+            gap |= (grid > t[j]) & (grid < t[j + 1])
+            if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
+                self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
+        return grid, vals, gap

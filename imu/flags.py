@@ -1,0 +1,64 @@
+"""Form flags of a rep (pure functions; the rules and thresholds are documented in :mod:`imu.presets`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from imu.phases import RepTiming
+from imu.presets import Preset
+
+
+def tempo_flags(timing: RepTiming, preset: Preset) -> list[str]:
+    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations."""
+    up = timing.top_s - timing.start_s
+    down = timing.end_s - timing.lower_s
+    hold = timing.lower_s - timing.top_s
+    flags = []
+    if up < preset.momentum_up_s or down < preset.momentum_down_s:
+        flags.append("momentum")
+    elif up < preset.rushed_up_s or down < preset.rushed_down_s:
+        flags.append("rushed")
+    if preset.min_top_hold_s > 0 and hold < preset.min_top_hold_s:
+        flags.append("no_top_hold")
+    return flags
+
+
+def full_rom_deg(roms: list[float] | np.ndarray) -> float:
+    """The person's full range of motion: the median of the upper half of their reps (deg)."""
+    r = np.sort(np.asarray(roms, float))
+    if len(r) == 0:
+        return float("nan")
+    return float(np.median(r[len(r) // 2 :]))
+
+
+def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:
+    """``partial`` against the preset's target and the person's full range; ``uneven_rom`` against the set."""
+    flags = []
+    if rom_deg < preset.partial_rom_deg or (np.isfinite(full_deg) and rom_deg < preset.partial_ratio * full_deg):
+        flags.append("partial")
+    if np.isfinite(set_median_deg) and abs(rom_deg - set_median_deg) > preset.uneven_ratio * set_median_deg:
+        flags.append("uneven_rom")
+    return flags
+
+
+def feet_rested(level_deg: np.ndarray, tremor: np.ndarray, hover_deg: float, still_tremor: float,
+                preset: Preset, rate_hz: float) -> bool:
+    """Whether the leg rested on the floor in a bottom pause.
+
+    ``level_deg``/``tremor`` cover the pause; ``hover_deg`` is the level the leg hovers at in the set;
+    ``still_tremor`` the tremor of a dead-still leg (the session's noise floor). Rested: for at least
+    ``rest_min_s`` the leg sat ``rest_drop_deg`` below the hover level, or was as still as the floor.
+    """
+    if not preset.feet_rest_applies or len(level_deg) == 0:
+        return False
+    need = int(round(preset.rest_min_s * rate_hz))
+    low = level_deg < hover_deg - preset.rest_drop_deg
+    dead = tremor < max(preset.rest_tremor_dps, 1.5 * still_tremor)
+    return _longest_run(low & dead) >= need
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    if not mask.any():
+        return 0
+    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
+    d = np.diff(padded)
+    return int((np.flatnonzero(d == -1) - np.flatnonzero(d == 1)).max())

@@ -1,0 +1,131 @@
+"""Phase boundaries of one rep from its leg-angle trace.
+
+A controlled limb movement follows a minimum-jerk profile closely, so each ramp (up and down) is
+fitted with one: ``theta(t) = a + (b - a) * mj((t - t_start) / T)`` with
+``mj(x) = 10x^3 - 15x^4 + 6x^5``. The fit uses the samples between 10 % and 90 % of the ramp, where the
+signal is well above the noise, and extrapolates to where the movement really starts and stops (a plain
+threshold would put both ends late, by a tenth of the ramp or more). The fitted start and stop are the
+phase boundaries; a rep without a top hold has its top and lowering moments at the turning point.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_MJ_X = np.linspace(0.0, 1.0, 2001)
+_MJ_Y = 10 * _MJ_X**3 - 15 * _MJ_X**4 + 6 * _MJ_X**5
+
+
+def minimum_jerk(x: np.ndarray) -> np.ndarray:
+    """Normalised minimum-jerk position profile on [0, 1]."""
+    x = np.clip(x, 0.0, 1.0)
+    return 10 * x**3 - 15 * x**4 + 6 * x**5
+
+
+@dataclass(frozen=True)
+class RepTiming:
+    """Phase boundaries (s) and range of motion of one rep."""
+
+    start_s: float
+    top_s: float
+    lower_s: float
+    end_s: float
+    rom_deg: float
+    bottom_deg: float
+    top_deg: float
+    end_deg: float
+    peak_up_dps: float
+    peak_down_dps: float
+
+
+def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[float, float] | None:
+    """Fits a minimum-jerk ramp from level ``lo`` to ``hi`` (either direction) to a monotone stretch.
+
+    Returns (t_start, duration) or None when too few samples lie inside the 10-90 % band.
+    """
+    frac = (theta - lo) / (hi - lo)
+    band = (frac > 0.1) & (frac < 0.9)
+    if band.sum() < 2:
+        return None
+    tau = np.interp(frac[band], _MJ_Y, _MJ_X)
+    slope, intercept = np.polyfit(tau, t[band], 1)
+    if not np.isfinite(slope) or slope <= 0:
+        return None
+    return float(intercept), float(slope)
+
+
+def _crossing(t: np.ndarray, theta: np.ndarray, level: float) -> float:
+    """Time of the first crossing of ``level`` (linear interpolation); t[0] if none."""
+    above = theta >= level
+    idx = np.flatnonzero(above[1:] != above[:-1])
+    if len(idx) == 0:
+        return float(t[0])
+    i = idx[0]
+    f = (level - theta[i]) / (theta[i + 1] - theta[i])
+    return float(t[i] + f * (t[i + 1] - t[i]))
+
+
+def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: int,
+               bottom_deg: float, end_deg: float) -> RepTiming:
+    """Phase boundaries of one rep.
+
+    ``t, theta`` cover the rep from a little before it leaves the bottom to a little after it is back;
+    ``speed_dps`` is the signed angular speed about the set's axis (deg/s, positive upwards);
+    ``i_peak`` indexes the highest point; ``bottom_deg``/``end_deg`` are the resting levels before and
+    after the rep.
+    """
+    peak = float(theta[i_peak])
+    # Top level: robust against tremor, from the samples within 10 % of the range below the peak.
+    near_top = theta >= peak - 0.1 * (peak - bottom_deg)
+    top = float(np.median(theta[near_top]))
+    rom = top - bottom_deg
+    up_t, up_th = t[: i_peak + 1], theta[: i_peak + 1]
+    dn_t, dn_th = t[i_peak:], theta[i_peak:]
+    # Use the monotone stretch of each ramp nearest the top: the last rise before the peak, the first
+    # fall after it.
+    up_fit = fit_ramp(*_last_rise(up_t, up_th, bottom_deg, top), bottom_deg, top)
+    dn_fit = fit_ramp(*_first_fall(dn_t, dn_th, top, end_deg), top, end_deg)
+    t_peak = float(t[i_peak])
+    if up_fit is None:
+        start = _crossing(up_t, up_th, bottom_deg + 0.5 * rom)
+        top_s = t_peak
+    else:
+        start, top_s = up_fit[0], up_fit[0] + up_fit[1]
+    if dn_fit is None:
+        lower = t_peak
+        end = _crossing(dn_t, -dn_th, -(end_deg + 0.5 * (top - end_deg)))
+    else:
+        lower, end = dn_fit[0], dn_fit[0] + dn_fit[1]
+    top_s = min(top_s, t_peak) if lower <= t_peak else top_s
+    lower = max(lower, t_peak) if top_s >= t_peak else lower
+    if top_s > lower:  # no hold: both at the turning point
+        top_s = lower = t_peak
+    start = max(start, float(t[0]))
+    end = min(end, float(t[-1]))
+    start, end = min(start, top_s), max(end, lower)
+    up_mask = (t >= start) & (t <= top_s)
+    dn_mask = (t >= lower) & (t <= end)
+    peak_up = float(speed_dps[up_mask].max()) if up_mask.any() else float(speed_dps[: i_peak + 1].max())
+    peak_down = float(-speed_dps[dn_mask].min()) if dn_mask.any() else float(-speed_dps[i_peak:].min())
+    return RepTiming(start, top_s, lower, end, rom, bottom_deg, top, end_deg, max(peak_up, 0.0), max(peak_down, 0.0))
+
+
+def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
+    """The up ramp: from the last time theta was at or below 10 % to its first arrival at 90 %."""
+    frac = (theta - lo) / (hi - lo)
+    low = np.flatnonzero(frac <= 0.1)
+    i0 = low[-1] if len(low) else 0
+    high = np.flatnonzero(frac[i0:] >= 0.9)
+    i1 = i0 + high[0] + 1 if len(high) else len(theta)
+    return t[i0:i1], theta[i0:i1]
+
+
+def _first_fall(t: np.ndarray, theta: np.ndarray, hi: float, lo: float):
+    """The down ramp: from the last time theta was at or above 90 % to its first arrival at 10 %."""
+    frac = (theta - lo) / (hi - lo)
+    low = np.flatnonzero(frac <= 0.1)
+    i1 = low[0] + 1 if len(low) else len(theta)
+    high = np.flatnonzero(frac[:i1] >= 0.9)
+    i0 = high[-1] if len(high) else 0
+    return t[i0:i1], theta[i0:i1]

@@ -1,0 +1,112 @@
+"""Exercise presets: what counts as a rep and what the form flags compare against.
+
+Angles are ranges of motion of the ankle sensor's tilt (deg), durations in seconds. A ramp's duration
+is the fitted minimum-jerk duration of the up or down phase (see :mod:`imu.phases`).
+
+Flag rules (per rep):
+
+- ``momentum``: the up phase shorter than ``momentum_up_s`` or the down phase shorter than
+  ``momentum_down_s`` (swung up ballistically, or dropped).
+- ``rushed``: not momentum, but up shorter than ``rushed_up_s`` or down shorter than ``rushed_down_s``
+  (controlled, yet faster than the tempo target; trainers teach about 2 s up and 2-4 s down).
+- ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
+  ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
+  the session's reps).
+- ``feet_rested``: in the pause after the rep the leg sank below the set's hover level by more than
+  ``rest_drop_deg`` and went still (tremor below ``rest_tremor_dps``) for at least ``rest_min_s``.
+- ``no_top_hold``: no pause at the top (shorter than ``min_top_hold_s``) where the preset asks for one.
+- ``uneven_rom``: range of motion off the set's median by more than ``uneven_ratio``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class Preset:
+    slug: str
+    description: str
+    min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
+    target_rom_deg: float = 60.0  #: a full rep's typical range of motion
+    partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
+    partial_ratio: float = 0.8  #: partial when below this share of the person's full range
+    momentum_up_s: float = 0.6
+    momentum_down_s: float = 0.6
+    rushed_up_s: float = 1.2
+    rushed_down_s: float = 1.2
+    min_top_hold_s: float = 0.0  #: 0: the preset does not ask for a hold
+    max_rep_s: float = 15.0  #: longest plausible rep; a longer excursion is a posture change
+    min_set_reps: int = 3  #: fewer consistent reps in a row are not a set (rest movement)
+    set_gap_s: float = 12.0  #: a pause longer than this ends the set
+    feet_rest_applies: bool = True
+    rest_drop_deg: float = 1.5
+    rest_tremor_dps: float = 1.2
+    rest_min_s: float = 0.6
+    uneven_ratio: float = 0.35
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)")
+
+PRESETS: dict[str, Preset] = {
+    p.slug: p
+    for p in [
+        _BASE,
+        replace(_BASE, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
+                min_rom_deg=6, target_rom_deg=80, partial_rom_deg=0, min_top_hold_s=0.3),
+        replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
+                min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
+        replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
+                min_rom_deg=6, target_rom_deg=55),
+        replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
+                min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_up_s=0.8, rushed_down_s=0.8),
+        replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
+                min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
+        replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
+                min_rom_deg=6, target_rom_deg=60),
+        replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
+                min_rom_deg=3, target_rom_deg=40),
+        replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
+                min_rom_deg=3, target_rom_deg=22),
+        replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
+                min_rom_deg=3, target_rom_deg=22),
+        replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
+                min_rom_deg=8, target_rom_deg=80, feet_rest_applies=False, min_top_hold_s=0.3),
+        replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
+                min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,
+                rushed_up_s=0.2, rushed_down_s=0.2, feet_rest_applies=False, min_set_reps=4, uneven_ratio=0.5),
+        replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
+                min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3),
+    ]
+}
+
+
+def get_preset(slug: str) -> Preset:
+    """The preset for ``slug``; raises ValueError naming the known slugs."""
+    try:
+        return PRESETS[slug]
+    except KeyError:
+        raise ValueError(f"unknown exercise {slug!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+def auto_preset(rom_deg: list[float], rep_s: list[float], top_hold_s: list[float]) -> Preset:
+    """A sensible preset for ``--exercise auto`` from the first set's reps (ranges in deg, durations in s).
+
+    The tilt of the ankle alone cannot tell lying from hanging, so this reads the motion: short
+    continuous kicks are flutter kicks; otherwise the range of motion picks the family (big: straight-leg
+    raises; medium: side-lying lifts; small: prone/plank lifts).
+    """
+    rom = float(sorted(rom_deg)[len(rom_deg) // 2])
+    dur = float(sorted(rep_s)[len(rep_s) // 2])
+    hold = float(sorted(top_hold_s)[len(top_hold_s) // 2])
+    if dur < 1.6 and hold < 0.2 and rom < 45:
+        slug = "flutter-kick"
+    elif rom >= 50:
+        slug = "lying-leg-raise"
+    elif rom >= 28:
+        slug = "side-leg-lift"
+    else:
+        slug = "reverse-leg-lift"
+    return PRESETS[slug]

@@ -1,0 +1,60 @@
+"""Running the engine over a whole recording (NeuroKit-style ``*_process``: reps out, plus an info dict)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from imu.engine import RepEngine
+from imu.presets import auto_preset
+from imu.recording import Recording
+from imu.rep import Rep
+
+
+@dataclass
+class SessionResult:
+    """What one run of the engine over a recording produced."""
+
+    reps: list[Rep]
+    trace_t_s: np.ndarray
+    trace_deg: np.ndarray
+    info: dict
+
+
+def reps_process(rec: Recording, exercise: str = "auto", chunk_samples: int | None = None) -> SessionResult:
+    """Counts and times the reps of ``rec`` with exercise preset ``exercise`` (a slug or ``auto``).
+
+    ``chunk_samples`` feeds the samples in chunks of that size (None: all at once); the result does not
+    depend on it.
+    """
+    engine = RepEngine(exercise, has_gyro=rec.gyro_dps is not None)
+    n = len(rec.t_s)
+    step = n if not chunk_samples else int(chunk_samples)
+    for a in range(0, n, max(step, 1)):
+        b = a + step
+        engine.feed(rec.t_s[a:b], rec.acc_g[a:b], None if rec.gyro_dps is None else rec.gyro_dps[a:b])
+    engine.finish()
+    t, deg = engine.trace()
+    info = session_info(rec, engine)
+    return SessionResult(engine.reps, t, deg, info)
+
+
+def session_info(rec: Recording, engine: RepEngine) -> dict:
+    """Facts about the recording and the engine for ``session.json``."""
+    gaps = [{"start_s": g.start_s, "end_s": g.end_s, "duration_s": g.duration_s} for g in engine.stream_gaps]
+    quality = dict(rec.quality)
+    quality["engine_gaps"] = gaps
+    quality["rejected_excursions"] = engine.rejected
+    return {
+        "exercise": engine.preset.slug,
+        "auto_detected": engine.auto_detected,
+        "source": rec.source,
+        "duration_s": rec.duration_s,
+        "sample_rate_hz": rec.rate_hz,
+        "has_gyro": rec.gyro_dps is not None,
+        "quality": quality,
+        "preset": engine.preset.as_dict(),
+    }
+
+
+__all__ = ["SessionResult", "reps_process", "session_info", "auto_preset"]
