@@ -8,14 +8,16 @@ from imu.presets import Preset
 
 
 def tempo_flags(timing: RepTiming, preset: Preset) -> list[str]:
-    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations."""
+    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations and peak speeds."""
     up = timing.top_s - timing.start_s
     down = timing.end_s - timing.lower_s
     hold = timing.lower_s - timing.top_s
     flags = []
-    if up < preset.momentum_up_s or down < preset.momentum_down_s:
+    swung = up < preset.momentum_up_s and timing.peak_up_dps > preset.momentum_dps
+    dropped = down < preset.momentum_down_s and timing.peak_down_dps > preset.momentum_dps
+    if swung or dropped:
         flags.append("momentum")
-    elif up < preset.rushed_up_s or down < preset.rushed_down_s:
+    elif up < preset.rushed_up_s or down < preset.rushed_down_s or timing.end_s - timing.start_s < preset.rushed_rep_s:
         flags.append("rushed")
     if preset.min_top_hold_s > 0 and hold < preset.min_top_hold_s:
         flags.append("no_top_hold")

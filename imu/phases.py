@@ -76,9 +76,10 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     after the rep.
     """
     peak = float(theta[i_peak])
-    # Top level: robust against tremor, from the samples within 10 % of the range below the peak.
-    near_top = theta >= peak - 0.1 * (peak - bottom_deg)
-    top = float(np.median(theta[near_top]))
+    # Top level: the median of the stretch the leg spends above 70 % of the way to its highest point,
+    # robust against tremor and against an overshoot at the start of the hold.
+    high = np.flatnonzero(theta >= bottom_deg + 0.7 * (peak - bottom_deg))
+    top = float(np.median(theta[high[0] : high[-1] + 1]))
     rom = top - bottom_deg
     up_t, up_th = t[: i_peak + 1], theta[: i_peak + 1]
     dn_t, dn_th = t[i_peak:], theta[i_peak:]

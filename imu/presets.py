@@ -5,10 +5,11 @@ is the fitted minimum-jerk duration of the up or down phase (see :mod:`imu.phase
 
 Flag rules (per rep):
 
-- ``momentum``: the up phase shorter than ``momentum_up_s`` or the down phase shorter than
-  ``momentum_down_s`` (swung up ballistically, or dropped).
-- ``rushed``: not momentum, but up shorter than ``rushed_up_s`` or down shorter than ``rushed_down_s``
-  (controlled, yet faster than the tempo target; trainers teach about 2 s up and 2-4 s down).
+- ``momentum``: swung up (the up phase shorter than ``momentum_up_s`` with a peak speed over
+  ``momentum_dps``) or dropped (the same for the down phase with ``momentum_down_s``).
+- ``rushed``: not momentum, but up shorter than ``rushed_up_s``, down shorter than ``rushed_down_s`` or
+  the whole rep (up, top hold and down) shorter than ``rushed_rep_s``: controlled, yet faster than the
+  tempo target (trainers teach about 2 s up, 1 s at the top and 2-4 s down: 5 s or more a rep).
 - ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
   ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
   the session's reps).
@@ -30,10 +31,12 @@ class Preset:
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
     partial_ratio: float = 0.8  #: partial when below this share of the person's full range
-    momentum_up_s: float = 0.6
-    momentum_down_s: float = 0.6
-    rushed_up_s: float = 1.2
-    rushed_down_s: float = 1.2
+    momentum_up_s: float = 0.65
+    momentum_down_s: float = 0.65
+    momentum_dps: float = 100.0
+    rushed_up_s: float = 0.8
+    rushed_down_s: float = 0.8
+    rushed_rep_s: float = 4.0
     min_top_hold_s: float = 0.0  #: 0: the preset does not ask for a hold
     max_rep_s: float = 15.0  #: longest plausible rep; a longer excursion is a posture change
     min_set_reps: int = 3  #: fewer consistent reps in a row are not a set (rest movement)
@@ -61,22 +64,21 @@ PRESETS: dict[str, Preset] = {
         replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
                 min_rom_deg=6, target_rom_deg=55),
         replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
-                min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_up_s=0.8, rushed_down_s=0.8),
-        replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
-                min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
+                min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5),
         replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
                 min_rom_deg=6, target_rom_deg=60),
         replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
-                min_rom_deg=3, target_rom_deg=40),
+                min_rom_deg=3, target_rom_deg=40, momentum_dps=70),
         replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
-                min_rom_deg=3, target_rom_deg=22),
+                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3),
         replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
-                min_rom_deg=3, target_rom_deg=22),
+                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3),
         replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
                 min_rom_deg=8, target_rom_deg=80, feet_rest_applies=False, min_top_hold_s=0.3),
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
                 min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,
-                rushed_up_s=0.2, rushed_down_s=0.2, feet_rest_applies=False, min_set_reps=4, uneven_ratio=0.5),
+                rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
+                uneven_ratio=0.5),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
                 min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3),
     ]

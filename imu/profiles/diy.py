@@ -177,7 +177,7 @@ class DiyEncoder(EncoderBase):
 
     def __init__(self, profile: DiyProfile, rate_hz: float):
         super().__init__(profile, rate_hz)
-        self.samples_per_packet = max(1, min(19, round(rate_hz / 25)))
+        self.samples_per_packet = max(1, min(19, (round(rate_hz) + 12) // 25))  # as firmware
         self.period_us = round(1e6 / rate_hz)
         self.seq = 0
         self.streaming = False

@@ -1,0 +1,121 @@
+"""Accuracy and speed of the detection engine: prints the figures the issue's targets are about.
+
+    python -m bench.engine_bench [--quick] [--sessions N] [--data DIR]
+
+1. The simulated suite (:func:`imu.sim.benchmark_suite`): share of sets counted exactly and within one
+   rep, false reps per hour of rest, mean absolute error of each phase and of ROM, precision/recall of
+   ``momentum`` and ``partial``.
+2. The real recordings (``../shared/data/pt_exercises_s1``, Yurtman & Barshan, UCI doi 10.24432/C5JK60,
+   or the compressed copies in ``tests/data``): exact counts per block of 10, reps on the still leg,
+   flag shares per block kind.
+3. Throughput of the engine (samples per second, one core) and of ``imu analyze`` against reading the
+   CSV with pandas.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.real_data import real_data_dir, real_recordings
+from bench.sim_suite import score_suite
+from imu.engine import RepEngine
+
+
+def bench_real(data_dir: Path) -> None:
+    print(f"\n== Real recordings ({data_dir}) ==")
+    flagged = {"fast": [0, 0], "correct": [0, 0]}
+    partial = [0, 0]
+    exact = total_blocks = still_reps = 0
+    for rec in real_recordings(data_dir):
+        eng = RepEngine(rec.exercise, has_gyro=True)
+        eng.feed(rec.moving.t.values, rec.moving[["ax", "ay", "az"]].values, rec.moving[["gx", "gy", "gz"]].values)
+        eng.finish()
+        line = []
+        for kind, (a, b) in rec.blocks.items():
+            reps = [r for r in eng.reps if a <= r.peak_s <= b]
+            total_blocks += 1
+            exact += len(reps) == 10
+            line.append(f"{kind} {len(reps)}/10")
+            if kind in flagged:
+                flagged[kind][0] += sum(("momentum" in r.flags) or ("rushed" in r.flags) for r in reps)
+                flagged[kind][1] += len(reps)
+            if kind == "low_amplitude":
+                partial[0] += sum("partial" in r.flags for r in reps)
+                partial[1] += len(reps)
+        still = RepEngine(rec.exercise, has_gyro=True)
+        still.feed(rec.still.t.values, rec.still[["ax", "ay", "az"]].values, rec.still[["gx", "gy", "gz"]].values)
+        still.finish()
+        still_reps += len(still.reps)
+        print(f"  {rec.exercise:18s} " + ", ".join(line) + f"; still leg: {len(still.reps)} reps")
+    print(f"  blocks counted exactly: {exact}/{total_blocks}")
+    print(f"  reps found on the still-leg recordings: {still_reps}")
+    for kind, (k, n) in flagged.items():
+        print(f"  {kind}-block reps flagged momentum or rushed: {k}/{n} = {k / max(n, 1):.0%}")
+    print(f"  low-amplitude reps flagged partial: {partial[0]}/{partial[1]} = {partial[0] / max(partial[1], 1):.0%}")
+
+
+def bench_speed(data_dir: Path | None) -> None:
+    print("\n== Speed ==")
+    from imu.sim import SessionSpec, SetSpec, simulate_session
+
+    sim = simulate_session(SessionSpec(exercise="lying-leg-raise", sets=[SetSpec("textbook", 12)] * 3,
+                                       rate_hz=100.0, gyro=True, seed=5))
+    base = sim.data
+    reps = int(np.ceil(3600.0 / base.t.iloc[-1]))
+    span = base.t.iloc[-1] + 0.01
+    big = pd.concat([base.assign(t=base.t + k * span) for k in range(reps)], ignore_index=True)
+    big = big[big.t < 3600.0]
+    t, acc, gyro = big.t.values, big[["ax", "ay", "az"]].values, big[["gx", "gy", "gz"]].values
+    best = np.inf
+    for _ in range(3):
+        eng = RepEngine("lying-leg-raise", has_gyro=True, keep_trace=False)
+        t0 = time.perf_counter()
+        eng.feed(t, acc, gyro)
+        eng.finish()
+        best = min(best, time.perf_counter() - t0)
+    print(f"  engine, one hour at 100 Hz ({len(t):,} samples, {len(eng.reps)} reps): {best * 1000:.0f} ms "
+          f"= {len(t) / best / 1e6:.1f} M samples/s")
+    live = RepEngine("lying-leg-raise", has_gyro=True, keep_trace=False)
+    n = 100 * 600  # ten minutes in 5-sample packets, as from BLE
+    t0 = time.perf_counter()
+    for a in range(0, n, 5):
+        live.feed(t[a:a + 5], acc[a:a + 5], gyro[a:a + 5])
+    dt = time.perf_counter() - t0
+    print(f"  engine fed 5-sample packets: {dt / n * 1e6:.1f} us per sample")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hour.csv"
+        big.to_csv(path, index=False, float_format="%.6f")
+        t0 = time.perf_counter()
+        pd.read_csv(path)
+        read_s = time.perf_counter() - t0
+        from imu.cli import main
+
+        t0 = time.perf_counter()
+        main(["analyze", str(path), "--out", str(Path(tmp) / "out"), "--exercise", "lying-leg-raise"])
+        analyze_s = time.perf_counter() - t0
+    print(f"  pandas.read_csv of the hour: {read_s:.2f} s; imu analyze: {analyze_s:.2f} s "
+          f"= {analyze_s / read_s:.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", type=int, default=None, help="score only the first N suite sessions")
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--skip", nargs="*", default=[], choices=["sim", "real", "speed"])
+    args = ap.parse_args()
+    if "sim" not in args.skip:
+        score_suite(args.sessions)
+    data = args.data or real_data_dir()
+    if "real" not in args.skip:
+        bench_real(data)
+    if "speed" not in args.skip:
+        bench_speed(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Scoring the engine on the simulated benchmark suite (:func:`imu.sim.benchmark_suite`)."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from imu.engine import RepEngine
+from imu.rep import Rep
+
+PHASES = ("up_s", "top_hold_s", "down_s", "bottom_hold_s")
+
+
+@dataclass
+class SuiteScore:
+    sets: int = 0
+    exact: int = 0
+    within_one: int = 0
+    false_reps: int = 0
+    rest_s: float = 0.0
+    errors: dict = field(default_factory=lambda: defaultdict(list))
+    flags: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))  # tp, fp, fn
+    misses: list = field(default_factory=list)
+
+    def add_flag(self, name: str, truth: bool, found: bool) -> None:
+        c = self.flags[name]
+        c[0] += truth and found
+        c[1] += found and not truth
+        c[2] += truth and not found
+
+
+def match_reps(truth: list, found: list[Rep], tol_s: float = 1.5) -> list[tuple]:
+    """Pairs each truth rep with the found rep whose peak is nearest (each used once)."""
+    pairs, used = [], set()
+    for tr in truth:
+        best, best_d = None, tol_s
+        for i, r in enumerate(found):
+            d = abs(r.peak_s - tr.peak_s)
+            if i not in used and d <= best_d:
+                best, best_d = i, d
+        if best is not None:
+            used.add(best)
+            pairs.append((tr, found[best]))
+        else:
+            pairs.append((tr, None))
+    return pairs
+
+
+def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
+    inside = np.zeros(len(reps), bool)
+    for st in sim.sets:
+        in_set = [i for i, r in enumerate(reps) if st.start_s - 1.0 <= r.peak_s <= st.end_s + 1.0]
+        inside[in_set] = True
+        n = len(in_set)
+        score.sets += 1
+        score.exact += n == st.reps
+        score.within_one += abs(n - st.reps) <= 1
+        if n != st.reps:
+            score.misses.append(f"{label} set {st.set} ({st.style}): {n} of {st.reps}")
+    score.false_reps += int((~inside).sum())
+    score.rest_s += sim.rest_seconds
+    for tr, r in match_reps(sim.reps, reps):
+        for name in ("momentum", "partial"):
+            score.add_flag(name, bool(getattr(tr, name)), r is not None and name in r.flags)
+        if r is None:
+            continue
+        for ph in PHASES:
+            a, b = getattr(tr, ph), getattr(r, ph)
+            if a is not None and b is not None:
+                score.errors[ph].append(abs(a - b))
+        score.errors["rom_deg"].append(abs(tr.rom_deg - r.rom_deg))
+
+
+def run_engine(sim) -> list[Rep]:
+    has_gyro = "gx" in sim.data
+    eng = RepEngine(sim.spec.exercise, has_gyro=has_gyro)
+    d = sim.data
+    eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values if has_gyro else None)
+    eng.finish()
+    return eng.reps
+
+
+def score_suite(limit: int | None = None, seed: int = 0) -> SuiteScore:
+    from imu.sim import benchmark_suite, simulate_session
+
+    specs = benchmark_suite(seed=seed)[:limit]
+    score = SuiteScore()
+    t0 = time.perf_counter()
+    for k, spec in enumerate(specs):
+        sim = simulate_session(spec)
+        score_session(sim, run_engine(sim), score, f"#{k} {spec.exercise} {spec.rate_hz:g}Hz gyro={spec.gyro}")
+    print(f"== Simulated suite: {len(specs)} sessions, {score.sets} sets, {score.rest_s / 3600:.1f} h of rest "
+          f"({time.perf_counter() - t0:.0f} s) ==")
+    print(f"  sets counted exactly: {score.exact / score.sets:.1%}; within one rep: {score.within_one / score.sets:.1%}")
+    print(f"  false reps per hour of rest: {score.false_reps / max(score.rest_s / 3600, 1e-9):.2f} "
+          f"({score.false_reps} reps)")
+    for name, errs in score.errors.items():
+        unit = "deg" if name.endswith("deg") else "s"
+        print(f"  MAE {name}: {np.mean(errs):.3f} {unit} (90th percentile {np.percentile(errs, 90):.3f})")
+    for name, (tp, fp, fn) in score.flags.items():
+        print(f"  {name}: precision {tp / max(tp + fp, 1):.3f}, recall {tp / max(tp + fn, 1):.3f} "
+              f"(tp {tp}, fp {fp}, fn {fn})")
+    for m in score.misses[:15]:
+        print("   miss: " + m)
+    return score

@@ -1,0 +1,201 @@
+"""MbientLab MetaWear / MetaMotion (BMI160 and BMI270 boards), raw GATT command protocol.
+
+Reference: ble_sensors.md §5 (MetaWear-SDK-Cpp, vendor tests test_accelerometer_bmi160.py,
+test_accelerometer_bmi270.py, test_gyro_bmi160.py).
+
+Commands and notifications are ``<module> <register> <payload>``: accelerometer module 0x03,
+gyro 0x13.  Streaming: config -> subscribe -> enable -> start; stop in reverse.
+Data: ``03 04`` + int16 xyz, packed ``03 1C`` (BMI270: ``03 05``) + 3 samples; gyro ``13 05``,
+packed ``13 07``.  No timestamps (``t_s=None``); acc and gyro come in separate notifications
+and are paired here in arrival order.
+
+Board type: not visible in the advertisement; pass ``MetaWearProfile(board="bmi270")`` or read
+the accelerometer module info (``03 80``, :meth:`MetaWearProfile.probe_commands`; the reply's
+implementation byte is 1 = BMI160, 4 = BMI270 per the SDK constants) [?].  Gyro streaming is
+documented for BMI160 boards only; BMI270 boards stream acc only here [?].
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, to_int
+
+SERVICE = "326a9000-85cb-9195-d9dd-464cfbbae75a"
+COMMAND = "326a9001-85cb-9195-d9dd-464cfbbae75a"
+NOTIFY = "326a9006-85cb-9195-d9dd-464cfbbae75a"
+ACC, GYRO = 0x03, 0x13
+POWER, INT_ENABLE, CONFIG, DATA = 0x01, 0x02, 0x03, 0x04
+GYRO_DATA, GYRO_PACKED = 0x05, 0x07
+ACC_PACKED = {"bmi160": 0x1C, "bmi270": 0x05}
+ACC_ODR = {
+    "bmi160": {12.5: 0x25, 25: 0x26, 50: 0x27, 100: 0x28, 200: 0x29, 400: 0x2A, 800: 0x2B,
+               1600: 0x2C},
+    "bmi270": {12.5: 0xA5, 25: 0xA6, 50: 0xA7, 100: 0xA8, 200: 0xA9, 400: 0xAA, 800: 0xAB,
+               1600: 0xAC},
+}
+ACC_RANGE = {"bmi160": {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C},
+             "bmi270": {2: 0x00, 4: 0x01, 8: 0x02, 16: 0x03}}
+# BMI160 GYR_CONF = 0x20 (normal filter) | ODR code; 50/100/200 Hz are in the vendor tests,
+# 25/400 Hz follow the same register layout (BMI160 datasheet) [?].
+GYRO_ODR = {25: 0x26, 50: 0x27, 100: 0x28, 200: 0x29, 400: 0x2A}
+GYRO_RANGE = {2000: 0x00, 1000: 0x01, 500: 0x02, 250: 0x03, 125: 0x04}
+GYRO_LSB_PER_DPS = {2000: 16.4, 1000: 32.8, 500: 65.6, 250: 131.2, 125: 262.4}
+MODULE_IMPL = {1: "bmi160", 4: "bmi270"}
+
+
+class MetaWearProfile(Profile):
+    name = "metawear"
+    service_uuid = SERVICE
+    advertised_uuids = (SERVICE,)
+    name_prefixes = ("MetaWear", "MetaMotion")
+    write_response = False          # the SDK writes most commands without response [?]
+    default_rate_hz = 100.0
+
+    def __init__(self, board: str = "bmi160", acc_range_g: int = 8,
+                 gyro_range_dps: int = 1000, gyro: bool = True, packed: bool | None = None):
+        if board not in ACC_ODR:
+            raise ValueError("board must be 'bmi160' or 'bmi270'")
+        self.board, self.acc_range_g, self.gyro_range_dps = board, acc_range_g, gyro_range_dps
+        self.has_gyro = gyro and board == "bmi160"
+        self.packed = packed        # None: packed above 100 Hz
+        self.notify_uuids = [NOTIFY]
+        self.rates_hz = tuple(GYRO_ODR if self.has_gyro else ACC_ODR[board])
+
+    def probe_commands(self) -> list[tuple[str, bytes]]:
+        """Read the accelerometer module info; the decoder records ``detected_board``."""
+        return [(COMMAND, bytes([ACC, 0x80]))]
+
+    def is_packed(self, rate_hz: float) -> bool:
+        return self.packed if self.packed is not None else rate_hz > 100
+
+    def _start_commands(self, rate_hz):
+        packed = self.is_packed(rate_hz)
+        rate = min(ACC_ODR[self.board], key=lambda r: abs(r - rate_hz))
+        acc_reg = ACC_PACKED[self.board] if packed else DATA
+        cmds = [bytes([ACC, CONFIG, ACC_ODR[self.board][rate], ACC_RANGE[self.board][self.acc_range_g]])]
+        if self.has_gyro:
+            cmds.append(bytes([GYRO, CONFIG, GYRO_ODR[rate], GYRO_RANGE[self.gyro_range_dps]]))
+        cmds.append(bytes([ACC, acc_reg, 1]))
+        if self.has_gyro:
+            cmds.append(bytes([GYRO, GYRO_PACKED if packed else GYRO_DATA, 1]))
+        cmds.append(bytes([ACC, INT_ENABLE, 1, 0]))
+        if self.has_gyro:
+            cmds.append(bytes([GYRO, INT_ENABLE, 1, 0]))
+        cmds.append(bytes([ACC, POWER, 1]))
+        if self.has_gyro:
+            cmds.append(bytes([GYRO, POWER, 1]))
+        return [(COMMAND, c) for c in cmds]
+
+    def stop_commands(self):
+        rate = self._rate_hz or self.default_rate_hz
+        packed = self.is_packed(rate)
+        mods = [(ACC, ACC_PACKED[self.board] if packed else DATA)]
+        if self.has_gyro:
+            mods.append((GYRO, GYRO_PACKED if packed else GYRO_DATA))
+        cmds = [bytes([m, POWER, 0]) for m, _ in mods]
+        cmds += [bytes([m, INT_ENABLE, 0, 1]) for m, _ in mods]
+        cmds += [bytes([m, reg, 0]) for m, reg in mods]
+        return [(COMMAND, c) for c in cmds]
+
+    def new_decoder(self, rate_hz=None):
+        return MetaWearDecoder(self.board, self.acc_range_g, self.gyro_range_dps, self.has_gyro)
+
+    def new_encoder(self, rate_hz=None):
+        return MetaWearEncoder(self, self._rate(rate_hz))
+
+
+class MetaWearDecoder(Decoder):
+    """Acc (and gyro) notifications -> g (deg/s).  With gyro, samples are paired in arrival
+    order; when one stream runs ``max_lag`` samples ahead (the other stalled or lost packets),
+    the excess acc is emitted with ``gyro_dps=None`` and excess gyro is dropped."""
+
+    max_lag = 12
+
+    def __init__(self, board="bmi160", acc_range_g=8, gyro_range_dps=1000, gyro=True):
+        self.board, self.gyro = board, gyro
+        self.acc_lsb_g = acc_range_g / 32768.0
+        self.gyro_lsb_dps = 1.0 / GYRO_LSB_PER_DPS[gyro_range_dps]
+        self._acc = np.zeros((0, 3))
+        self._gyr = np.zeros((0, 3))
+        self.detected_board: str | None = None
+        self.dropped_gyro = 0
+
+    @staticmethod
+    def _xyz(payload: bytes, n: int) -> np.ndarray:
+        if len(payload) != 6 * n:
+            raise DecodeError(f"metawear: expected {n} samples, got {len(payload)} bytes")
+        return np.frombuffer(payload, dtype="<i2").reshape(n, 3).astype(np.float64)
+
+    def _decode(self, char_uuid, data):
+        if char_uuid != NOTIFY:
+            return []
+        if len(data) < 2:
+            raise DecodeError("metawear: notification shorter than 2 bytes")
+        module, reg, payload = data[0], data[1], data[2:]
+        if (module, reg) == (ACC, 0x80):
+            if payload:
+                self.detected_board = MODULE_IMPL.get(payload[0])
+            return []
+        if module == ACC and reg == DATA:
+            acc = self._xyz(payload, 1)
+        elif module == ACC and reg == ACC_PACKED[self.board]:
+            acc = self._xyz(payload, 3)
+        elif module == GYRO and reg in (GYRO_DATA, GYRO_PACKED):
+            gyr = self._xyz(payload, 1 if reg == GYRO_DATA else 3) * self.gyro_lsb_dps
+            if not self.gyro:
+                return []
+            self._gyr = np.vstack([self._gyr, gyr])
+            return self._flush()
+        else:
+            return []      # other module/register replies
+        acc = acc * self.acc_lsb_g
+        if not self.gyro:
+            return [Samples(None, acc, None, None)]
+        self._acc = np.vstack([self._acc, acc])
+        return self._flush()
+
+    def _flush(self) -> list[Samples]:
+        out = []
+        k = min(len(self._acc), len(self._gyr))
+        if k:
+            out.append(Samples(None, self._acc[:k], self._gyr[:k], None))
+            self._acc, self._gyr = self._acc[k:], self._gyr[k:]
+        if len(self._acc) > self.max_lag:
+            out.append(Samples(None, self._acc, None, None))
+            self._acc = np.zeros((0, 3))
+        if len(self._gyr) > self.max_lag:
+            self.dropped_gyro += len(self._gyr)
+            self._gyr = np.zeros((0, 3))
+        return out
+
+
+class MetaWearEncoder(EncoderBase):
+    """Packed notifications (3 samples) when the profile streams packed, else one per sample;
+    a short remainder goes out as single-sample notifications."""
+
+    def __init__(self, profile: MetaWearProfile, rate_hz: float):
+        super().__init__(profile, rate_hz)
+        self.packed = profile.is_packed(rate_hz)
+        self.samples_per_packet = 3 if self.packed else 1
+
+    def _pack(self, t_s, acc_g, gyro_dps):
+        p = self.profile
+        acc = to_int(acc_g, p.acc_range_g / 32768).astype("<i2")
+        gyr = to_int(gyro_dps, 1 / GYRO_LSB_PER_DPS[p.gyro_range_dps]).astype("<i2")
+        out = []
+        if self.packed and len(acc) == 3:
+            out.append((NOTIFY, bytes([ACC, ACC_PACKED[p.board]]) + acc.tobytes()))
+            if p.has_gyro:
+                out.append((NOTIFY, bytes([GYRO, GYRO_PACKED]) + gyr.tobytes()))
+            return out
+        for a, g in zip(acc, gyr):
+            out.append((NOTIFY, bytes([ACC, DATA]) + a.tobytes()))
+            if p.has_gyro:
+                out.append((NOTIFY, bytes([GYRO, GYRO_DATA]) + g.tobytes()))
+        return out
+
+    def responses(self, char_uuid, written):
+        if char_uuid.lower() == COMMAND and bytes(written) == bytes([ACC, 0x80]):
+            impl = {v: k for k, v in MODULE_IMPL.items()}[self.profile.board]
+            return [(NOTIFY, bytes([ACC, 0x80, impl, 0]))]
+        return []

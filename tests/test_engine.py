@@ -1,0 +1,92 @@
+"""The incremental engine: chunking never changes the result; bad samples are skipped, not fatal."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from imu.engine import RepEngine
+
+
+def assert_same_reps(a, b):
+    """Same reps: identical counts, numbering and flags; times and angles equal to floating-point noise."""
+    assert [(r.set, r.rep, r.flags) for r in a] == [(r.set, r.rep, r.flags) for r in b]
+    for x, y in zip(a, b):
+        for f in ("start_s", "top_s", "lower_s", "end_s", "rom_deg", "peak_up_dps", "peak_down_dps"):
+            assert abs(getattr(x, f) - getattr(y, f)) < 1e-6, f
+        assert (x.bottom_hold_s is None) == (y.bottom_hold_s is None)
+
+
+def feed_in_chunks(df, sizes, exercise="seated-leg-raise"):
+    eng = RepEngine(exercise, has_gyro=True)
+    t, acc, gyro = df.t.values, df[["ax", "ay", "az"]].values, df[["gx", "gy", "gz"]].values
+    a, k = 0, 0
+    while a < len(t):
+        n = sizes[k % len(sizes)]
+        eng.feed(t[a:a + n], acc[a:a + n], gyro[a:a + n])
+        a, k = a + n, k + 1
+    eng.finish()
+    return eng.reps
+
+
+@pytest.fixture(scope="module")
+def seated(real):
+    df = real["seated-leg-raise"].moving
+    return df[df.t < 60.0].reset_index(drop=True)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=8))
+def test_chunking_never_changes_the_reps(seated, sizes):
+    whole = feed_in_chunks(seated, [len(seated)])
+    assert len(whole) >= 7
+    assert_same_reps(feed_in_chunks(seated, sizes), whole)
+
+
+def test_one_sample_at_a_time_equals_all_at_once(seated):
+    assert_same_reps(feed_in_chunks(seated, [1]), feed_in_chunks(seated, [len(seated)]))
+
+
+def test_duplicated_late_and_nan_samples_are_skipped(seated):
+    clean = feed_in_chunks(seated, [len(seated)])
+    df = seated.copy()
+    dup = df.iloc[::50]
+    messy = df.copy()
+    messy.loc[messy.index[::97], "ax"] = np.nan
+    eng = RepEngine("seated-leg-raise", has_gyro=True)
+    for a in range(0, len(messy), 40):
+        part = messy.iloc[a:a + 40]
+        eng.feed(part.t.values, part[["ax", "ay", "az"]].values, part[["gx", "gy", "gz"]].values)
+        late = dup[(dup.t < part.t.min())].tail(2)  # re-sent old packets
+        eng.feed(late.t.values, late[["ax", "ay", "az"]].values, late[["gx", "gy", "gz"]].values)
+    eng.finish()
+    assert len(eng.reps) == len(clean)
+    for r, c in zip(eng.reps, clean):
+        assert abs(r.start_s - c.start_s) < 0.1 and abs(r.end_s - c.end_s) < 0.1
+
+
+def test_a_short_dropout_mid_set_keeps_the_count_and_marks_the_rep(seated):
+    clean = feed_in_chunks(seated, [len(seated)])
+    target = clean[3]
+    df = seated[(seated.t < target.top_s + 0.2) | (seated.t > target.top_s + 1.2)]  # 1 s lost at the top
+    reps = feed_in_chunks(df.reset_index(drop=True), [len(df)])
+    assert len(reps) == len(clean)
+    assert "data_gap" in reps[3].flags
+    assert all("data_gap" not in r.flags for i, r in enumerate(reps) if i != 3)
+
+
+def test_memory_is_bounded_by_the_current_rep(real):
+    df = real["seated-leg-raise"].moving
+    eng = RepEngine("seated-leg-raise", has_gyro=True, keep_trace=False)
+    longest = 0
+    for a in range(0, len(df), 25):
+        part = df.iloc[a:a + 25]
+        eng.feed(part.t.values, part[["ax", "ay", "az"]].values, part[["gx", "gy", "gz"]].values)
+        longest = max(longest, len(eng._buf))
+    # 4 minutes of data at a 50 Hz grid would be 12,000 samples; a rep and its surroundings is far less
+    assert longest < 50 * 40
+
+
+def test_gyro_required_once_announced():
+    eng = RepEngine("auto", has_gyro=True)
+    with pytest.raises(ValueError, match="gyro"):
+        eng.feed([0.0, 0.01], np.zeros((2, 3)), None)

@@ -1,0 +1,116 @@
+"""Filters, orientation, phase fitting and flags: the signal units on synthetic inputs."""
+import numpy as np
+import pytest
+
+from imu.filters import GridResampler, StreamSos
+from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
+from imu.orientation import GravityFilter, leg_angle_deg, plane_axis, tilt_deg
+from imu.phases import RepTiming, fit_ramp, minimum_jerk, rep_phases
+from imu.presets import PRESETS, auto_preset, get_preset
+
+
+def test_streaming_filter_matches_whole_signal():
+    x = np.random.default_rng(1).normal(size=(1000, 3))
+    whole = StreamSos(2, 3.0, 50.0)(x)
+    f = StreamSos(2, 3.0, 50.0)
+    parts = np.vstack([f(x[a:a + 37]) for a in range(0, 1000, 37)])
+    np.testing.assert_array_equal(parts, whole)
+
+
+def test_resampler_fills_short_gaps_and_breaks_on_long_ones():
+    t = np.concatenate([np.arange(0, 2, 0.01), np.arange(2.5, 4, 0.01), np.arange(12, 13, 0.01)])
+    x = np.column_stack([t, 2 * t])
+    r = GridResampler(50.0, max_fill_s=5.0)
+    gt, gx, gap, breaks = r(t, x)
+    assert np.allclose(np.diff(gt[: breaks[0]]), 0.02)
+    np.testing.assert_allclose(gx[:, 0], gt, atol=1e-9)  # linear data interpolates exactly
+    assert gap[(gt > 2.0) & (gt < 2.5)].all() and not gap[gt < 1.99].any()
+    assert len(breaks) == 1 and gt[breaks[0]] >= 12.0
+    assert [round(g.duration_s, 2) for g in r.gaps] == [0.51, 8.01]  # from the last sample before each gap to the first after it
+
+
+def _rotating_sensor(rate=50.0, seconds=6.0, rom=80.0, gyro=True):
+    """A shin turning about the sensor's x axis by a minimum-jerk ramp, up and back down."""
+    t = np.arange(0, seconds, 1 / rate)
+    ang = rom * (minimum_jerk((t - 1.0) / 1.5) - minimum_jerk((t - 3.5) / 1.5))
+    a = np.radians(ang)
+    g = np.column_stack([np.zeros_like(a), np.sin(a), np.cos(a)])  # gravity direction in the sensor frame
+    w = np.gradient(ang, t)  # deg/s about x (dg/dt = -w x g)
+    return t, g, np.column_stack([w, 0 * w, 0 * w]) if gyro else None, ang
+
+
+def test_gravity_filter_follows_a_rotation_with_the_gyro():
+    t, g, gyro, ang = _rotating_sensor()
+    # the shin's own tangential acceleration (0.9 m from the hip) fools the accelerometer alone
+    alpha = np.radians(np.gradient(np.gradient(ang, t), t))
+    tangent = np.column_stack([0 * t, np.cos(np.radians(ang)), -np.sin(np.radians(ang))])
+    acc = g + tangent * (alpha * 0.9 / 9.81)[:, None]
+    def worst(est):
+        return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", est, g), -1, 1))).max()
+    acc_only = worst(GravityFilter(50.0)(acc, None))
+    fused = worst(GravityFilter(50.0)(acc, gyro))
+    assert acc_only > 15.0  # the disturbance is real: 0.33 g at the peak
+    assert fused < 0.7 * acc_only
+    assert worst(GravityFilter(50.0)(g, gyro)) < 1.0  # without disturbance the fusion is exact to 1 deg
+
+
+def test_leg_angle_is_signed_along_the_lift():
+    t, g, _, ang = _rotating_sensor()
+    home = g[0]
+    axis = plane_axis(home, g[np.argmax(ang)])
+    np.testing.assert_allclose(leg_angle_deg(g, home, axis), ang, atol=1e-6)
+    np.testing.assert_allclose(tilt_deg(g, home), np.abs(ang), atol=1e-5)
+
+
+def test_minimum_jerk_fit_recovers_start_and_duration():
+    t = np.arange(0, 5, 0.02)
+    theta = 10 + 60 * minimum_jerk((t - 1.3) / 2.2)
+    start, dur = fit_ramp(t, theta, 10, 70)
+    assert abs(start - 1.3) < 0.02 and abs(dur - 2.2) < 0.02
+
+
+def test_rep_phases_of_a_textbook_rep():
+    t = np.arange(0, 10, 0.02)
+    theta = 5 + 70 * (minimum_jerk((t - 1.0) / 2.0) - minimum_jerk((t - 4.0) / 3.0))
+    speed = np.gradient(theta, t)
+    timing = rep_phases(t, theta, speed, int(np.argmax(theta)), 5.0, 5.0)
+    assert abs(timing.start_s - 1.0) < 0.05 and abs(timing.top_s - 3.0) < 0.05
+    assert abs(timing.lower_s - 4.0) < 0.05 and abs(timing.end_s - 7.0) < 0.05
+    assert abs(timing.rom_deg - 70) < 0.5
+    assert abs(timing.peak_up_dps - 1.875 * 70 / 2.0) < 2
+
+
+def _timing(up, hold, down, rom=60.0, v_up=50.0, v_down=50.0):
+    return RepTiming(0.0, up, up + hold, up + hold + down, rom, 0.0, rom, 0.0, v_up, v_down)
+
+
+def test_tempo_flags():
+    p = get_preset("lying-leg-raise")
+    assert tempo_flags(_timing(2.0, 1.0, 2.5), p) == []
+    assert tempo_flags(_timing(0.4, 0.0, 2.0, v_up=300), p) == ["momentum", "no_top_hold"]
+    assert tempo_flags(_timing(2.0, 1.0, 0.4, v_down=300), p) == ["momentum"]
+    assert tempo_flags(_timing(1.0, 0.5, 1.0), p) == ["rushed"]  # 2.5 s a rep: under the 4 s tempo target
+
+
+def test_rom_flags_and_full_range():
+    p = get_preset("side-leg-lift")
+    assert full_rom_deg([40, 42, 20, 41, 39, 43]) == 42.0  # median of the upper half 41, 42, 43
+    assert rom_flags(20, p, 42.0, 40) == ["partial", "uneven_rom"]
+    assert rom_flags(38, p, 42.0, 40) == []
+
+
+def test_feet_rested_needs_a_still_drop_below_the_hover_level():
+    p = get_preset("lying-leg-raise")
+    level = np.r_[np.full(20, 8.0), np.full(60, 3.0)]
+    assert feet_rested(level, np.r_[np.full(20, 3.0), np.full(60, 0.2)], 8.0, 0.2, p, 50.0)
+    assert not feet_rested(level, np.full(80, 3.0), 8.0, 0.2, p, 50.0)  # still shaking: hovering
+    assert not feet_rested(np.full(80, 8.0), np.full(80, 0.2), 8.0, 0.2, p, 50.0)
+
+
+def test_presets_and_auto():
+    assert "auto" in PRESETS and len(PRESETS) == 12
+    with pytest.raises(ValueError, match="unknown exercise"):
+        get_preset("bicep-curl")
+    assert auto_preset([80, 85, 82], [6, 6, 6], [1, 1, 1]).slug == "lying-leg-raise"
+    assert auto_preset([20, 25, 22], [0.8, 0.9, 0.8], [0, 0, 0]).slug == "flutter-kick"
+    assert auto_preset([12, 11, 13], [5, 5, 5], [2, 2, 2]).slug == "reverse-leg-lift"
