@@ -5,18 +5,22 @@ variation rotates the shin about a horizontal axis (hip or knee), so the gravity
 sensor sweeps an arc; the leg angle is how far along that arc it has moved from the set's resting
 position.
 
-Gravity is estimated by a complementary filter: the low-passed accelerometer direction, corrected at
-high frequency by the gyroscope (``dg/dt = -omega x g`` in the sensor frame). The filter is written as
-a linear recurrence over whole arrays (``scipy.signal.lfilter``) so it runs at millions of samples a
-second: the gyro increment is taken about the accelerometer direction, a first-order linearisation that
-a second pass about the filtered direction makes accurate. Without a gyroscope the low-passed
-accelerometer direction is used as it is (accurate when the leg is slow or still; the leg's own
-acceleration tilts it by up to ~10 deg during a fast swing).
+Gravity is estimated by a complementary filter: the accelerometer direction, corrected at high
+frequency by the gyroscope (``dg/dt = -omega x g`` in the sensor frame). Like x-io's Fusion AHRS it
+rejects the accelerometer while it cannot be trusted: when the leg turns fast (its own tangential and
+centripetal acceleration then tilt the accelerometer by up to tens of degrees) or the acceleration's
+magnitude is far from 1 g, the time constant grows from ``tau_s`` to ``tau_moving_s`` and the gyroscope
+carries the estimate. The filter is a first-order linear recurrence with a time-varying gain, evaluated
+over whole arrays in blocks (no Python loop per sample), so it runs at millions of samples a second.
+The gyro increment is taken about the previous pass's estimate; three passes converge to the
+per-sample nonlinear filter. Without a gyroscope the low-passed accelerometer direction is used as is
+(accurate when the leg is slow or still).
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+
+_BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -25,32 +29,59 @@ def unit(v: np.ndarray) -> np.ndarray:
     return np.divide(v, n, out=np.zeros_like(v), where=n > 0)
 
 
+def first_order_recurrence(a: np.ndarray, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+    """``y[k] = a[k] * y[k-1] + x[k]`` for all k (``y[-1] = y0``), vectorised; ``0 < a <= 1``."""
+    y = np.empty_like(x)
+    prev = y0
+    for s in range(0, len(a), _BLOCK):
+        p = np.cumprod(a[s : s + _BLOCK])[:, None]
+        y[s : s + _BLOCK] = p * (prev + np.cumsum(x[s : s + _BLOCK] / p, axis=0))
+        prev = y[s + len(p) - 1]
+    return y
+
+
 class GravityFilter:
     """Streaming complementary filter: accelerometer (g) + gyroscope (deg/s) -> unit gravity vector.
 
-    ``tau_s`` is the crossover time constant: below ``1 / (2 pi tau_s)`` Hz the accelerometer wins.
+    ``tau_s``: crossover time constant while the leg is slow (below ``1 / (2 pi tau_s)`` Hz the
+    accelerometer wins); ``tau_moving_s`` while it turns faster than ``moving_dps`` or the
+    acceleration's magnitude is more than ``accel_error_g`` off 1 g.
     """
 
-    def __init__(self, rate_hz: float, tau_s: float = 0.5):
-        self.dt = 1.0 / rate_hz
-        self.alpha = float(np.exp(-self.dt / tau_s))
-        self._zi: list[np.ndarray | None] = [None, None]
+    PASSES = 3
 
-    def _pass(self, i: int, g_acc: np.ndarray, g_about: np.ndarray, omega_rad: np.ndarray) -> np.ndarray:
-        a = self.alpha
-        drive = a * (-np.cross(omega_rad, g_about) * self.dt) + (1.0 - a) * g_acc
-        if self._zi[i] is None:
-            self._zi[i] = (a * g_acc[0])[None, :]
-        out, self._zi[i] = signal.lfilter([1.0], [1.0, -a], drive, axis=0, zi=self._zi[i])
-        return out
+    def __init__(self, rate_hz: float, tau_s: float = 0.5, tau_moving_s: float = 4.0,
+                 moving_dps: float = 40.0, accel_error_g: float = 0.15):
+        self.dt = 1.0 / rate_hz
+        self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
+        self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
+        self._out: list[np.ndarray | None] = [None] * self.PASSES  # last output of each pass
+        self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
+
+    def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray) -> np.ndarray:
+        """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
+        moving = (np.linalg.norm(gyro_dps, axis=1) > self.moving_dps) | (
+            np.abs(np.linalg.norm(acc_g, axis=1) - 1.0) > self.accel_error_g)
+        return np.exp(-self.dt / np.where(moving, self.tau_moving_s, self.tau_s))
 
     def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> np.ndarray:
         g_acc = unit(acc_g)
         if gyro_dps is None or len(acc_g) == 0:
             return g_acc
-        omega = np.radians(gyro_dps)
-        first = unit(self._pass(0, g_acc, g_acc, omega))
-        return unit(self._pass(1, g_acc, first, omega))
+        a = self.gains(acc_g, gyro_dps)[:, None]
+        omega_dt = np.radians(gyro_dps) * self.dt
+        about = g_acc
+        for i in range(self.PASSES):
+            first = g_acc[0] if self._out[i] is None else None
+            y0 = first if first is not None else self._out[i]
+            s0 = first if first is not None else self._state[i]
+            # increments about the previous pass's estimate, one sample behind (the state being rotated)
+            state = np.vstack([s0[None, :], about[:-1]])
+            self._state[i] = about[-1].copy()
+            drive = a * (-np.cross(omega_dt, state)) + (1.0 - a) * g_acc
+            about = unit(first_order_recurrence(a[:, 0], drive, y0))
+            self._out[i] = about[-1].copy()
+        return about
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:

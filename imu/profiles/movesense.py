@@ -130,14 +130,15 @@ class MovesenseDecoder(Decoder):
         if body <= 0 or body % (12 * self.channels):
             raise DecodeError(f"movesense: {len(data)} bytes is not a whole number of samples")
         (ts_ms,) = struct.unpack_from("<I", data, 2)
-        if ts_ms == self._last_ts:
-            return []                      # duplicate notification
-        self._last_ts = ts_ms
         n = body // (12 * self.channels)
-        blocks = np.frombuffer(data, dtype="<f4", offset=6).astype(np.float64)
+        with np.errstate(invalid="ignore"):      # signalling NaNs in corrupt packets
+            blocks = np.frombuffer(data, dtype="<f4", offset=6).astype(np.float64)
         blocks = blocks.reshape(self.channels, n, 3)
         if not np.isfinite(blocks).all():
             raise DecodeError("movesense: non-finite sample value")
+        if ts_ms == self._last_ts:
+            return []                      # duplicate notification
+        self._last_ts = ts_ms
         t_ms = self._clock(ts_ms) + np.arange(n) * (1000.0 / self.rate_hz)
         gyro = blocks[1] if self.channels >= 2 else None
         return [Samples(t_ms / 1000.0, blocks[0] / G, gyro, None)]

@@ -15,7 +15,6 @@ PmdTimeStampUtils.kt and the vendor tests AccDataTest.kt / PmdSettingTest.kt).
 """
 from __future__ import annotations
 
-import math
 import struct
 
 import numpy as np
@@ -201,7 +200,7 @@ class PolarDecoder(Decoder):
             return
         if op == START:
             factor = parse_settings(params).get(FACTOR)
-            if factor and math.isfinite(factor[0]) and factor[0] > 0:
+            if factor and 1e-9 < factor[0] < 1e3:    # plausible scale factors only
                 self.factor = factor[0]
         elif op == STOP:
             self._prev_ts.clear()       # the SDK resets its previous timestamps on stop
@@ -243,7 +242,11 @@ class PolarDecoder(Decoder):
                 scale = np.float32(factor)
             else:
                 return raw.astype(np.float64)
-            return np.trunc(raw * scale).astype(np.float64)   # Kotlin Float math, truncation
+            with np.errstate(all="ignore"):
+                mg = np.trunc(raw * scale).astype(np.float64)   # Kotlin Float math, truncation
+            if not np.isfinite(mg).all():
+                raise DecodeError("polar: compressed values overflow")
+            return mg
         raise DecodeError(f"polar: unsupported ACC frame type 0x{frame_type:02x}")
 
     def _timestamps(self, key: int, ts: int, n: int) -> list[int] | None:

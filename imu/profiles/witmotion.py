@@ -37,7 +37,7 @@ class WitMotionProfile(Profile):
     name = "witmotion"
     service_uuid = SERVICE
     advertised_uuids = (SERVICE,)
-    name_prefixes = ("WT901", "BWT901", "WT9011")
+    name_prefixes = ("WT901", "BWT901")
     command_gap_s = 0.1
     write_response = False
     default_rate_hz = 50.0

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body import Body, Pose, bent_pose
+from .body import Body, Pose
+from .postures import bent_pose
 
 ALL_STYLES = ("textbook", "slow_eccentric", "brisk", "swung", "partial", "feet_rested", "fatigue")
 _NO_REST = tuple(s for s in ALL_STYLES if s != "feet_rested")
@@ -32,6 +33,7 @@ class ExerciseDef:
     alternating: bool = False  #: the other leg works every other rep (this leg hovers meanwhile)
     continuous: bool = False  #: flutter kicks: no holds, fast by design (never "rushed")
     top_hold_scale: float = 1.0
+    max_alpha: float = 70.0  #: peak angular acceleration the person can produce (rad/s^2)
     radius_m: str = ""  #: documentation: pivot -> sensor distance
 
     @property
@@ -47,10 +49,10 @@ def _ex(*a, **k) -> ExerciseDef:
 EXERCISES: dict[str, ExerciseDef] = {e.slug: e for e in [
     _ex("lying-leg-raise", "straight", "supine", ALL_STYLES, top_deg=(80, 95), radius_m="hip, 0.78-0.95"),
     _ex("single-leg-raise", "straight", "supine", ALL_STYLES, top_deg=(80, 95), radius_m="hip, 0.78-0.95"),
-    _ex("bent-knee-raise", "bent", "supine", ALL_STYLES, rom_deg=(45, 70), knee_flex_deg=(80, 100),
-        radius_m="hip, 0.55-0.7 (bent knee)"),
-    _ex("heel-tap", "heel_tap", "supine", _NO_REST, knee_flex_deg=(78, 100), direction=-1,
-        top_hold_scale=0.25, radius_m="hip, 0.55-0.7 (tabletop)"),
+    _ex("bent-knee-raise", "bent", "knees_bent", ALL_STYLES, rom_deg=(45, 70), knee_flex_deg=(80, 100),
+        max_alpha=100.0, radius_m="hip, 0.55-0.7 (bent knee)"),
+    _ex("heel-tap", "heel_tap", "knees_bent", _NO_REST, knee_flex_deg=(78, 100), direction=-1,
+        top_hold_scale=0.25, max_alpha=100.0, radius_m="hip, 0.55-0.7 (tabletop)"),
     _ex("alternating-leg-lift", "straight", "supine", ALL_STYLES, top_deg=(80, 95), alternating=True,
         radius_m="hip, 0.78-0.95"),
     _ex("side-leg-lift", "side", "side", ALL_STYLES, hover_deg=(3, 8), rom_deg=(30, 50), radius_m="hip, 0.78-0.95"),
@@ -61,7 +63,8 @@ EXERCISES: dict[str, ExerciseDef] = {e.slug: e for e in [
     _ex("hanging-leg-raise", "hanging", "standing", _NO_REST, rom_deg=(70, 95), radius_m="hip, 0.78-0.95"),
     _ex("flutter-kick", "straight", "supine", ("textbook", "partial", "fatigue"), hover_deg=(15, 30),
         rom_deg=(15, 35), continuous=True, radius_m="hip, 0.78-0.95"),
-    _ex("seated-leg-raise", "seated", "seated_box", _NO_REST, rom_deg=(60, 90), radius_m="knee, 0.36-0.45"),
+    _ex("seated-leg-raise", "seated", "seated_box", _NO_REST, rom_deg=(60, 90), max_alpha=150.0,
+        radius_m="knee, 0.36-0.45"),
 ]}
 
 

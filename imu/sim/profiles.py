@@ -1,10 +1,8 @@
 """Normalised motion profiles ``s(tau)``: fraction of a move done at fraction ``tau`` of its duration.
 
-All map [0, 1] -> [0, 1] with s(0) = 0, s(1) = 1 and start at zero speed.
+All map [0, 1] -> [0, 1] with s(0) = 0, s(1) = 1 and zero speed at both ends.
 """
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 
@@ -15,29 +13,21 @@ def minjerk(tau):
     return tau ** 3 * (10.0 - 15.0 * tau + 6.0 * tau ** 2)
 
 
-def _throw_raw(tau, k):
-    """Integral of the speed shape (1 - exp(-tau/k)) * (1 - tau)."""
-    e = np.exp(-tau / k)
-    return tau - tau ** 2 / 2 - (k * (1 - e) + k * tau * e - k * k * (1 - e))
-
-
-@lru_cache(maxsize=None)
-def _throw_norm(k: float) -> float:
-    return float(_throw_raw(1.0, k))
-
-
-def throw(k: float = 0.08):
-    """Ballistic swing against gravity: a hard push over the first ~``3k`` of the move, then a nearly
-    constant deceleration (coasting under gravity) to zero speed at the end."""
+def throw(push: float = 0.35):
+    """Ballistic swing against gravity: the speed rises smoothly to its peak over the first ``push``
+    of the move (a hard push), then falls linearly to zero (coasting, decelerated by gravity)."""
     def s(tau):
         tau = np.clip(tau, 0.0, 1.0)
-        return _throw_raw(tau, k) / _throw_norm(k)
+        head = tau - push / np.pi * np.sin(np.pi * np.minimum(tau, push) / push)
+        tail = push + ((tau - push) - (tau ** 2 - push ** 2) / 2) / (1 - push) * 2
+        return np.where(tau < push, head, tail)
     return s
 
 
-def drop(c: float = 0.1):
-    """Dropped with gravity: nearly constant acceleration (falling), caught over the last ~``3c``."""
-    th = throw(c)
+def drop(catch: float = 0.3):
+    """Dropped with gravity: the speed grows linearly (falling), then the leg is caught over the last
+    ``catch`` of the move. The time reverse of :func:`throw`."""
+    th = throw(catch)
 
     def s(tau):
         return 1.0 - th(1.0 - np.clip(tau, 0.0, 1.0))

@@ -59,6 +59,12 @@ class RepPlan:
     ballistic: bool = False
 
 
+def min_duration(delta_deg: float, peak_coeff: float, max_alpha: float) -> float:
+    """Shortest duration (s) of a move of ``delta_deg`` whose profile peaks at ``peak_coeff * delta /
+    T^2`` angular acceleration, for a person producing at most ``max_alpha`` rad/s^2."""
+    return float(np.sqrt(peak_coeff * np.radians(abs(delta_deg)) / max_alpha))
+
+
 def _vary(rng, n, lo=0.87, hi=1.13):
     return rng.uniform(lo, hi, n)
 
@@ -87,7 +93,8 @@ def plan_reps(style_name: str, n: int, ex: ExerciseDef, rng: np.random.Generator
     if style_name == "partial":
         frac = np.clip(frac, 0.28, 0.62)
     if style_name == "fatigue":
-        factor = 1 - x * u(0.3, 0.5) if rng.random() < 0.6 else 1 + x * u(0.1, 0.3)
+        k = 0.3 if ex.continuous else 1.0
+        factor = 1 - k * x * u(0.3, 0.5) if rng.random() < 0.6 else 1 + k * x * u(0.1, 0.3)
         up, down = up * factor, down * factor
         top = top * (1 - 0.6 * x)
         frac = (1 - u(0.08, 0.17) * x ** 1.5) * _vary(rng, n, 0.97, 1.03)

@@ -15,7 +15,7 @@ import numpy as np
 from .body import Pose, wrap180
 from .kinematics import G
 from .profiles import minjerk
-from .rotations import leg_matrices, matrix_to_quat, quat_to_matrix, random_quat, slerp, unit
+from .rotations import leg_matrices, matrix_to_quat, quat_to_matrix, slerp, unit
 
 
 @dataclass
@@ -108,6 +108,13 @@ class Handling:
     key_off: np.ndarray
 
 
+def _qmul(a, b):
+    w1, x1, y1, z1 = a
+    w2, x2, y2, z2 = b
+    return np.array([w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+                     w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2])
+
+
 @dataclass
 class Timeline:
     """Builder of a session's motion. ``t`` is the current time, ``pose`` the pose reached at ``t``."""
@@ -154,12 +161,18 @@ class Timeline:
     def handling(self, dur: float, new_mounting: np.ndarray, rng: np.random.Generator) -> None:
         """The sensor is taken off, handled for ``dur`` s and strapped back with ``new_mounting``."""
         R_leg = leg_matrices(*np.radians(self.pose.vec()[:3]))
-        n = max(2, int(dur / rng.uniform(0.35, 0.7)))
-        key_t = self.t + np.sort(np.concatenate([[0, dur], rng.uniform(0.1, 0.9, n - 1) * dur]))
+        n = max(2, int(round(dur / rng.uniform(0.4, 0.7))))
+        key_t = np.linspace(0.0, dur, n + 1)
+        key_t[1:-1] += rng.uniform(-0.2, 0.2, n - 1) * dur / n
+        key_t += self.t
         q = [matrix_to_quat(R_leg @ self.mounts[-1][1])]
-        q += [random_quat(rng) for _ in range(len(key_t) - 2)]
-        q += [matrix_to_quat(R_leg @ new_mounting)]
-        off = rng.uniform(-0.25, 0.25, (len(key_t), 3)) + np.array([0, 0, 0.25])
+        for _ in range(n - 1):  # tumble: 30-120 deg about a random axis between keys
+            axis = rng.standard_normal(3)
+            ang = np.radians(rng.uniform(30, 120))
+            dq = np.concatenate([[np.cos(ang / 2)], np.sin(ang / 2) * axis / np.linalg.norm(axis)])
+            q.append(_qmul(q[-1], dq))
+        q.append(matrix_to_quat(R_leg @ new_mounting))
+        off = rng.uniform(-0.2, 0.2, (len(key_t), 3)) + np.array([0, 0, 0.25])
         off[0] = off[-1] = 0
         self.handlings.append(Handling(self.t, self.t + dur, key_t, np.array(q), off))
         self.hold(dur)

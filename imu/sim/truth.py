@@ -60,6 +60,7 @@ class SetTruth:
     start_s: float
     end_s: float
     reps: int  #: number of reps
+    full_rom_deg: float = 0.0  #: the person's full range of motion in this set (partial: < 65 % of it)
 
     def to_dict(self) -> dict:
         return asdict(self)
