@@ -55,7 +55,7 @@ class GravityFilter:
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
         self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
-        self._out: list[np.ndarray | None] = [None] * self.PASSES  # last output of each pass
+        self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
     def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray) -> np.ndarray:
@@ -79,8 +79,9 @@ class GravityFilter:
             state = np.vstack([s0[None, :], about[:-1]])
             self._state[i] = about[-1].copy()
             drive = a * (-np.cross(omega_dt, state)) + (1.0 - a) * g_acc
-            about = unit(first_order_recurrence(a[:, 0], drive, y0))
-            self._out[i] = about[-1].copy()
+            raw = first_order_recurrence(a[:, 0], drive, y0)
+            self._out[i] = raw[-1].copy()
+            about = unit(raw)
         return about
 
 

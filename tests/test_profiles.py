@@ -85,6 +85,8 @@ def test_polar_compressed_type1_vector():
     s = only(dec.decode(polar.DATA, POLAR_DELTA1))
     np.testing.assert_array_equal(s.acc_g * 1000, [[-15, 20, 1008], [-20, 17, 1008]])
     np.testing.assert_array_equal(np.rint(s.t_s * 1e9), [100, 101])
+    s = only(PolarProfile("verity").new_decoder().decode(polar.DATA, POLAR_DELTA1))  # no FACTOR
+    np.testing.assert_array_equal(s.acc_g * 1000, [[-15, 20, 1008], [-20, 17, 1008]])
 
 
 def test_polar_factor_from_start_response_and_default():

@@ -235,7 +235,9 @@ class PolarDecoder(Decoder):
             return np.asarray(v, dtype=np.float64).reshape(-1, 3)
         if frame_type in (0x80, 0x81):
             raw = np.asarray(parse_delta_frames(content, 3, 16), dtype=np.float32)
-            factor = self.factor if self.factor is not None else self.default_factor
+            factor = self.factor                   # from the start response (FACTOR)
+            if factor is None:                     # not seen: 0x80 is in G, 0x81 in mG
+                factor = self.default_factor if frame_type == 0x80 else 1.0
             if frame_type == 0x80:      # "special Wolfi type": values in G -> int(s * factor*1000)
                 scale = np.float32(factor) * np.float32(1000)
             elif factor != 1.0:
