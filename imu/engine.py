@@ -34,11 +34,13 @@ from imu.signals import GRID_HZ, Block, SignalFront
 
 STILL_S = 0.4  #: stillness that establishes a home position
 STILL_DPS = 10.0  #: slower than this counts as still
+REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_DPS = 12.0
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 JOLT_G = 1.5  #: a high-frequency jolt above this (heel strike) is not leg-lift motion; a foot knocking the floor at the end of a rep reaches ~0.9 g
 BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
+ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
@@ -119,6 +121,7 @@ class RepEngine:
         self._buf = _Buffer()
         self._state = SEEK
         self._pos = 0  # absolute grid index where the search resumes
+        self._home_since = 0  # where the current HOME state began
         self._set: _SetState | None = None
         self._level = 0.0  # resting level of the leg in the current frame (deg)
         self._exc: dict = {}
@@ -170,7 +173,11 @@ class RepEngine:
     def finish(self) -> list[Event]:
         """Ends the session: closes the open set and revises the flags with the whole session in view
         (the person's full range is only known at the end; an ``auto`` preset only after the first set)."""
-        events = self._close_set()
+        events = []
+        for block in [] if self._front is None else self._front.flush():
+            self._buf.append(block)
+            events += self._run()
+        events += self._close_set()
         self._flush_trace(self._buf.end)
         full = full_rom_deg(self._session_roms)
         for i, rep in enumerate(self.reps):
@@ -248,6 +255,7 @@ class RepEngine:
             self._set = _SetState(home=home)
             self._level = 0.0
         self._state, self._pos = HOME, i + 1
+        self._home_since = self._pos
         return True, events
 
     def _resumes(self, s: _SetState, home: np.ndarray, t_s: float) -> bool:
@@ -258,14 +266,24 @@ class RepEngine:
         near = abs(level - (np.median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self.preset.min_rom_deg)
         return recent and near and oop < 10.0
 
-    def _abnormal(self, a: int, theta: np.ndarray) -> np.ndarray:
-        """Samples that end any search: heel strikes, far below rest, out of the plane."""
-        bad = self._buf.get("jolt_g", a) > JOLT_G
+    def _abnormal(self, a: int, since: int) -> int | None:
+        """First sample at or after ``a`` (relative to ``a``) that ends any search: the leg has stayed
+        far below its resting level or out of the set's plane of motion for ``ABNORMAL_S`` (a posture
+        change; brief excursions there are what a hard swing does to the angle without a gyroscope).
+        ``since`` is where the current state began."""
         s = self._set
-        if s.axis is not None:
-            bad |= theta < self._level - BELOW_REST_DEG
-            bad |= np.abs(out_of_plane_deg(self._buf.get("g", a), s.axis)) > OUT_OF_PLANE_DEG
-        return bad
+        if s.axis is None:
+            return None
+        n = int(ABNORMAL_S * GRID_HZ)
+        b = max(since, a - n + 1, self._buf.start)
+        theta = self._theta(b)
+        bad = theta < self._level - BELOW_REST_DEG
+        bad |= np.abs(out_of_plane_deg(self._buf.get("g", b), s.axis)) > OUT_OF_PLANE_DEG
+        end = _first_run(bad, n)
+        while end is not None and b + end < a:
+            nxt = _first_run(bad[end + 1 :], n)
+            end = None if nxt is None else end + 1 + nxt
+        return None if end is None else b + end - a
 
     def _home(self):
         a = self._pos
@@ -273,7 +291,7 @@ class RepEngine:
         t = self._buf.get("t", a)
         enter = self._level + 0.5 * self.preset.min_rom_deg
         i_on = _first(theta > enter)
-        i_bad = _first(self._abnormal(a, theta))
+        i_bad = self._abnormal(a, self._home_since)
         s = self._set
         i_gap = None
         if s.last_end_s is not None and s.number is not None:
@@ -304,15 +322,21 @@ class RepEngine:
         too_long = t - t[0] > self.preset.max_rep_s
         k0 = a - on
         i_back, i_fizz = _first(back[k0:]), _first(fizzled[k0:])
-        i_long, i_bad = _first(too_long[k0:]), _first(self._abnormal(a, theta[k0:]))
-        first = min((i for i in (i_back, i_fizz, i_long, i_bad) if i is not None), default=None)
+        i_long, i_bad = _first(too_long[k0:]), self._abnormal(a, on)
+        plateau, i_rehome = self._new_home_inside(on, theta, height, level, k0)
+        first = min((i for i in (i_back, i_fizz, i_long, i_bad, i_rehome) if i is not None), default=None)
         if first is None:
             self._pos = self._buf.end
             return False, []
         self._pos = a + first
         if first == i_fizz and first != i_bad:
-            self._state = HOME
+            self._state, self._home_since = HOME, self._pos
             return True, []
+        if first == i_rehome and first not in (i_bad, i_back):
+            self.rejected += 1
+            events = self._abort()
+            self._pos = on + plateau  # seek the new home from the plateau on
+            return True, events
         if first in (i_long, i_bad):
             self.rejected += 1
             events = self._abort()
@@ -320,8 +344,26 @@ class RepEngine:
                 self._pos = on + 1  # a posture change: the new home may lie inside the excursion
             return True, events
         self._exc["back"] = a + first
+        self._exc["height"] = float(height[first + k0])
         self._state = SETTLE
         return True, []
+
+    def _new_home_inside(self, on: int, theta: np.ndarray, height: np.ndarray, level: float, k0: int):
+        """A still plateau inside the excursion that the leg then leaves by moving further away from
+        the resting level is a new resting position (a posture change), not the top of a rep.
+
+        Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
+        n = int(REHOME_STILL_S * GRID_HZ)
+        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg)
+        end = _first_run(still, n)
+        if end is None:
+            return None, None
+        plateau = float(np.median(theta[end - n + 1 : end + 1]))
+        rise = theta[end + 1 :] > plateau + max(self.preset.min_rom_deg, 0.5 * (plateau - level))
+        i = _first(rise)
+        if i is None or end + 1 + i < k0:
+            return None, None
+        return end - n + 1, end + 1 + i - k0
 
     def _settle(self):
         on, back, level = self._exc["on"], self._exc["back"], self._exc["level"]
@@ -331,13 +373,15 @@ class RepEngine:
         n = int(SETTLE_S * GRID_HZ)
         slow = self._buf.get("speed_dps", back) < SETTLE_DPS
         run_min = np.minimum.accumulate(theta)
-        rising = theta > run_min + 0.5 * self.preset.min_rom_deg
+        height = self._exc["height"]
+        # the next rep starting (a bounce when the leg is caught at the bottom is not one)
+        rising = theta > run_min + max(0.5 * self.preset.min_rom_deg, 0.25 * height)
         late = t - t[0] > 2.0
         k0 = a - back
         i_slow = _first_run(slow[max(k0 - n + 1, 0):], n)
         i_slow = None if i_slow is None else i_slow + max(k0 - n + 1, 0) - k0
         i_rise, i_late = _first(rising[k0:]), _first(late[k0:])
-        i_bad = _first(self._abnormal(a, theta[k0:]))
+        i_bad = self._abnormal(a, back)
         first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
         if first is None:
             self._pos = self._buf.end
@@ -348,17 +392,21 @@ class RepEngine:
             return True, self._abort()
         stop = a + first  # inclusive index where the settle was decided
         trough = back + int(np.argmin(theta[: stop - back + 1]))
-        end_level = float(self._theta(trough, trough + 1)[0])
+        if first == i_slow:  # settled: the resting level is where the leg stays
+            end_level = float(np.median(theta[stop - back - n + 1 : stop - back + 1]))
+        else:
+            end_level = float(theta[trough - back])
         events = self._complete(on, trough, stop, level, end_level)
         self._state = HOME
         self._pos = trough if first == i_rise else stop + 1
+        self._home_since = self._pos
         return True, events
 
     # ------------------------------------------------------------------ reps and sets
     def _complete(self, on: int, trough: int, stop: int, level: float, end_level: float) -> list[Event]:
         s = self._set
         pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
-        if s.reps and s.last_end_s is not None:
+        if s.last_end_s is not None:
             t_all = self._buf.get("t", pre, on)
             pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
         if s.axis is None:  # first rep of a tentative set fixes the frame

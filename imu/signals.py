@@ -9,6 +9,12 @@ Per grid sample (all chunk-invariant: the filters keep their state between chunk
 - ``tremor``: the smoothed high-frequency energy of the gyro (deg/s RMS) or, without one, of the
   accelerometer (milli-g RMS): muscles holding a leg up shake, a leg resting on the floor does not;
 - ``gap``: True where the grid point lies inside a filled gap of the input.
+
+Without a gyroscope the accelerometer is the only orientation sensor, and while the leg is swung
+hard its own acceleration (several g when it is flung up) hides gravity completely. Where the
+low-passed acceleration's magnitude is more than ``UNRELIABLE_G`` off 1 g the gravity direction is
+bridged by interpolating between the reliable directions on either side (held back until the leg is
+readable again, at most ``MAX_BRIDGE_S``).
 """
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.filters import GridResampler, StreamSos
-from imu.orientation import GravityFilter
+from imu.orientation import GravityFilter, unit
 
 GRID_HZ = 50.0
+UNRELIABLE_G = 0.25
+MAX_BRIDGE_S = 2.0
 
 
 @dataclass
@@ -51,6 +59,9 @@ class SignalFront:
         self.tremor_lp = StreamSos(1, 1.0, GRID_HZ, channels=1)
         self.gravity = GravityFilter(GRID_HZ)
         self._g_prev: np.ndarray | None = None
+        self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
+        self._held_ok: np.ndarray | None = None
+        self._last_ok_g: np.ndarray | None = None
 
     def __call__(self, t_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> list[tuple[bool, Block]]:
         """Returns (follows_a_long_gap, block) pairs in time order."""
@@ -61,12 +72,21 @@ class SignalFront:
         for k in range(len(bounds) - 1):
             a, b = bounds[k], bounds[k + 1]
             if k > 0:
+                out += [(False, b) for b in self.flush()]
                 self._reset_filters()
             if b > a:
                 out.append((k > 0, self._block(gt[a:b], gx[a:b], gap[a:b])))
             elif k > 0:
                 out.append((True, self._block(gt[a:a], gx[a:a], gap[a:a])))
         return out
+
+    def flush(self) -> list[Block]:
+        """Samples still held back (acc-only bridging), released as they are: at the end of a stream."""
+        held, self._held, self._held_ok = self._held, None, None
+        if held is None or len(held) == 0:
+            return []
+        held.speed_dps = self._turn_rate_dps(held.g)
+        return [held]
 
     def _block(self, t: np.ndarray, x: np.ndarray, gap: np.ndarray) -> Block:
         acc = x[:, :3]
@@ -79,11 +99,42 @@ class SignalFront:
             speed = np.linalg.norm(gyro_f, axis=1)
             hf = np.linalg.norm(gyro - gyro_f, axis=1)
         else:
-            g = self.gravity(acc_f, None)
-            speed = self._turn_rate_dps(g)
             hf = jolt * 1000.0
+            tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
+            ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
+            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, tremor, gap), ok)
+            block.speed_dps = self._turn_rate_dps(block.g)
+            return block
         tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
         return Block(t, g, speed, jolt, tremor, gap)
+
+    def _bridge(self, new: Block, ok: np.ndarray) -> Block:
+        """Releases samples up to the last reliable one, unreliable directions interpolated."""
+        blk = new if self._held is None else _concat(self._held, new)
+        ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
+        good = np.flatnonzero(ok)
+        n_release = good[-1] + 1 if len(good) else 0
+        bad_tail = len(ok) - n_release
+        if bad_tail and blk.t[-1] - blk.t[n_release] > MAX_BRIDGE_S:
+            n_release = len(ok)  # too long to bridge: pass the raw directions on
+        g = blk.g.copy()
+        anchors = good[good < n_release]
+        ref = self._last_ok_g
+        if len(anchors) or ref is not None:
+            idx = np.arange(n_release)
+            t_a = blk.t[anchors] if ref is None else np.concatenate([[blk.t[0] - 1.0 / GRID_HZ], blk.t[anchors]])
+            g_a = g[anchors] if ref is None else np.vstack([ref[None, :], g[anchors]])
+            fill = idx[~ok[:n_release]]
+            fill = fill[blk.t[fill] <= t_a[-1]]  # only between anchors (or after the previous release)
+            for c in range(3):
+                g[fill, c] = np.interp(blk.t[fill], t_a, g_a[:, c])
+            g[fill] = unit(g[fill])
+        if len(anchors):
+            self._last_ok_g = g[anchors[-1]].copy()
+        out = _slice(blk, 0, n_release, g)
+        rest = _slice(blk, n_release, len(ok), g)
+        self._held, self._held_ok = (rest, ok[n_release:]) if len(rest) else (None, None)
+        return out
 
     def _turn_rate_dps(self, g: np.ndarray) -> np.ndarray:
         if len(g) == 0:
@@ -92,3 +143,11 @@ class SignalFront:
         self._g_prev = g[-1].copy()
         cosang = np.clip(np.einsum("ij,ij->i", prev, g), -1.0, 1.0)
         return np.degrees(np.arccos(cosang)) * GRID_HZ
+
+
+def _concat(a: Block, b: Block) -> Block:
+    return Block(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in Block.__dataclass_fields__))
+
+
+def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
+    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.tremor[i:j], b.gap[i:j])
