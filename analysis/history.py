@@ -95,7 +95,7 @@ _REQUIRED_REP_COLUMNS = ("set", "rep", "start_s", "end_s")
 
 #: Columns of :meth:`HistoryStore.sessions` (unit in brackets).
 SESSION_COLUMN_DOCS: dict[str, str] = {
-    "session_id": "[#] the store's number for the session (stable while the session is stored)",
+    "session_id": "[#] the store's number for the session (never reused)",
     "session_key": "[text] SHA-256 of session.json + reps.csv: the session's identity",
     "started_at": "[ISO 8601 with UTC offset] when the session took place (see date_source)",
     "local_date": "[YYYY-MM-DD] calendar date of started_at in its own time zone",
@@ -125,7 +125,7 @@ _REPS_DTYPES = reps_table([]).dtypes
 _SETS_DTYPES = sets_table(None).dtypes
 
 _SESSION_SQL = [
-    ("session_id", "INTEGER PRIMARY KEY"),
+    ("session_id", "INTEGER PRIMARY KEY AUTOINCREMENT"),
     ("session_key", "TEXT NOT NULL UNIQUE"),
     ("started_at", "TEXT NOT NULL"),
     ("local_date", "TEXT NOT NULL"),
@@ -247,6 +247,8 @@ def _session_date(folder: Path, summary: dict) -> tuple[dt.datetime, str, Path |
 
 def _complete(df: pd.DataFrame, columns: list[str], dtypes: pd.Series) -> pd.DataFrame:
     """``df`` with exactly ``columns`` in order and the tables' dtypes (missing: NaN / '' / False)."""
+    if list(df.columns) == columns and all(df[c].dtype == dtypes[c] for c in columns):
+        return df.reset_index(drop=True) if not isinstance(df.index, pd.RangeIndex) or df.index.start else df
     out = {}
     n = len(df)
     for c in columns:
@@ -294,11 +296,11 @@ def read_session_dir(folder: str | Path) -> SessionFiles:
     if not isinstance(summary, dict):
         raise NotASession(folder, "session.json does not hold a JSON object")
     try:
-        raw = pd.read_csv(rc, nrows=0)
-        absent = [c for c in _REQUIRED_REP_COLUMNS if c not in raw.columns]
+        reps = read_reps_csv(rc)
+        absent = [c for c in _REQUIRED_REP_COLUMNS if c not in reps.columns]
         if absent:
             raise NotASession(folder, f"reps.csv lacks the column(s) {', '.join(absent)}")
-        reps = _complete(read_reps_csv(rc), _STORED_REPS, _REPS_DTYPES)
+        reps = _complete(reps, _STORED_REPS, _REPS_DTYPES)
     except NotASession:
         raise
     except (ValueError, TypeError, KeyError, pd.errors.ParserError) as e:
@@ -664,59 +666,60 @@ def weekly_table(sessions: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     ``sessions``: ``session_id``, ``local_date`` (YYYY-MM-DD), ``exercise``, ``sets``; ``reps``:
     ``session_id`` and the reps.csv columns ``tut_s``, ``up_s``, ``top_hold_s``, ``down_s``,
     ``bottom_hold_s``, ``rom_deg``, ``momentum``, ``flags``, ``side``. Returns :data:`WEEKLY_COLUMNS`,
-    oldest week first, then by exercise. Medians and shares are over all reps of the week (NaN
-    without reps); times rounded to 3 decimals, angles to 1, shares to 4.
+    oldest week first, then by exercise. Medians and shares are over all reps of the week (missing
+    values skipped; NaN without reps); left/right columns only over sessions that have both a
+    ``left`` and a ``right`` rep. Times rounded to 3 decimals, angles to 1, shares to 4.
     """
     if len(sessions) == 0:
         return _empty_weekly()
+    keys = ["week", "exercise"]
     s = sessions.copy()
     d = pd.to_datetime(s["local_date"])
-    s["week"] = (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+    s["week"] = (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
     s["exercise"] = s["exercise"].fillna("").astype(str)
-    r = reps.merge(s[["session_id", "week", "exercise"]], on="session_id", how="inner")
-    flags = r["flags"].fillna("").astype(str).str.split(";")
-    mom = r["momentum"].map(lambda v: bool(v) if v is not None and v == v else False)
-    r["_momentum"] = [m or "momentum" in f for m, f in zip(mom, flags)]
-    r["_partial"] = ["partial" in f for f in flags]
-    r["side"] = r["side"].fillna("").astype(str)
-    for c in ("tut_s", "up_s", "top_hold_s", "down_s", "bottom_hold_s", "rom_deg"):
-        r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
-    sides = r[r["side"] != ""].groupby("session_id")["side"].agg(lambda x: set(x))
-    two = set(sides[sides.map(lambda x: {"left", "right"} <= x)].index)
+    out = s.groupby(keys, sort=True).agg(sessions=("session_id", "nunique"), sets=("sets", "sum"))
 
-    rep_groups = dict(list(r.groupby(["week", "exercise"], sort=False)))
-    rows = []
-    for (week, ex), g in s.groupby(["week", "exercise"], sort=True):
-        rg = rep_groups.get((week, ex), r.iloc[0:0])
-        med = {c: _median(rg[c]) for c in ("up_s", "top_hold_s", "down_s", "bottom_hold_s")}
-        n = len(rg)
-        row = {
-            "week": week,
-            "iso_week": f"{week.isocalendar()[0]}-W{week.isocalendar()[1]:02d}",
-            "exercise": ex,
-            "sessions": int(g["session_id"].nunique()),
-            "sets": int(pd.to_numeric(g["sets"]).sum()),
-            "reps": int(n),
-            "tut_s": round(float(np.nansum(rg["tut_s"])), 3),
-            **{f"median_{c}": round(v, 3) if math.isfinite(v) else float("nan") for c, v in med.items()},
-            "median_tempo": (tempo_string(med["down_s"], med["bottom_hold_s"], med["up_s"], med["top_hold_s"])
-                             if n else None) or "",
-            "momentum_share": round(float(np.mean(rg["_momentum"])), 4) if n else float("nan"),
-            "partial_share": round(float(np.mean(rg["_partial"])), 4) if n else float("nan"),
-            "median_rom_deg": round(_median(rg["rom_deg"]), 1) if n else float("nan"),
-        }
-        lr = rg[rg["session_id"].isin(two)]
-        left, right = lr[lr["side"] == "left"], lr[lr["side"] == "right"]
-        if len(lr):
-            row.update({
-                "left_reps": float(len(left)), "right_reps": float(len(right)),
-                "lr_reps_diff": float(len(left) - len(right)),
-                "lr_rom_diff_deg": round(_median(left["rom_deg"]) - _median(right["rom_deg"]), 1),
-                "lr_down_diff_s": round(_median(left["down_s"]) - _median(right["down_s"]), 3),
-                "lr_tut_diff_s": round(float(np.nansum(left["tut_s"]) - np.nansum(right["tut_s"])), 3),
-            })
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    r = reps.merge(s[["session_id", *keys]], on="session_id", how="inner")
+    flags = ";" + r["flags"].astype("object").fillna("").astype(str) + ";"
+    mom = r["momentum"].astype("object").map(lambda v: str(v).lower() in ("true", "1", "1.0"))
+    r["_momentum"] = mom.astype(bool) | flags.str.contains(";momentum;", regex=False)
+    r["_partial"] = flags.str.contains(";partial;", regex=False).astype(bool)
+    r["side"] = r["side"].astype("object").fillna("").astype(str)
+    phases = ("up_s", "top_hold_s", "down_s", "bottom_hold_s")
+    for c in ("tut_s", *phases, "rom_deg"):
+        r[c] = pd.to_numeric(r[c], errors="coerce").astype(float)
+    agg = r.groupby(keys, sort=True).agg(
+        reps=("session_id", "size"), tut_s=("tut_s", "sum"),
+        **{f"median_{c}": (c, "median") for c in phases},
+        momentum_share=("_momentum", "mean"), partial_share=("_partial", "mean"),
+        median_rom_deg=("rom_deg", "median"))
+    out = out.join(agg, how="left")
+    out["reps"] = out["reps"].fillna(0)
+    out["tut_s"] = out["tut_s"].fillna(0.0)
+    out["median_tempo"] = [
+        (tempo_string(dn, bh, up, th) or "") if n else ""
+        for n, up, th, dn, bh in zip(out["reps"], out["median_up_s"], out["median_top_hold_s"],
+                                     out["median_down_s"], out["median_bottom_hold_s"])]
+
+    sides = r[r["side"] != ""].groupby("session_id")["side"].agg(lambda x: {"left", "right"} <= set(x))
+    lr = r[r["session_id"].isin(sides[sides].index) & r["side"].isin(["left", "right"])]
+    if len(lr):
+        per = lr.groupby([*keys, "side"]).agg(n=("session_id", "size"), rom=("rom_deg", "median"),
+                                              down=("down_s", "median"), tut=("tut_s", "sum")).unstack("side")
+        out = out.join(pd.DataFrame({
+            "left_reps": per[("n", "left")], "right_reps": per[("n", "right")],
+            "lr_reps_diff": per[("n", "left")] - per[("n", "right")],
+            "lr_rom_diff_deg": per[("rom", "left")] - per[("rom", "right")],
+            "lr_down_diff_s": per[("down", "left")] - per[("down", "right")],
+            "lr_tut_diff_s": per[("tut", "left")] - per[("tut", "right")],
+        }), how="left")
+    out = out.reset_index()
+    for cols, nd in (([c for c in WEEKLY_COLUMNS if c.endswith("_s")], 3),
+                     (["median_rom_deg", "lr_rom_diff_deg"], 1), (["momentum_share", "partial_share"], 4)):
+        for c in cols:
+            if c in out:
+                out[c] = out[c].astype(float).round(nd)
+    out["iso_week"] = [f"{w.isocalendar()[0]}-W{w.isocalendar()[1]:02d}" for w in out["week"]]
     return _weekly_dtypes(out.reindex(columns=WEEKLY_COLUMNS))
 
 

@@ -44,6 +44,8 @@ ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
+GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
 
@@ -125,6 +127,7 @@ class RepEngine:
         self._set: _SetState | None = None
         self._level = 0.0  # resting level of the leg in the current frame (deg)
         self._exc: dict = {}
+        self._backtrack: tuple[float, float] | None = None
         self._sets_done = 0
         self._session_roms: list[float] = []
         self._still_tremor = np.inf
@@ -400,6 +403,9 @@ class RepEngine:
         self._state = HOME
         self._pos = trough if first == i_rise else stop + 1
         self._home_since = self._pos
+        if self._backtrack is not None:
+            events += self._restart_from_plateau(*self._backtrack)
+            self._backtrack = None
         return True, events
 
     # ------------------------------------------------------------------ reps and sets
@@ -446,6 +452,16 @@ class RepEngine:
             s.bottoms.append(timing.bottom_deg)
             s.last_end_s = timing.end_s
             if len(s.pending) >= self.preset.min_set_reps:
+                verdict = self._judge_tentative(s)
+                if verdict == "gait":
+                    self.rejected += len(s.pending)
+                    s.pending, s.bottoms = [], []
+                    return events
+                if verdict == "backtrack":
+                    first = s.pending[0][0]
+                    self.rejected += len(s.pending)
+                    self._backtrack = (first.top_s, first.lower_s)
+                    return events
                 self._sets_done += 1
                 s.number = self._sets_done
                 if self.preset.slug == "auto":
@@ -459,6 +475,26 @@ class RepEngine:
         s.bottoms.append(timing.bottom_deg)
         events += self._emit(s, timing, gap)
         return events
+
+    def _judge_tentative(self, s: _SetState) -> str:
+        """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
+        swinging without pauses, as in walking: only flutter kicks move like that); ``backtrack`` (the
+        first candidate was a posture change merged with the first rep: it rests elsewhere and pauses
+        longer than the rest, so the set really starts from its plateau)."""
+        tms = [tm for tm, _ in s.pending]
+        holds = [tm.lower_s - tm.top_s for tm in tms]
+        pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
+        durations = [tm.end_s - tm.start_s for tm in tms]
+        if (self.preset.slug != "flutter-kick" and np.median(holds) < GAIT_PAUSE_S
+                and np.median(pauses) < GAIT_PAUSE_S and np.median(durations) < GAIT_CYCLE_S):
+            return "gait"
+        rest = tms[1:]
+        rom = float(np.median([tm.rom_deg for tm in rest]))
+        off_bottom = abs(tms[0].bottom_deg - float(np.median([tm.bottom_deg for tm in rest]))) > max(4.0, 0.15 * rom)
+        long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
+        if off_bottom and long_hold or off_bottom and holds[0] > 2 * REHOME_STILL_S:
+            return "backtrack"
+        return "set"
 
     def _consistent(self, s: _SetState, timing: RepTiming, peak_g: np.ndarray) -> bool:
         if not s.pending and not s.reps:
@@ -513,6 +549,18 @@ class RepEngine:
         hover = float(np.median(s.bottoms))
         return feet_rested(level, tremor, hover, self._still_tremor, self.preset, GRID_HZ)
 
+    def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
+        """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""
+        t = self._buf.get("t", self._buf.start)
+        a = self._buf.start + int(np.searchsorted(t, a_s))
+        b = self._buf.start + int(np.searchsorted(t, b_s))
+        if b <= a or a < self._buf.start:
+            return []
+        self._set = _SetState(home=unit(self._buf.get("g", a, b).mean(axis=0)))
+        self._level = 0.0
+        self._state, self._pos, self._home_since = HOME, b, b
+        return []
+
     def _close_set(self, keep_frame: bool = False) -> list[Event]:
         s = self._set
         if s is None:
@@ -550,8 +598,10 @@ class RepEngine:
             keep_from = self._pos - int(3.0 * GRID_HZ)
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
+            # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep (backtracking)
+            anchor = s.pending[0][0].start_s if s.pending else s.last_end_s
             t = self._buf.get("t", self._buf.start)
-            keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, s.last_end_s)) - 2)
+            keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, anchor)) - 2)
         keep_from = max(keep_from, self._pos - int(30 * GRID_HZ)) if self._state == HOME else keep_from
         self._flush_trace(keep_from)
         self._buf.drop_before(keep_from)
