@@ -128,7 +128,7 @@ class History:
 
 def _utc(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
-    df["started_at"] = pd.to_datetime(df["started_at"], utc=True, format="ISO8601")
+    df["started_at"] = pd.to_datetime(df["started_at"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
     return df
 
 

@@ -20,18 +20,24 @@ Wiring (``imu/cli.py``)::
     from analysis.commands import add_commands
     handlers = add_commands(sub)            # after the other sub-parsers
     ... handlers[args.command](args)        # returns the exit code
+
+and, to add every analysed session to the history, after ``write_session`` in ``imu analyze`` /
+``imu demo`` / a live session: ``print(analysis.history.add_to_history(out_dir))`` (never raises;
+set ``IMU_NO_HISTORY=1`` to switch it off, e.g. in tests). ``python -m analysis.commands ...`` runs
+these commands on their own.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["add_commands", "history_display"]
+__all__ = ["add_commands", "history_display", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -102,6 +108,9 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Handler:
             print(f"imu {args.command}: error: {e}", file=sys.stderr)
         except ValueError as e:  # database that is not ours / newer schema, bad since
             print(f"imu {args.command}: error: {e}", file=sys.stderr)
+        except sqlite3.Error as e:  # e.g. the database stayed locked by another process, disk full
+            db = getattr(args, "db", None) or "history database"
+            print(f"imu {args.command}: error: {db}: {e} (nothing half-written was kept)", file=sys.stderr)
         except OSError as e:
             where = e.filename or ""
             print(f"imu {args.command}: error: {where}{': ' if where else ''}{e.strerror or e}", file=sys.stderr)
@@ -155,7 +164,7 @@ def history_display(weekly: pd.DataFrame) -> pd.DataFrame:
 
 def _history(args) -> int:
     """imu history: print the weekly table and write it as CSV."""
-    from .export import write_csv
+    from .history import write_weekly_csv
 
     with _store(args) as store:
         weekly = store.weekly_history(exercise=args.exercise, since=args.since)
@@ -166,9 +175,7 @@ def _history(args) -> int:
     else:
         with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_columns", 50):
             print(history_display(weekly).to_string(index=False))
-    out = weekly.assign(week=weekly["week"].dt.strftime("%Y-%m-%d"))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(args.out, out)
+    write_weekly_csv(args.out, weekly)
     print(f"wrote {args.out}")
     return 0
 
@@ -222,3 +229,15 @@ def _export(args) -> int:
     path = writer(sessions, args.out)
     print(f"wrote {path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run these commands on their own: ``python -m analysis.commands history ...`` (same as ``imu history``)."""
+    parser = argparse.ArgumentParser(prog="imu")
+    handlers = add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -46,13 +46,14 @@ folder and the problem.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +83,11 @@ __all__ = [
     "SessionFiles",
     "HistoryStore",
     "default_db_path",
+    "add_to_history",
     "read_session_dir",
     "session_key",
     "weekly_table",
+    "write_weekly_csv",
 ]
 
 SCHEMA_VERSION = 1
@@ -413,7 +416,7 @@ class HistoryStore:
             def __exit__(self, exc_type, exc, tb):
                 if exc_type is None:
                     store.conn.execute("COMMIT")
-                else:
+                elif store.conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
                     store.conn.execute("ROLLBACK")
                 return False
 
@@ -552,7 +555,8 @@ class HistoryStore:
     def _table(self, table: str, columns: list[str], dtypes, where: str, params: list,
                with_session: bool) -> pd.DataFrame:
         extra = ["session_id", "started_at", "exercise"] if with_session else []
-        sel = ", ".join([f"t.session_id", "s.started_at", "s.exercise"][:len(extra)] + [f"t.{_q(c)}" for c in columns])
+        head = ["t.session_id", "s.started_at", "s.exercise"] if with_session else []
+        sel = ", ".join(head + [f"t.{_q(c)}" for c in columns])
         cur = self.conn.execute(f"SELECT {sel} FROM {table} t JOIN sessions s USING (session_id){where} "
                                 "ORDER BY s.started_at, t.session_id, t.row", params)
         raw = pd.DataFrame.from_records(cur.fetchall(), columns=extra + columns)
@@ -618,6 +622,25 @@ def _date_text(since) -> str:
         raise ValueError(f"since: {since!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def add_to_history(folder: str | Path, db: str | Path | None = None) -> str:
+    """Add a just-written session folder to the history (for ``imu analyze`` and live sessions).
+
+    Never raises: returns a one-line message to print (``""`` when the environment variable
+    ``IMU_NO_HISTORY`` is set to anything but ``""``/``0``, in which case nothing is written). A
+    failure to store the session is reported in the message and leaves the store as it was.
+    """
+    if os.environ.get("IMU_NO_HISTORY", "") not in ("", "0"):
+        return ""
+    try:
+        with HistoryStore(db) as store:
+            res = store.add_session_dir(folder)
+            where = store.path
+    except (NotASession, ValueError, OSError, sqlite3.Error) as e:
+        return f"history: not stored: {e}"
+    verb = {"added": "added to", "replaced": "replaced in", "duplicate": "already in"}[res.status]
+    return f"history: session {verb} {where}"
+
+
 # --------------------------------------------------------------------------- weekly trends
 
 #: Columns of :func:`weekly_table` / :meth:`HistoryStore.weekly_history`, in order.
@@ -652,12 +675,6 @@ WEEKLY_COLUMN_DOCS: dict[str, str] = {
     "lr_down_diff_s": "[s] median down phase of left reps - of right reps",
     "lr_tut_diff_s": "[s] time under tension of left reps - of right reps",
 }
-
-
-def _median(a) -> float:
-    a = np.asarray(a, dtype=float)
-    a = a[np.isfinite(a)]
-    return float(np.median(a)) if a.size else float("nan")
 
 
 def weekly_table(sessions: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
@@ -737,3 +754,29 @@ def _weekly_dtypes(df: pd.DataFrame) -> pd.DataFrame:
 
 def _empty_weekly() -> pd.DataFrame:
     return _weekly_dtypes(pd.DataFrame({c: pd.Series([], dtype="object") for c in WEEKLY_COLUMNS}))
+
+
+def write_weekly_csv(path: str | Path, weekly: pd.DataFrame) -> Path:
+    """Write a weekly table as CSV (``week`` as YYYY-MM-DD, empty cell for NaN), atomically.
+
+    Kept here rather than using :func:`analysis.export.write_csv` so that ``imu history`` does not
+    have to import matplotlib.
+    """
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = weekly.assign(week=pd.to_datetime(weekly["week"]).dt.strftime("%Y-%m-%d"))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            out.to_csv(f, index=False, lineterminator="\n", na_rep="")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path

@@ -369,8 +369,8 @@ def _history_chart(weekly: pd.DataFrame) -> bytes:
             locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-            if first == last:
-                ax.set_xlim(first - pd.Timedelta(days=7), last + pd.Timedelta(days=7))
+            pad = max(pd.Timedelta(days=4), (last - first) * 0.03)
+            ax.set_xlim(first - pad, last + pad)  # the same weeks on every chart
             ax.set_title(title, fontsize=10)
             ax.set_ylabel(unit)
             ax.grid(True, color="#ddd", lw=0.6)

@@ -24,6 +24,8 @@ import datetime as dt
 import io
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -155,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             t_weekly = time.perf_counter() - t0
         print(f"imu history (in-process, weekly table + print + CSV): {t_hist:.3f} s (target < 1 s); "
               f"weekly_history() alone {t_weekly:.3f} s; {len(weekly)} week rows")
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "analysis.commands", "history", "--db", str(db),
+                               "--out", str(work / "history2.csv")], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+        assert proc.returncode == 0, proc.stderr
+        print(f"imu history as a new process (interpreter start and imports included): "
+              f"{time.perf_counter() - t0:.2f} s")
 
         t0 = time.perf_counter()
         hour, dur, n = _hour_session(work)

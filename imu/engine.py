@@ -36,7 +36,8 @@ STILL_S = 0.4  #: stillness that establishes a home position
 STILL_DPS = 10.0  #: slower than this counts as still
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
-SETTLE_DPS = 12.0
+SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
+SETTLE_FRACTION = 0.05
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 JOLT_G = 1.5  #: a high-frequency jolt above this (heel strike) is not leg-lift motion; a foot knocking the floor at the end of a rep reaches ~0.9 g
 BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
@@ -374,7 +375,10 @@ class RepEngine:
         theta = self._theta(back)
         t = self._buf.get("t", back)
         n = int(SETTLE_S * GRID_HZ)
-        slow = self._buf.get("speed_dps", back) < SETTLE_DPS
+        speed = self._buf.get("speed_dps", back)
+        # slow relative to how fast the leg came down: a slow eccentric's tail is slow but not over
+        peak = float(self._buf.get("speed_dps", on, back + 1).max())
+        slow = speed < max(SETTLE_MIN_DPS, SETTLE_FRACTION * peak)
         run_min = np.minimum.accumulate(theta)
         height = self._exc["height"]
         # the next rep starting (a bounce when the leg is caught at the bottom is not one)
@@ -396,10 +400,12 @@ class RepEngine:
         stop = a + first  # inclusive index where the settle was decided
         trough = back + int(np.argmin(theta[: stop - back + 1]))
         if first == i_slow:  # settled: the resting level is where the leg stays
-            end_level = float(np.median(theta[stop - back - n + 1 : stop - back + 1]))
+            end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
         else:
             end_level = float(theta[trough - back])
         events = self._complete(on, trough, stop, level, end_level)
+        if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
+            self._level = min(self._level, float(np.median(theta[stop - back - n + 1 : stop - back + 1])))
         self._state = HOME
         self._pos = trough if first == i_rise else stop + 1
         self._home_since = self._pos
@@ -492,7 +498,7 @@ class RepEngine:
         rom = float(np.median([tm.rom_deg for tm in rest]))
         off_bottom = abs(tms[0].bottom_deg - float(np.median([tm.bottom_deg for tm in rest]))) > max(4.0, 0.15 * rom)
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
-        if off_bottom and long_hold or off_bottom and holds[0] > 2 * REHOME_STILL_S:
+        if off_bottom and long_hold:
             return "backtrack"
         return "set"
 

@@ -50,8 +50,8 @@ class GravityFilter:
 
     PASSES = 3
 
-    def __init__(self, rate_hz: float, tau_s: float = 0.5, tau_moving_s: float = 4.0,
-                 moving_dps: float = 40.0, accel_error_g: float = 0.15):
+    def __init__(self, rate_hz: float, tau_s: float = 1.0, tau_moving_s: float = 4.0,
+                 moving_dps: float = 20.0, accel_error_g: float = 0.15):
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
         self.moving_dps, self.accel_error_g = moving_dps, accel_error_g

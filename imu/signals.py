@@ -95,7 +95,7 @@ class SignalFront:
         if self.has_gyro:
             gyro = x[:, 3:6]
             gyro_f = self.gyro_lp(gyro)
-            g = self.gravity(acc_f, gyro_f)
+            g = self.gravity(acc, gyro)  # unfiltered: the fusion itself smooths, without a filter's lag
             speed = np.linalg.norm(gyro_f, axis=1)
             hf = np.linalg.norm(gyro - gyro_f, axis=1)
         else:

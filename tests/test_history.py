@@ -438,3 +438,33 @@ def test_commands_refuse_a_foreign_database(tmp_path, capsys):
     rc, _, err = run_cmd(["history", "--db", str(bad), "--out", str(tmp_path / "h.csv")], capsys)
     assert rc == 2 and "notes.txt: not a usable history database" in err
     assert bad.read_text() == "my notes\n" * 200  # untouched
+
+
+def test_add_to_history(tmp_path, three_sessions, monkeypatch):
+    from analysis.history import add_to_history
+
+    db = tmp_path / "h.sqlite3"
+    monkeypatch.setenv("IMU_NO_HISTORY", "1")
+    assert add_to_history(three_sessions[0], db) == "" and not db.exists()
+    monkeypatch.delenv("IMU_NO_HISTORY")
+    assert add_to_history(three_sessions[0], db) == f"history: session added to {db}"
+    assert add_to_history(three_sessions[0], db) == f"history: session already in {db}"
+    assert add_to_history(tmp_path / "nope", db) == f"history: not stored: {tmp_path / 'nope'}: no such folder"
+
+
+def test_locked_database_keeps_data(tmp_path, three_sessions):
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        store.add_session_dir(three_sessions[0])
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        with HistoryStore(db, timeout_s=0.2) as store:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                store.add_session_dir(three_sessions[1])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with HistoryStore(db) as store:
+        assert len(store.sessions()) == 1 and store.check() == []
+        assert store.add_session_dir(three_sessions[1]).status == "added"
