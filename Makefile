@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/imu demo --out demo-session
 
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh || echo "chromium unavailable: the report browser test will say so"
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -2,7 +2,8 @@
 
 - ``imu analyze RECORDING --out DIR [--exercise SLUG]``: count, time and flag the reps of a recording.
 - ``imu simulate OUT.csv [--exercise SLUG] [--style STYLE ...]``: write a simulated recording with truth.
-- ``imu demo [--out DIR]``: simulate a session and analyse it (the README's first command).
+- ``imu demo [--out DIR]``: simulate a session and analyse it.
+- ``imu import | history | report | export``: the training history (see :mod:`analysis.commands`).
 
 Exit codes: 0 done, 2 bad input (unreadable recording, unknown exercise, bad option).
 """
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="exercise preset: " + ", ".join(PRESETS) + " (default: auto)")
     a.add_argument("--acc-unit", default="g", choices=["g", "m/s2"])
     a.add_argument("--gyro-unit", default="dps", choices=["dps", "rad/s"])
+    _history_options(a)
 
     s = sub.add_parser("simulate", help="write a simulated leg-lift recording and its truth file")
     s.add_argument("out", type=Path, help="recording file (.csv or .parquet); truth goes beside it")
@@ -34,7 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="simulate a session on the built-in sensor model and analyse it")
     d.add_argument("--out", type=Path, default=Path("demo-session"))
     _sim_options(d)
+    _history_options(d)
     return p
+
+
+def _history_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="history database (default: in the user's data folder)")
+    p.add_argument("--no-history", action="store_true", help="do not add the session to the training history")
 
 
 def _sim_options(p: argparse.ArgumentParser) -> None:
@@ -47,9 +55,14 @@ def _sim_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    from analysis.commands import add_commands
+
+    parser = _parser()
+    handlers = {"analyze": _analyze, "simulate": _simulate, "demo": _demo}
+    handlers.update(add_commands(parser._subparsers._group_actions[0]))
+    args = parser.parse_args(argv)
     try:
-        return {"analyze": _analyze, "simulate": _simulate, "demo": _demo}[args.command](args)
+        return handlers[args.command](args)
     except _BadInput as e:
         print(f"imu: error: {e}", file=sys.stderr)
         return 2
@@ -66,12 +79,13 @@ def _analyze(args) -> int:
         rec = read_recording(args.recording, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit)
     except RecordingError as e:
         raise _BadInput(str(e)) from None
-    _report(rec, args.exercise, args.out)
+    _report(rec, args.exercise, args.out, args)
     return 0
 
 
-def _report(rec, exercise: str, out: Path) -> None:
+def _report(rec, exercise: str, out: Path, args) -> None:
     from analysis.export import write_session
+    from analysis.history import add_to_history
     from imu.process import reps_process
 
     result = reps_process(rec, exercise)
@@ -84,6 +98,10 @@ def _report(rec, exercise: str, out: Path) -> None:
         tempos = " ".join(r.tempo for r in reps)
         print(f"  set {s}: {len(reps)} reps  tempo {tempos}")
     print("wrote " + ", ".join(str(p) for p in paths.values()))
+    if not args.no_history:
+        message = add_to_history(out, args.db)
+        if message:
+            print(message)
 
 
 def _sim_spec(args):
@@ -113,7 +131,7 @@ def _demo(args) -> int:
     rec = recording_from_frame(sim.data, source=f"simulated {args.exercise} (seed {args.seed})")
     truth = len(sim.reps)
     print(f"simulated {len(sim.sets)} sets of {args.exercise}, {truth} reps, {rec.duration_s:.0f} s at {args.rate:g} Hz")
-    _report(rec, args.exercise, args.out)
+    _report(rec, args.exercise, args.out, args)
     return 0
 
 
