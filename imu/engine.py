@@ -45,6 +45,8 @@ ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
+#: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
 
@@ -130,7 +132,6 @@ class RepEngine:
         self._exc: dict = {}
         self._backtrack: tuple[float, float] | None = None
         self._sets_done = 0
-        self._session_roms: list[float] = []
         self._still_tremor = np.inf
         self.reps: list[Rep] = []
         self.rejected = 0  # excursions that did not make a set
@@ -183,18 +184,25 @@ class RepEngine:
             events += self._run()
         events += self._close_set()
         self._flush_trace(self._buf.end)
-        full = full_rom_deg(self._session_roms)
         for i, rep in enumerate(self.reps):
-            same_set = [r.rom_deg for r in self.reps if r.set == rep.set]
             timing = RepTiming(rep.start_s, rep.top_s, rep.lower_s, rep.end_s, rep.rom_deg, rep.bottom_deg,
                                0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps)
             keep = [f for f in rep.flags if f in ("feet_rested", "data_gap")]
-            flags = _ordered(keep + tempo_flags(timing, self.preset)
-                             + rom_flags(rep.rom_deg, self.preset, full, float(np.median(same_set))))
+            flags = _ordered(keep + self._flags(timing, rep.set, self.reps))
             if flags != rep.flags:
                 self.reps[i] = replace(rep, flags=flags)
                 events.append(Event("update", self.reps[i]))
         return events
+
+    def _flags(self, timing: RepTiming, set_no: int, reps: list[Rep]) -> list[str]:
+        """Tempo and range flags of a rep of set ``set_no`` among ``reps`` (the session so far)."""
+        flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE)
+        momentum = "momentum" in flags
+        others = [r for r in reps if not (r.set == set_no and r.start_s == timing.start_s)]
+        full = full_rom_deg([r.set for r in others] + [set_no], [r.rom_deg for r in others] + [timing.rom_deg],
+                            [r.momentum for r in others] + [momentum])
+        same_set = [r.rom_deg for r in others if r.set == set_no] + [timing.rom_deg]
+        return flags + rom_flags(timing.rom_deg, self.preset, full, float(np.median(same_set)))
 
     @property
     def stream_gaps(self):
@@ -518,10 +526,7 @@ class RepEngine:
 
     def _emit(self, s: _SetState, timing: RepTiming, gap: bool) -> list[Event]:
         events: list[Event] = []
-        self._session_roms.append(timing.rom_deg)
-        flags = tempo_flags(timing, self.preset)
-        set_roms = [r.rom_deg for r in s.reps] + [timing.rom_deg]
-        flags += rom_flags(timing.rom_deg, self.preset, full_rom_deg(self._session_roms), float(np.median(set_roms)))
+        flags = self._flags(timing, s.number, self.reps)
         if gap:
             flags.append("data_gap")
         if s.reps:  # the previous rep's bottom hold is now known

@@ -7,29 +7,38 @@ from imu.phases import RepTiming
 from imu.presets import Preset
 
 
-def tempo_flags(timing: RepTiming, preset: Preset) -> list[str]:
-    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations and peak speeds."""
+def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0) -> list[str]:
+    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations and peak speeds.
+
+    ``duration_scale`` multiplies the preset's duration limits: without a gyroscope the leg's own
+    acceleration makes ramps look shorter than they are (see :data:`imu.engine.ACC_ONLY_DURATION_SCALE`).
+    """
     up = timing.top_s - timing.start_s
     down = timing.end_s - timing.lower_s
     hold = timing.lower_s - timing.top_s
+    k = duration_scale
     flags = []
-    swung = up < preset.momentum_up_s and timing.peak_up_dps > preset.momentum_dps
-    dropped = down < preset.momentum_down_s and timing.peak_down_dps > preset.momentum_dps
+    swung = up < k * preset.momentum_up_s and timing.peak_up_dps > preset.momentum_dps
+    dropped = down < k * preset.momentum_down_s and timing.peak_down_dps > preset.momentum_dps
     if swung or dropped:
         flags.append("momentum")
-    elif up < preset.rushed_up_s or down < preset.rushed_down_s or timing.end_s - timing.start_s < preset.rushed_rep_s:
+    elif (up < k * preset.rushed_up_s or down < k * preset.rushed_down_s
+          or timing.end_s - timing.start_s < k * preset.rushed_rep_s):
         flags.append("rushed")
     if preset.min_top_hold_s > 0 and hold < preset.min_top_hold_s:
         flags.append("no_top_hold")
     return flags
 
 
-def full_rom_deg(roms: list[float] | np.ndarray) -> float:
-    """The person's full range of motion: the median of the upper half of their reps (deg)."""
-    r = np.sort(np.asarray(roms, float))
-    if len(r) == 0:
+def full_rom_deg(set_ids, roms, momentum) -> float:
+    """The person's full range of motion (deg): the median of the upper half of the sets' median
+    ranges, leaving out swung reps (a swing overshoots; a single set of partial reps stays partial)."""
+    set_ids, roms, momentum = (np.asarray(x) for x in (set_ids, roms, momentum))
+    keep = ~momentum.astype(bool)
+    medians = np.sort([np.median(roms[keep & (set_ids == s)]) for s in np.unique(set_ids[keep])])
+    if len(medians) == 0:
         return float("nan")
-    return float(np.median(r[len(r) // 2 :]))
+    return float(np.median(medians[len(medians) // 2 :]))
 
 
 def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:

@@ -94,7 +94,8 @@ def test_tempo_flags():
 
 def test_rom_flags_and_full_range():
     p = get_preset("side-leg-lift")
-    assert full_rom_deg([40, 42, 20, 41, 39, 43]) == 42.0  # median of the upper half 41, 42, 43
+    # three sets: median ranges 41, 20 (a partial set) and 42; the swung 90 deg rep is left out
+    assert full_rom_deg([1, 1, 1, 2, 2, 3, 3, 3], [40, 42, 41, 20, 21, 42, 43, 90], [0, 0, 0, 0, 0, 0, 0, 1]) == 41.75
     assert rom_flags(20, p, 42.0, 40) == ["partial", "uneven_rom"]
     assert rom_flags(38, p, 42.0, 40) == []
 

@@ -1,0 +1,186 @@
+"""One sensor's stream in the live loop: queued notifications -> decoded samples -> recording
+times -> the recording file -> the rep engine.
+
+:meth:`SideStream.process` takes what the link queued (``(arrival, connection, characteristic,
+bytes)``) and, for each notification: drops an exact repeat of the previous notification on the
+same characteristic (doubled callbacks, bleak #2002), decodes it with the connection's decoder
+(a new one per connection), counts and skips malformed ones (:class:`~imu.profiles.DecodeError`)
+and gives the samples recording times (:mod:`imu.live.timebase`). Then, once per call, the
+samples are rounded as the file stores them, cleaned (non-finite values, values the reader would
+refuse as absurd, times not after the previous sample are dropped and counted), appended to the
+recording and handed to the engine feeder: **the engine sees exactly the rows on disk**, so
+``imu analyze recording.csv`` gives the same reps.
+
+A device with a gyroscope that sends an accelerometer-only batch (MetaWear when its gyro stream
+stalls) gets the last gyro value repeated, on disk and in the engine alike.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from imu.profiles import DecodeError, Profile
+from imu.profiles.base import normalize_uuid
+from imu.recording import MAX_ACC_G, MAX_GYRO_DPS
+
+from .feeder import EngineFeeder
+from .timebase import WRAP_S, ArrivalTimebase, LossTracker, SensorTimebase
+from .writer import RecordingWriter, quantize
+
+
+@dataclass
+class StreamStats:
+    notifications: int = 0
+    duplicate_notifications: int = 0   #: exact repeats of the previous notification, dropped
+    malformed: int = 0                 #: notifications the decoder refused, skipped
+    no_samples: int = 0                #: control responses, halves of pairs, decoder-suppressed repeats
+    rejected_batches: int = 0          #: decoded batches with an impossible timestamp
+    stale_samples: int = 0             #: samples not after the previous one (repeats, overlaps)
+    implausible_samples: int = 0       #: non-finite or absurd values (over 64 g / 4000 deg/s)
+    gyro_filled: int = 0               #: accelerometer samples given the last gyro value
+    samples: int = 0                   #: samples written and counted
+    decode_s: float = 0.0              #: CPU time: decoding and time assignment
+    write_s: float = 0.0               #: CPU time: rounding, cleaning and writing
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+class SideStream:
+    """Decode, time, write and count one sensor's notifications (see the module docstring)."""
+
+    def __init__(self, side: str, profile: Profile, rate_hz: float, writer: RecordingWriter | None,
+                 feeder: EngineFeeder | None, t0: float, **feeder_kw):
+        self.side, self.profile = side, profile
+        self.rate_hz = profile.device_rate_hz(rate_hz)
+        self.has_gyro = bool(profile.has_gyro)
+        self.writer, self.feeder = writer, feeder
+        self.t0 = t0
+        if profile.has_timestamps:
+            self.timebase = SensorTimebase(WRAP_S.get(profile.name))
+        else:
+            self.timebase = ArrivalTimebase(self.rate_hz)
+        self.loss = LossTracker(self.rate_hz, profile.seq_modulus)
+        self.stats = StreamStats()
+        self.decoder = None
+        self.conn = 0
+        self._prev: dict[str, bytes] = {}
+        self._last_t: float | None = None
+        self._last_gyro = np.zeros(3)
+        self._byte_stream = profile.name == "witmotion"
+        self._conn_pending = False
+        self.last_t: float | None = None          #: newest recording time written
+
+    def _new_connection(self, conn: int) -> None:
+        self.conn = conn
+        self.decoder = self.profile.new_decoder()
+        self.timebase.new_connection()
+        self.loss.new_connection()
+        self._conn_pending = True
+        self._prev = {}
+
+    def process(self, items) -> list:
+        """Handles queued notifications; returns the engine events they completed."""
+        c0 = time.perf_counter()
+        st = self.stats
+        ts, accs, gyros, starts = [], [], [], []
+        n_rows = 0
+        for arrival, conn, uuid, data in items:
+            st.notifications += 1
+            if conn != self.conn:
+                self._new_connection(conn)
+            if self._prev.get(uuid) == data:
+                st.duplicate_notifications += 1
+                continue
+            self._prev[uuid] = data
+            if self._byte_stream and (len(data) % 20 or data[:1] != b"\x55"):
+                st.malformed += 1                  # a partial packet would poison the byte stream
+                self.decoder = self.profile.new_decoder()
+                continue
+            try:
+                batches = self.decoder.decode(uuid, data)
+            except DecodeError:
+                st.malformed += 1
+                continue
+            if not batches:
+                st.no_samples += 1
+                continue
+            self.loss.data_packets += 1
+            for b in batches:
+                t = self.timebase.times(b.t_s, b.n, arrival - self.t0)
+                if t is None:
+                    st.rejected_batches += 1
+                    continue
+                self.loss.seq(b.seq)
+                if self._conn_pending:
+                    starts.append(n_rows)
+                    self._conn_pending = False
+                ts.append(t)
+                accs.append(b.acc_g)
+                if self.has_gyro:
+                    g = b.gyro_dps
+                    if g is None:
+                        g = np.repeat(self._last_gyro[None, :], b.n, axis=0)
+                        st.gyro_filled += b.n
+                    elif b.n:
+                        self._last_gyro = g[-1]
+                    gyros.append(g)
+                n_rows += b.n
+        c1 = time.perf_counter()
+        st.decode_s += c1 - c0
+        if not n_rows:
+            return []
+        rows = self._clean(ts, accs, gyros, starts)
+        st.write_s += time.perf_counter() - c1
+        if rows is None or self.feeder is None:
+            return []
+        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None)
+
+    def _clean(self, ts, accs, gyros, starts) -> np.ndarray | None:
+        st = self.stats
+        t = np.concatenate(ts) if len(ts) > 1 else ts[0]
+        parts = [t[:, None], np.concatenate(accs) if len(accs) > 1 else accs[0]]
+        if self.has_gyro:
+            parts.append(np.concatenate(gyros) if len(gyros) > 1 else gyros[0])
+        rows = quantize(np.hstack(parts))
+        ok = np.isfinite(rows).all(axis=1) & (np.abs(rows[:, 1:4]) <= MAX_ACC_G).all(axis=1)
+        if self.has_gyro:
+            ok &= (np.abs(rows[:, 4:7]) <= MAX_GYRO_DPS).all(axis=1)
+        bad = len(rows) - int(ok.sum())
+        st.implausible_samples += bad
+        index = np.arange(len(rows))
+        if bad:
+            rows, index = rows[ok], index[ok]
+        tq = rows[:, 0]
+        prior = np.empty(len(tq))
+        if len(tq):
+            prior[0] = -np.inf if self._last_t is None else self._last_t
+            prior[1:] = tq[:-1]
+        keep = tq > np.maximum.accumulate(prior) if len(tq) else np.zeros(0, bool)
+        st.stale_samples += len(tq) - int(keep.sum())
+        if not keep.all():
+            rows, index = rows[keep], index[keep]
+        if not len(rows):
+            return None
+        new_conn = np.searchsorted(index, np.asarray(starts, dtype=np.int64)) if starts else None
+        self.loss.samples(rows[:, 0], new_conn)
+        self._last_t = self.last_t = float(rows[-1, 0])
+        st.samples += len(rows)
+        if self.writer is not None:
+            self.writer.append(rows)
+        return rows
+
+    def link_report(self) -> dict:
+        tb = self.timebase
+        out = {"time_base": tb.method, "rate_hz": self.rate_hz, **self.stats.as_dict(), **self.loss.as_dict()}
+        if isinstance(tb, SensorTimebase):
+            out["clock_resets"] = tb.clock_resets
+        else:
+            out["arrival_gaps"] = tb.snaps
+        return out
+
+
+def data_uuids(profile: Profile) -> set[str]:
+    return {normalize_uuid(u) for u in profile.notify_uuids}

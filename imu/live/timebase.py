@@ -1,0 +1,208 @@
+"""Sample times for the recording, and loss accounting.
+
+Recording time ``t`` (the ``t`` column of ``recording.csv``) is seconds since the session started
+on the host's clock, with the sensor's own clock keeping the spacing where it has one:
+
+* :class:`SensorTimebase` (DIY, Movesense, Polar): ``t = sensor time - offset``; the offset is
+  fixed by the first packet (its last sample at its arrival time). The 32-bit sensor clocks are
+  unwrapped across reconnects too (a new decoder starts its own unwrap; the arrival times say
+  how many wraps happened meanwhile). A batch whose time runs ahead of what its arrival allows
+  is rejected (a corrupt timestamp); a sensor clock that restarts (reboot) is re-anchored.
+* :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples are spaced
+  at the period observed over the last ``window_s`` of arrivals (which absorbs clock error,
+  scattered packet loss and delivery jitter), and anchored to the arrival times: when the samples
+  fall more than ``tol_s`` behind their arrival, the missing time is a gap (a burst of lost packets
+  or a disconnect). Individual lost packets cannot be seen without timestamps.
+
+:class:`LossTracker` counts missing samples from the recording times (gaps longer than 1.5
+periods) and lost packets from sequence numbers where the profile has them.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: sensor clock wrap periods (s) of the profiles' timestamps
+WRAP_S = {"diy": 2 ** 32 * 1e-6, "movesense": 2 ** 32 * 1e-3}
+JUMP_S = 1.0          #: a batch this far ahead of its arrival is a corrupt timestamp
+REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped)
+MAX_GAP_RECORDS = 200
+
+
+class SensorTimebase:
+    """Recording times from sensor timestamps (see the module docstring)."""
+
+    method = "sensor timestamps"
+
+    def __init__(self, wrap_s: float | None = None):
+        self.wrap_s = wrap_s
+        self.offset: float | None = None
+        self._k = 0
+        self._new_conn = False
+        self._last_rec: float | None = None
+        self._last_arrival: float | None = None
+        self._odd = 0
+        self.rejected_batches = 0
+        self.clock_resets = 0
+
+    def new_connection(self) -> None:
+        self._new_conn = True
+
+    def times(self, t_s: np.ndarray, n: int, arrival: float) -> np.ndarray | None:
+        """Recording times of a decoded batch, or None to reject it."""
+        t_s = np.asarray(t_s, dtype=np.float64)
+        if self.offset is None:
+            self.offset = float(t_s[-1]) - arrival
+        elif self._new_conn and self.wrap_s and self._last_rec is not None:
+            predicted = self._last_rec + (arrival - self._last_arrival) + self.offset
+            self._k = int(round((predicted - float(t_s[-1])) / self.wrap_s))
+        self._new_conn = False
+        t = t_s + (self._k * self.wrap_s if self._k else 0.0) - self.offset
+        if self._last_rec is not None:
+            expected = self._last_rec + (arrival - self._last_arrival)
+            off = float(t[-1]) - expected
+            if off > JUMP_S or off < -JUMP_S - (arrival - self._last_arrival):
+                self._odd += 1
+                if self._odd < REANCHOR_AFTER:
+                    self.rejected_batches += 1
+                    return None
+                self.clock_resets += 1            # the sensor clock really jumped: re-anchor
+                self.offset += off
+                t = t - off
+        self._odd = 0
+        self._last_rec, self._last_arrival = float(t[-1]), arrival
+        return t
+
+
+class ArrivalTimebase:
+    """Recording times from arrival times and the nominal rate (see the module docstring)."""
+
+    method = "arrival times (no sensor timestamps)"
+
+    def __init__(self, rate_hz: float, window_s: float = 10.0, tol_s: float | None = None,
+                 relax: float = 0.002):
+        self.period = 1.0 / float(rate_hz)
+        self.window_s = window_s
+        self.tol_s = max(0.15, 3 * self.period) if tol_s is None else tol_s
+        self.relax = relax
+        self._hist: deque = deque()         # (arrival, samples received so far)
+        self._count = 0
+        self._t_last: float | None = None
+        self._lat: float | None = None      # arrival minus the time of a packet's last sample
+        self._a_last: float | None = None
+        self._restart = True
+        self.snaps = 0
+
+    def new_connection(self) -> None:
+        self._restart = True
+        self._hist.clear()
+
+    def _period(self) -> float:
+        h = self._hist
+        if len(h) >= 2 and h[-1][0] - h[0][0] >= 2.0 and h[-1][1] > h[0][1]:
+            p = (h[-1][0] - h[0][0]) / (h[-1][1] - h[0][1])
+            return min(max(p, 0.8 * self.period), 1.25 * self.period)
+        return self.period
+
+    def times(self, t_s, n: int, arrival: float) -> np.ndarray:
+        steps = np.arange(1, n + 1, dtype=np.float64)
+        lat = self._lat if self._lat is not None else 0.0
+        if self._t_last is None or self._restart:
+            last = arrival - lat
+            first = last - (n - 1) * self.period
+            if self._t_last is not None:
+                first = max(first, self._t_last + self.period)
+            t = first + (steps - 1) * self.period
+            self._restart = False
+        else:
+            if self._lat is not None and self._a_last is not None:
+                lat = self._lat + self.relax * max(0.0, arrival - self._a_last)
+            t = self._t_last + steps * self._period()
+            behind = (arrival - lat) - float(t[-1])
+            if behind > self.tol_s:                 # a gap: lost packets or a dropped link
+                t = t + behind
+                self.snaps += 1
+                self._hist.clear()
+        self._lat = min(lat, arrival - float(t[-1])) if self._lat is not None else arrival - float(t[-1])
+        self._t_last, self._a_last = float(t[-1]), arrival
+        self._count += n
+        self._hist.append((arrival, self._count))
+        while self._hist and arrival - self._hist[0][0] > self.window_s:
+            self._hist.popleft()
+        return t
+
+
+@dataclass
+class LossTracker:
+    """Counts what is missing in one stream (see the module docstring)."""
+
+    rate_hz: float
+    seq_modulus: int | None = None
+    received_samples: int = 0
+    lost_samples: int = 0
+    lost_packets_seq: int = 0       #: from sequence numbers (profiles that have them)
+    gaps: int = 0
+    disconnect_gaps: int = 0
+    longest_gap_s: float = 0.0
+    gap_records: list = field(default_factory=list)
+    _last_t: float | None = None
+    _last_seq: int | None = None
+    data_packets: int = 0           #: notifications that carried samples (set by the stream)
+
+    def new_connection(self) -> None:
+        self._last_seq = None
+
+    def seq(self, seq: int | None) -> None:
+        if seq is None or self.seq_modulus is None:
+            return
+        if self._last_seq is not None:
+            d = (seq - self._last_seq) % self.seq_modulus
+            if 1 < d < self.seq_modulus // 2:
+                self.lost_packets_seq += d - 1
+        self._last_seq = seq
+
+    def samples(self, t: np.ndarray, conn_starts: np.ndarray | None = None) -> None:
+        """Accepted samples (strictly increasing recording times, in arrival order);
+        ``conn_starts``: indices into ``t`` of the first sample of a new connection."""
+        n = len(t)
+        if not n:
+            return
+        self.received_samples += n
+        prev = np.empty(n)
+        prev[0] = np.nan if self._last_t is None else self._last_t
+        prev[1:] = t[:-1]
+        with np.errstate(invalid="ignore"):
+            missing = np.rint((t - prev) * self.rate_hz) - 1
+        idx = np.flatnonzero(missing >= 1)
+        starts = set() if conn_starts is None else set(int(i) for i in conn_starts)
+        for i in idx.tolist():
+            gap = float(t[i] - prev[i])
+            cause = "disconnect" if i in starts else "loss"
+            self.lost_samples += int(missing[i])
+            self.gaps += 1
+            self.disconnect_gaps += cause == "disconnect"
+            self.longest_gap_s = max(self.longest_gap_s, gap)
+            if len(self.gap_records) < MAX_GAP_RECORDS and (gap >= 0.1 or cause == "disconnect"):
+                self.gap_records.append({"start_s": round(float(prev[i]), 6), "end_s": round(float(t[i]), 6),
+                                         "duration_s": round(gap, 6), "missing_samples": int(missing[i]),
+                                         "cause": cause})
+        self._last_t = float(t[-1])
+
+    def as_dict(self) -> dict:
+        total = self.received_samples + self.lost_samples
+        per_batch = self.received_samples / self.data_packets if self.data_packets else 1.0
+        lost_packets = self.lost_packets_seq if self.seq_modulus else int(round(self.lost_samples / max(per_batch, 1.0)))
+        return {
+            "received_samples": self.received_samples,
+            "lost_samples": self.lost_samples,
+            "loss_fraction": round(self.lost_samples / total, 6) if total else 0.0,
+            "lost_packets": lost_packets,
+            "lost_packets_method": "sequence numbers" if self.seq_modulus else "estimated from missing samples",
+            "gaps": self.gaps,
+            "disconnect_gaps": self.disconnect_gaps,
+            "longest_gap_s": round(self.longest_gap_s, 6),
+            "gap_list": list(self.gap_records),
+            "gap_list_truncated": self.gaps > len(self.gap_records) and len(self.gap_records) >= MAX_GAP_RECORDS,
+        }
