@@ -30,7 +30,7 @@ class Preset:
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
-    partial_ratio: float = 0.82  #: partial when below this share of the person's full range
+    partial_ratio: float = 0.78  #: partial when below this share of the person's full range
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
     momentum_dps: float = 100.0
