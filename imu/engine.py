@@ -131,6 +131,7 @@ class RepEngine:
         self._level = 0.0  # resting level of the leg in the current frame (deg)
         self._exc: dict = {}
         self._backtrack: tuple[float, float] | None = None
+        self._implausible = False
         self._sets_done = 0
         self._still_tremor = np.inf
         self.reps: list[Rep] = []
@@ -412,6 +413,12 @@ class RepEngine:
         else:
             end_level = float(theta[trough - back])
         events = self._complete(on, trough, stop, level, end_level)
+        if self._implausible:  # a posture change, not a rep: start afresh from where the leg now is
+            self._implausible = False
+            self.rejected += 1
+            events += self._abort()
+            self._pos = trough if first == i_rise else stop + 1
+            return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
             self._level = min(self._level, float(np.median(theta[stop - back - n + 1 : stop - back + 1])))
         self._state = HOME
@@ -449,10 +456,20 @@ class RepEngine:
                             speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level)
         if timing.rom_deg < self.preset.min_rom_deg:
             return []
+        if not self._plausible(timing):
+            self._implausible = True
+            return []
         gap = bool(self._buf.get("gap", pre, stop + 1)[(t >= timing.start_s) & (t <= timing.end_s)].any())
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
         return self._add_candidate(timing, gap, peak_g)
+
+    def _plausible(self, timing: RepTiming) -> bool:
+        """Ramps no longer than ``max_ramp_s`` and a range within ``max_rom_factor`` times the preset's
+        target: anything else (getting into a plank, lying down) is a posture change."""
+        p = self.preset
+        up, down = timing.top_s - timing.start_s, timing.end_s - timing.lower_s
+        return up <= p.max_ramp_s and down <= p.max_ramp_s and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg
 
     def _add_candidate(self, timing: RepTiming, gap: bool, peak_g: np.ndarray) -> list[Event]:
         s = self._set
@@ -504,9 +521,11 @@ class RepEngine:
             return "gait"
         rest = tms[1:]
         rom = float(np.median([tm.rom_deg for tm in rest]))
-        off_bottom = abs(tms[0].bottom_deg - float(np.median([tm.bottom_deg for tm in rest]))) > max(4.0, 0.15 * rom)
+        # the transition ends where the reps turn (same top), but starts where they never return to
+        same_top = abs(tms[0].top_deg - float(np.median([tm.top_deg for tm in rest]))) < 0.1 * rom
+        other_start = abs(tms[0].rom_deg - rom) > max(3.0, 0.12 * rom)
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
-        if off_bottom and long_hold:
+        if same_top and (other_start or long_hold):
             return "backtrack"
         return "set"
 
@@ -520,7 +539,7 @@ class RepEngine:
         roms = [tm.rom_deg for tm, _ in s.pending] + [r.rom_deg for r in s.reps]
         med = float(np.median(roms))
         bottom_ref = float(np.median(s.bottoms))
-        if abs(timing.bottom_deg - bottom_ref) > max(8.0, 0.5 * med):
+        if abs(timing.bottom_deg - bottom_ref) > max(5.0, 0.2 * min(timing.rom_deg, med)):
             return False
         return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
 

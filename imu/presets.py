@@ -30,7 +30,7 @@ class Preset:
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
-    partial_ratio: float = 0.78  #: partial when below this share of the person's full range
+    partial_ratio: float = 0.8  #: partial when below this share of the person's full range
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
     momentum_dps: float = 100.0
@@ -39,6 +39,8 @@ class Preset:
     rushed_rep_s: float = 4.0
     min_top_hold_s: float = 0.0  #: 0: the preset does not ask for a hold
     max_rep_s: float = 15.0  #: longest plausible rep; a longer excursion is a posture change
+    max_ramp_s: float = 6.0  #: longest plausible up or down phase
+    max_rom_factor: float = 2.5  #: a range beyond this times target_rom_deg is a posture change
     min_set_reps: int = 3  #: fewer consistent reps in a row are not a set (rest movement)
     set_gap_s: float = 12.0  #: a pause longer than this ends the set
     feet_rest_applies: bool = True

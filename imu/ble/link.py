@@ -74,6 +74,7 @@ class Link:
         self._lost: asyncio.Event | None = None
         self._down_since: float | None = None
         self._attempts = 0
+        self._connected_at = 0.0
         self.t0 = self.clock.now()
 
     # ----------------------------------------------------------------- the callback: queue only
@@ -105,6 +106,7 @@ class Link:
         self.client = client
         try:
             await client.connect()
+            self._connected_at = self.clock.now()
             conn = self.conn_id + 1
             p = self.profile
             commands = p.start_commands(self.rate_hz)
@@ -173,7 +175,7 @@ class Link:
                 if self.client is None:          # stopped while connecting
                     break
                 failures = 0
-                now = self.clock.now()
+                now = self._connected_at
                 if self.stats.connects:
                     self.stats.reconnects += 1
                     if self._down_since is not None:

@@ -40,7 +40,7 @@ class SimDevice:
     """One simulated sensor. Created by :class:`imu.ble.sim_world.SimWorld`."""
 
     def __init__(self, world, profile_name: str, name: str, address: str, data: DataSource,
-                 faults: Faults = Faults(), seed: int = 0, loop: bool = False):
+                 faults: Faults = Faults(), seed: int = 0, loop: bool = False, replay_s: float = 0.0):
         faults.validate()
         self.world, self.name, self.address = world, name, address
         self.profile_name = profile_name
@@ -50,6 +50,9 @@ class SimDevice:
         self.mtu = MTU[profile_name]
         self.rate_hz = float(self.firmware.initial_rate_hz or self.profile.default_rate_hz)
         self.data_source, self.loop = data, loop
+        # a firmware option the real protocols do not have (timestamped profiles only): after a
+        # reconnect, re-send the last ``replay_s`` seconds first (the host drops what it already has)
+        self.replay_s = float(replay_s) if self.profile.has_timestamps else 0.0
         self.faults = faults
         self.rng = np.random.default_rng(seed)
         self.injector = FaultInjector(faults, np.random.default_rng([seed, 1]))
@@ -157,10 +160,13 @@ class SimDevice:
         k = max(1, int(getattr(self._encoder, "samples_per_packet", 1)))
         scale = 1.0 / (1.0 + self.faults.drift_ppm * 1e-6)      # host seconds per stream second
         start_host = self.clock.now() + delay_s
-        if self.t0_host is None:
+        first = self.t0_host is None
+        if first:
             self.t0_host = start_host - t[0] * scale
             self._disconnects = self.faults.disconnect_times(float("inf") if self.loop else cycle_s + t[0])
         tau0 = (start_host - self.t0_host) / scale               # stream time to resume from
+        if not first and self.replay_s:
+            tau0 -= self.replay_s
         cycle = int((tau0 - t[0]) // cycle_s) if self.loop else 0
         i = int(np.searchsorted(t + cycle * cycle_s, tau0))
         enc = self._encoder

@@ -1,16 +1,20 @@
 """Feeding the rep engine in the live loop: as rarely as possible, as soon as a rep can end.
 
-Every call of :meth:`imu.engine.RepEngine.feed` has a fixed cost (its filters, about half a
+Every :meth:`imu.engine.RepEngine.feed` call has a fixed cost (its filters: about half a
 millisecond) on top of a small cost per sample, and the engine gives the same reps whatever the
 chunking. So :class:`EngineFeeder` collects samples and feeds them
 
-* at least every ``max_interval_s`` of sensor time, and
+* at least every ``max_interval_s`` of sensor time during a set (``rest_interval_s`` between sets),
 * ``after_stop_s`` after the leg stops moving (a rep ends when the leg is back and still), found by
-  a cheap motion detector on 50 ms windows (gyro magnitude, or the turning rate of the mean
-  acceleration without a gyroscope).
+  a cheap motion detector on ~0.1 s windows (mean gyro magnitude, or without a gyroscope the
+  turning rate of the mean acceleration), and
+* every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end).
 
-It records, for every rep the engine reports, the *latency*: the time of the newest sample fed
-when the rep came out minus the rep's ``end_s`` (sensor time).
+Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
+sensor time (the live consumer wakes about that often). The feeder therefore behaves the same
+whether the samples come in real time or all at once (``--speed 0``, the benchmark), and the
+latency it records is what a user would see: for every rep the engine reports, the time of the
+newest sample fed when the rep came out minus the rep's ``end_s`` (sensor time).
 """
 from __future__ import annotations
 
@@ -18,22 +22,26 @@ import time
 
 import numpy as np
 
-WINDOW_S = 0.05
+WINDOW_S = 0.1
 MOVING_DPS_GYRO = 20.0
 MOVING_DPS_ACC = 25.0
 
 
 class EngineFeeder:
-    def __init__(self, engine, has_gyro: bool, max_interval_s: float = 0.5,
-                 after_stop_s: tuple[float, ...] = (0.12, 0.24)):
+    def __init__(self, engine, has_gyro: bool, max_interval_s: float = 1.0,
+                 after_stop_s: tuple[float, ...] = (0.12, 0.24), check_s: float = 0.05,
+                 settle_interval_s: float = 0.1, rest_interval_s: float = 1.0):
         self.engine, self.has_gyro = engine, has_gyro
-        self.max_interval_s, self.after_stop_s = max_interval_s, after_stop_s
+        self.max_interval_s, self.after_stop_s, self.check_s = max_interval_s, after_stop_s, check_s
+        self.settle_interval_s, self.rest_interval_s = settle_interval_s, rest_interval_s
+        self._interval = max_interval_s
         self._t: list[np.ndarray] = []
         self._a: list[np.ndarray] = []
         self._g: list[np.ndarray] = []
         self._first_pending: float | None = None
+        self._last_check = -np.inf
         self._triggers: list[float] = []
-        # motion detector: the current window's sums and the previous window's direction
+        # motion detector: sums of the current window, direction of the previous one
         self._w_n = 0
         self._w_t0: float | None = None
         self._w_acc = np.zeros(3)
@@ -43,7 +51,7 @@ class EngineFeeder:
         self.calls = 0
         self.samples = 0
         self.engine_s = 0.0
-        self.latencies: list[tuple[int, int, float]] = []   #: (set, rep, latency s)
+        self.latencies: list[tuple[int, int, float]] = []   #: (set, rep, latency s) per rep event
         self.last_fed_t: float | None = None
 
     # ----------------------------------------------------------------- motion detector
@@ -58,13 +66,11 @@ class EngineFeeder:
         if t_end - self._w_t0 < WINDOW_S:
             return
         tc = 0.5 * (self._w_t0 + t_end)
-        moving = False
-        if gyro is not None:
-            moving = self._w_gyro / self._w_n > MOVING_DPS_GYRO
+        moving = gyro is not None and self._w_gyro / self._w_n > MOVING_DPS_GYRO
         norm = float(np.linalg.norm(self._w_acc))
         if norm > 0:
             d = self._w_acc / norm
-            if self._prev_dir is not None and gyro is None and tc > self._prev_tc:
+            if gyro is None and self._prev_dir is not None and tc > self._prev_tc:
                 ang = np.degrees(np.arccos(min(1.0, max(-1.0, float(d @ self._prev_dir)))))
                 moving = ang / (tc - self._prev_tc) > MOVING_DPS_ACC
             self._prev_dir, self._prev_tc = d, tc
@@ -73,10 +79,42 @@ class EngineFeeder:
         self._w_n, self._w_t0, self._w_acc, self._w_gyro = 0, None, np.zeros(3), 0.0
 
     # ----------------------------------------------------------------- feeding
-    def add(self, t: np.ndarray, acc: np.ndarray, gyro: np.ndarray | None) -> list:
-        """Adds samples; returns the engine's events if it was fed now."""
-        if not len(t):
+    def add(self, t: np.ndarray, acc: np.ndarray, gyro: np.ndarray | None, ends=None) -> list:
+        """Adds samples in arrival order; ``ends``: indices just past each notification's samples
+        (default: one notification). Returns the engine's events if it was fed."""
+        n = len(t)
+        if not n:
             return []
+        if ends is None or len(ends) == 0:
+            ends = np.array([n])
+        ends = np.asarray(ends)
+        t_end = t[ends - 1]
+        # check points: the last notification end in each check_s slot not yet checked
+        slot = np.floor(t_end / self.check_s)
+        last_in_slot = np.flatnonzero(np.append(slot[1:] != slot[:-1], True))
+        checks = ends[last_in_slot]
+        checks = checks[t[checks - 1] >= self._last_check + self.check_s * 0.999]
+        if len(checks) == 0 or checks[-1] != n:
+            checks = np.append(checks, n)
+        events, a = [], 0
+        for b in checks.tolist():
+            if b <= a:
+                continue
+            self._take(t[a:b], acc[a:b], None if gyro is None else gyro[a:b])
+            a = b
+            now = float(t[b - 1])
+            if now < self._last_check + self.check_s * 0.999 and b != n:
+                continue
+            self._last_check = now
+            due = now - self._first_pending >= self._interval
+            while self._triggers and now >= self._triggers[0]:
+                self._triggers.pop(0)
+                due = True
+            if due:
+                events += self.feed()
+        return events
+
+    def _take(self, t, acc, gyro) -> None:
         self._t.append(t)
         self._a.append(acc)
         if gyro is not None:
@@ -84,12 +122,6 @@ class EngineFeeder:
         if self._first_pending is None:
             self._first_pending = float(t[0])
         self._motion(t, acc, gyro)
-        now = float(t[-1])
-        due = now - self._first_pending >= self.max_interval_s
-        while self._triggers and now >= self._triggers[0]:
-            self._triggers.pop(0)
-            due = True
-        return self.feed() if due else []
 
     def feed(self) -> list:
         """Feeds everything pending now."""
@@ -107,6 +139,8 @@ class EngineFeeder:
         self.calls += 1
         self.samples += len(t)
         self.last_fed_t = float(t[-1])
+        phase = self.engine.phase
+        self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
         for ev in events:
             if ev.kind == "rep" and ev.rep is not None:
                 self.latencies.append((ev.rep.set, ev.rep.rep, self.last_fed_t - ev.rep.end_s))

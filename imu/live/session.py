@@ -51,7 +51,7 @@ class SessionConfig:
     done: Callable | None = None         #: returns an asyncio.Event set when the (simulated) data ends
     sync_s: float = 0.5
     batch_s: float = 0.02                #: consumer pause after a wake-up (notifications accumulate)
-    max_feed_interval_s: float = 0.5
+    max_feed_interval_s: float = 1.0
     backoff_s: tuple = (0.25, 2.0)
     scan_timeout_s: float = 10.0
 

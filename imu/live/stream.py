@@ -85,7 +85,7 @@ class SideStream:
         """Handles queued notifications; returns the engine events they completed."""
         c0 = time.perf_counter()
         st = self.stats
-        ts, accs, gyros, starts = [], [], [], []
+        ts, accs, gyros, starts, ends = [], [], [], [], []
         n_rows = 0
         for arrival, conn, uuid, data in items:
             st.notifications += 1
@@ -128,17 +128,22 @@ class SideStream:
                         self._last_gyro = g[-1]
                     gyros.append(g)
                 n_rows += b.n
+            if not ends or ends[-1] != n_rows:
+                ends.append(n_rows)
         c1 = time.perf_counter()
         st.decode_s += c1 - c0
         if not n_rows:
             return []
-        rows = self._clean(ts, accs, gyros, starts)
+        rows, index = self._clean(ts, accs, gyros, starts)
         st.write_s += time.perf_counter() - c1
         if rows is None or self.feeder is None:
             return []
-        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None)
+        kept_ends = np.unique(np.searchsorted(index, np.asarray(ends, dtype=np.int64)))
+        kept_ends = kept_ends[kept_ends > 0]
+        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, kept_ends)
 
-    def _clean(self, ts, accs, gyros, starts) -> np.ndarray | None:
+    def _clean(self, ts, accs, gyros, starts):
+        """(rows kept, their indices among the decoded rows), or (None, None)."""
         st = self.stats
         t = np.concatenate(ts) if len(ts) > 1 else ts[0]
         parts = [t[:, None], np.concatenate(accs) if len(accs) > 1 else accs[0]]
@@ -163,14 +168,14 @@ class SideStream:
         if not keep.all():
             rows, index = rows[keep], index[keep]
         if not len(rows):
-            return None
+            return None, None
         new_conn = np.searchsorted(index, np.asarray(starts, dtype=np.int64)) if starts else None
         self.loss.samples(rows[:, 0], new_conn)
         self._last_t = self.last_t = float(rows[-1, 0])
         st.samples += len(rows)
         if self.writer is not None:
             self.writer.append(rows)
-        return rows
+        return rows, index
 
     def link_report(self) -> dict:
         tb = self.timebase

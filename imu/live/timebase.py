@@ -6,8 +6,10 @@ on the host's clock, with the sensor's own clock keeping the spacing where it ha
 * :class:`SensorTimebase` (DIY, Movesense, Polar): ``t = sensor time - offset``; the offset is
   fixed by the first packet (its last sample at its arrival time). The 32-bit sensor clocks are
   unwrapped across reconnects too (a new decoder starts its own unwrap; the arrival times say
-  how many wraps happened meanwhile). A batch whose time runs ahead of what its arrival allows
-  is rejected (a corrupt timestamp); a sensor clock that restarts (reboot) is re-anchored.
+  how many wraps happened meanwhile). A batch whose time runs ahead of what its arrival allows,
+  or lies far before the newest time, is rejected (a corrupt timestamp); if that persists the
+  sensor clock restarted (reboot) and is re-anchored. Older data (a sensor re-sending what it
+  buffered during a disconnect) are accepted and the stream keeps only what is new.
 * :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples are spaced
   at the period observed over the last ``window_s`` of arrivals (which absorbs clock error,
   scattered packet loss and delivery jitter), and anchored to the arrival times: when the samples
@@ -27,8 +29,10 @@ import numpy as np
 #: sensor clock wrap periods (s) of the profiles' timestamps
 WRAP_S = {"diy": 2 ** 32 * 1e-6, "movesense": 2 ** 32 * 1e-3}
 JUMP_S = 1.0          #: a batch this far ahead of its arrival is a corrupt timestamp
-REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped)
+BACK_S = 30.0         #: ... and one this far before the newest time (older data are just repeats)
+REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped: reboot)
 MAX_GAP_RECORDS = 200
+_ONE = np.ones(1)
 
 
 class SensorTimebase:
@@ -63,7 +67,7 @@ class SensorTimebase:
         if self._last_rec is not None:
             expected = self._last_rec + (arrival - self._last_arrival)
             off = float(t[-1]) - expected
-            if off > JUMP_S or off < -JUMP_S - (arrival - self._last_arrival):
+            if off > JUMP_S or float(t[-1]) < self._last_rec - BACK_S:
                 self._odd += 1
                 if self._odd < REANCHOR_AFTER:
                     self.rejected_batches += 1
@@ -71,8 +75,10 @@ class SensorTimebase:
                 self.clock_resets += 1            # the sensor clock really jumped: re-anchor
                 self.offset += off
                 t = t - off
+                self._last_rec = None
         self._odd = 0
-        self._last_rec, self._last_arrival = float(t[-1]), arrival
+        if self._last_rec is None or float(t[-1]) > self._last_rec:
+            self._last_rec, self._last_arrival = float(t[-1]), arrival
         return t
 
 
@@ -107,7 +113,7 @@ class ArrivalTimebase:
         return self.period
 
     def times(self, t_s, n: int, arrival: float) -> np.ndarray:
-        steps = np.arange(1, n + 1, dtype=np.float64)
+        steps = _ONE if n == 1 else np.arange(1, n + 1, dtype=np.float64)
         lat = self._lat if self._lat is not None else 0.0
         if self._t_last is None or self._restart:
             last = arrival - lat

@@ -1,0 +1,321 @@
+"""Live counting through the simulated BLE backend: prints the figures of the live-counting targets.
+
+    python -m bench.live_bench [--quick] [--sessions N] [--jobs J] [--memory-minutes M] [--replay S]
+
+For each session of :func:`imu.sim.benchmark_suite` (seed 0; ``--sessions`` or ``--quick`` take a
+spread subset) a simulated sensor streams it through bleak's public API with the simulated
+backend (:mod:`imu.ble.sim_world`), as fast as possible, into a full live session
+(:mod:`imu.live.session`). Sessions with a gyroscope cycle through the DIY, Movesense, WitMotion,
+Thingy:52 and MetaWear profiles, the others use the Polar H10 (accelerometer only); the rate asked
+for is the session's, snapped to what the sensor supports.
+
+1. **Live equals offline** (clean link): the live reps against ``imu analyze`` of the saved
+   recording (:func:`imu.process.reps_process` on :func:`imu.recording.read_recording`): share of
+   reps identical (same set and rep number, start/top/lower/end within one sample) and of sets
+   with the same count.
+2. **Faults**: 5 % random loss, 1 % duplicates and one 3 s disconnect per set (at a random time
+   inside the set): share of sets whose live count equals the offline count of the clean
+   recording, crashes, and the loss reported against the loss injected.
+3. **Latency**: sensor time of the newest sample fed when a rep came out minus the rep's end,
+   for reps shown as they happen (rep number >= the preset's ``min_set_reps``: the first reps of a
+   set come out together when the set is confirmed); per profile.
+4. **Cost**: CPU time of the live loop per sample (decoding + time assignment, rounding + writing,
+   the engine), and the share of one core at 100 Hz.
+5. **Memory**: resident memory of a long session (default two hours of a looped simulated session at
+   100 Hz, DIY profile, with faults) sampled every 10 minutes of sensor time.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+GYRO_PROFILES = ("diy", "movesense", "witmotion", "thingy52", "metawear")
+DISCONNECT_S = 3.0
+
+
+def _profile_for(i: int, spec) -> str:
+    return GYRO_PROFILES[(i // 2) % len(GYRO_PROFILES)] if spec.gyro else "polar"
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _key(r, tol: float, other) -> bool:
+    return (r.set == other.set and r.rep == other.rep
+            and all(abs(getattr(r, a) - getattr(other, a)) <= tol for a in ("start_s", "top_s", "lower_s", "end_s")))
+
+
+def _set_counts(reps) -> dict[int, tuple[float, float, int]]:
+    out = {}
+    for s in sorted({r.set for r in reps}):
+        rs = [r for r in reps if r.set == s]
+        out[s] = (min(r.start_s for r in rs), max(r.end_s for r in rs), len(rs))
+    return out
+
+
+def _match_sets(ref: dict, got: dict) -> list[tuple[int, int]]:
+    """(reference count, live count of the most overlapping live set) per reference set."""
+    pairs = []
+    for a, b, n in ref.values():
+        best, best_ov = 0, 0.0
+        for c, d, m in got.values():
+            ov = min(b, d) - max(a, c)
+            if ov > best_ov:
+                best, best_ov = m, ov
+        pairs.append((n, best))
+    return pairs
+
+
+def run_one(job: tuple) -> dict:
+    """Clean and faulty live runs of one suite session, compared with the offline analysis."""
+    from imu.ble.faults import Faults
+    from imu.ble.sim_world import SimWorld
+    from imu.live.simrun import run_simulated
+    from imu.presets import get_preset
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    i, spec, replay_s, fault_kw, rate_mode = job
+    profile = _profile_for(i, spec)
+    if rate_mode == "live":             # the rate `imu live` configures for this sensor
+        from imu.live_commands import LIVE_RATE_HZ
+        from imu.profiles import PROFILES
+        rate_req = LIVE_RATE_HZ.get(profile, PROFILES[profile].default_rate_hz)
+    else:
+        rate_req = spec.rate_hz
+    out: dict = {"i": i, "name": spec.name, "profile": profile, "exercise": spec.exercise}
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        # 1. clean
+        world = SimWorld(0)
+        dev = world.add_device(profile, session=spec, seed=1000 + i)
+        session, _ = run_simulated(world, Path(tmp) / "clean", spec.exercise, rate_hz=rate_req)
+        side = session.sides[0]
+        rate = side.rate_hz
+        rec = read_recording(side.path)
+        off = reps_process(rec, spec.exercise)
+        live = list(side.engine.reps)
+        tol = 1.0 / rate + 1e-9
+        used, same = set(), 0
+        for r in live:
+            hit = next((k for k, o in enumerate(off.reps) if k not in used and _key(r, tol, o)), None)
+            if hit is not None:
+                used.add(hit)
+                same += 1
+        ref_sets = _set_counts(off.reps)
+        live_sets = _set_counts(live)
+        out.update(rate=rate, reps_live=len(live), reps_offline=len(off.reps), reps_identical=same,
+                   sets_offline=len(ref_sets),
+                   sets_same=sum(a == b for a, b in _match_sets(ref_sets, live_sets)),
+                   samples=side.stream.stats.samples, decode_s=side.stream.stats.decode_s,
+                   write_s=side.stream.stats.write_s, engine_s=side.feeder.engine_s, calls=side.feeder.calls,
+                   duration_s=float(rec.duration_s))
+        min_reps = get_preset(spec.exercise).min_set_reps
+        out["latency"] = [lat for _, rep, lat in side.feeder.latencies if rep >= min_reps]
+        out["latency_first"] = [lat for _, rep, lat in side.feeder.latencies if rep < min_reps]
+        # 2. faults: one 3 s disconnect per set, inside the set
+        sim = next(iter(world.sims[dev.address].values()))
+        rng = np.random.default_rng(7000 + i)
+        disc = tuple(float(rng.uniform(s.start_s, max(s.start_s, s.end_s - DISCONNECT_S))) for s in sim.sets)
+        kw = dict(loss=0.05, dup=0.01, disconnect_at=disc, disconnect_s=DISCONNECT_S)
+        kw.update(fault_kw)
+        faults = Faults(**kw)
+        world2 = SimWorld(0)
+        dev2 = world2.add_device(profile, session=spec, seed=1000 + i, faults=faults, replay_s=replay_s)
+        try:
+            session2, res2 = run_simulated(world2, Path(tmp) / "faults", spec.exercise, rate_hz=rate_req)
+        except Exception as e:  # noqa: BLE001 - a crash is a result here
+            out["fault_crash"] = f"{type(e).__name__}: {e}"
+            return out
+        side2 = session2.sides[0]
+        rep2 = res2["reports"][side2.label]
+        pairs = _match_sets(ref_sets, _set_counts(list(side2.engine.reps)))
+        rec2 = read_recording(side2.path)
+        off2 = reps_process(rec2, spec.exercise)
+        out.update(fault_sets=len(pairs), fault_sets_exact=sum(a == b for a, b in pairs),
+                   fault_sets_pm1=sum(abs(a - b) <= 1 for a, b in pairs),
+                   fault_live_equals_offline=len(side2.engine.reps) == len(off2.reps) and all(
+                       _key(a, tol, b) for a, b in zip(side2.engine.reps, off2.reps)),
+                   injected=dev2.injector.stats.as_dict(), reported_lost=rep2["lost_samples"],
+                   reported_loss=rep2["loss_fraction"], reported_dup=rep2["duplicate_notifications"],
+                   reported_disconnects=rep2["disconnects"], reconnects=rep2["reconnects"],
+                   disconnects_planned=len(disc))
+    out["wall_s"] = time.perf_counter() - t_start
+    return out
+
+
+def memory_run(minutes: float) -> list[tuple[float, float]]:
+    """(sensor minutes, RSS MB) every 10 minutes of a long looped DIY session with faults."""
+    from imu.ble.faults import Faults
+    from imu.ble.sim_world import SimWorld
+    from imu.live.simrun import run_simulated_async
+    from imu.sim import SessionSpec, SetSpec
+
+    spec = SessionSpec("lying-leg-raise", [SetSpec("textbook", 12), SetSpec("swung", 12), SetSpec("brisk", 12)],
+                       rate_hz=100.0, seed=11, rest_s=(30.0, 90.0))
+    world = SimWorld(0)
+    dev = world.add_device("diy", session=spec, seed=5, loop=True,
+                           faults=Faults(loss=0.05, dup=0.01, disconnect_every_s=600.0))
+    samples: list[tuple[float, float]] = []
+
+    async def main():
+        with tempfile.TemporaryDirectory() as tmp:
+            task = asyncio.create_task(run_simulated_async(world, tmp, "lying-leg-raise", duration_s=minutes * 60.0))
+            next_mark = 0.0
+            while not task.done():
+                t = dev.stream_pos_s / 60.0
+                if t >= next_mark:
+                    samples.append((t, _rss_mb()))
+                    next_mark += 10.0
+                await asyncio.sleep(0.05)
+            session, _ = await task
+            samples.append((dev.stream_pos_s / 60.0, _rss_mb()))
+            s = session.sides[0]
+            print(f"  {s.stream.stats.samples} samples, {len(s.engine.reps)} reps, "
+                  f"{s.link.stats.reconnects} reconnects, {s.stream.loss.gaps} gaps")
+    asyncio.run(main())
+    return samples
+
+
+def _pct(xs, q):
+    return float(np.percentile(xs, q)) if len(xs) else float("nan")
+
+
+def report(results: list[dict]) -> None:
+    ok = [r for r in results if "reps_live" in r]
+    print("\n== 1. Live equals offline (clean link) ==")
+    reps = sum(max(r["reps_live"], r["reps_offline"]) for r in ok)
+    same = sum(r["reps_identical"] for r in ok)
+    sets = sum(r["sets_offline"] for r in ok)
+    sets_same = sum(r["sets_same"] for r in ok)
+    print(f"  sessions {len(ok)}, reps {reps}: identical (set, rep, times within one sample) {same}/{reps} "
+          f"= {same / max(reps, 1):.2%}; sets with the same count {sets_same}/{sets} = {sets_same / max(sets, 1):.2%}")
+    print("\n== 2. Faults: 5% loss, 1% duplicates, one 3 s disconnect per set ==")
+    crashed = [r for r in results if "fault_crash" in r]
+    fs = [r for r in ok if "fault_sets" in r]
+    n = sum(r["fault_sets"] for r in fs)
+    exact = sum(r["fault_sets_exact"] for r in fs)
+    pm1 = sum(r["fault_sets_pm1"] for r in fs)
+    print(f"  crashes: {len(crashed)}" + ("".join(f"\n    {c['name']}: {c['fault_crash']}" for c in crashed)))
+    print(f"  sets counted exactly (vs offline count of the clean recording): {exact}/{n} = {exact / max(n, 1):.2%};"
+          f" within one rep: {pm1 / max(n, 1):.2%}")
+    by_p: dict[str, list] = {}
+    for r in fs:
+        by_p.setdefault(r["profile"], []).append(r)
+    for p, rs in sorted(by_p.items()):
+        a, b = sum(r["fault_sets_exact"] for r in rs), sum(r["fault_sets"] for r in rs)
+        inj = sum(r["injected"]["lost"] for r in rs) / max(sum(r["injected"]["sent"] for r in rs), 1)
+        rep = statistics.mean(r["reported_loss"] for r in rs)
+        disc = sum(r["reported_disconnects"] for r in rs), sum(r["disconnects_planned"] for r in rs)
+        dups = sum(r["reported_dup"] for r in rs), sum(r["injected"]["duplicated"] for r in rs)
+        print(f"    {p:10s} exact {a}/{b}  notifications lost (injected) {inj:.1%}, samples lost reported "
+              f"{rep:.1%} (incl. disconnects); duplicates dropped {dups[0]}/{dups[1]}; disconnects seen "
+              f"{disc[0]}/{disc[1]}")
+    leq = sum(bool(r.get("fault_live_equals_offline")) for r in fs)
+    print(f"  live equals offline on the faulty recordings too: {leq}/{len(fs)} sessions")
+    print("\n== 3. Latency: rep shown after the leg is back (sensor time) ==")
+    allat = [x for r in ok for x in r["latency"]]
+    print(f"  all profiles: {len(allat)} reps, median {_pct(allat, 50) * 1000:.0f} ms, 95th "
+          f"{_pct(allat, 95) * 1000:.0f} ms, max {_pct(allat, 100) * 1000:.0f} ms; "
+          f"<= 300 ms: {np.mean(np.asarray(allat) <= 0.3):.1%}")
+    by_p = {}
+    for r in ok:
+        by_p.setdefault(r["profile"], []).append(r)
+    for p, rs in sorted(by_p.items()):
+        lat = [x for r in rs for x in r["latency"]]
+        rates = sorted({r["rate"] for r in rs})
+        print(f"    {p:10s} ({', '.join(f'{x:g}' for x in rates)} Hz) median {_pct(lat, 50) * 1000:4.0f} ms, "
+              f"95th {_pct(lat, 95) * 1000:4.0f} ms, max {_pct(lat, 100) * 1000:4.0f} ms, <= 300 ms "
+              f"{np.mean(np.asarray(lat) <= 0.3) if lat else float('nan'):.1%}")
+    first = [x for r in ok for x in r["latency_first"]]
+    print(f"  first reps of a set (shown when the set is confirmed): median {_pct(first, 50):.1f} s")
+    print("\n== 4. Cost of the live loop (CPU per sample) ==")
+    for p, rs in sorted(by_p.items()):
+        n = sum(r["samples"] for r in rs)
+        d, w, e = (sum(r[k] for r in rs) / n * 1e6 for k in ("decode_s", "write_s", "engine_s"))
+        dur = sum(r["duration_s"] for r in rs)
+        calls = sum(r["calls"] for r in rs) / dur
+        rate = n / dur
+        print(f"    {p:10s} {d + w + e:5.1f} us/sample (decode {d:4.1f}, write {w:4.1f}, engine {e:4.1f}; "
+              f"{calls:.1f} engine calls/s) = {(d + w + e) * rate / 1e4:.2f}% of a core at {rate:.0f} Hz")
+    n = sum(r["samples"] for r in ok)
+    tot = sum(r["decode_s"] + r["write_s"] + r["engine_s"] for r in ok) / max(n, 1) * 1e6
+    dec = sum(r["decode_s"] + r["engine_s"] for r in ok) / max(n, 1) * 1e6
+    print(f"  all: {tot:.1f} us/sample ({dec:.1f} decoding + counting); at 100 Hz {tot * 100 / 1e4:.2f}% of a core")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="6 sessions (one per profile) and a 30-minute memory run")
+    ap.add_argument("--sessions", type=int, help="number of suite sessions (spread over the suite)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--memory-minutes", type=float, help="length of the memory run (default 120, quick 30; 0 skips)")
+    ap.add_argument("--rates", choices=["live", "suite"], default="live",
+                    help="live: the rate imu live configures per sensor (default); suite: each session's rate")
+    ap.add_argument("--faults", default="",
+                    help="override fault knobs, e.g. 'disconnect_at=(),dup=0' (Faults fields)")
+    ap.add_argument("--replay", type=float, default=0.0,
+                    help="simulated sensors re-send this many seconds buffered before a disconnect (0: standard firmware)")
+    args = ap.parse_args(argv)
+    from imu.sim import benchmark_suite
+
+    suite = benchmark_suite(seed=0)
+    idx = list(range(len(suite)))
+    n = 6 if args.quick and not args.sessions else (args.sessions or len(suite))
+    if n < len(suite):
+        if args.quick and not args.sessions:       # one session per profile
+            picked, seen = [], set()
+            for i in idx:
+                p = _profile_for(i, suite[i])
+                if p not in seen:
+                    seen.add(p)
+                    picked.append(i)
+            idx = picked
+        else:
+            idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, n)]
+    fault_kw = eval(f"dict({args.faults})") if args.faults else {}  # noqa: S307 - a benchmark knob
+    jobs = [(i, suite[i], args.replay, fault_kw, args.rates) for i in idx]
+    t0 = time.perf_counter()
+    print(f"live benchmark: {len(jobs)} sessions of benchmark_suite(seed=0), {args.rates} rates, {args.jobs} jobs"
+          + (f", faults {fault_kw}" if fault_kw else "")
+          + (f", sensors replaying {args.replay:g} s after a reconnect" if args.replay else ""))
+    if args.jobs > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(args.jobs) as ex:
+            results = list(ex.map(run_one, jobs))
+    else:
+        results = [run_one(j) for j in jobs]
+    report(results)
+    print(f"  ({time.perf_counter() - t0:.0f} s wall for the suite part)")
+    minutes = args.memory_minutes if args.memory_minutes is not None else (30.0 if args.quick else 120.0)
+    if minutes > 0:
+        print(f"\n== 5. Memory over a {minutes:g}-minute session (DIY 100 Hz, 5% loss, 1% dup, a disconnect every 10 min) ==")
+        t1 = time.perf_counter()
+        marks = memory_run(minutes)
+        print("  sensor minutes -> RSS MB: " + ", ".join(f"{m:.0f}: {r:.0f}" for m, r in marks))
+        if len(marks) >= 3:
+            base = marks[1][1]
+            print(f"  growth after the first 10 minutes: {marks[-1][1] - base:+.1f} MB over {marks[-1][0] - marks[1][0]:.0f} min"
+                  f" ({time.perf_counter() - t1:.0f} s wall)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
