@@ -523,7 +523,7 @@ class RepEngine:
         rom = float(np.median([tm.rom_deg for tm in rest]))
         # the transition ends where the reps turn (same top), but starts where they never return to
         same_top = abs(tms[0].top_deg - float(np.median([tm.top_deg for tm in rest]))) < 0.1 * rom
-        other_start = abs(tms[0].rom_deg - rom) > max(3.0, 0.12 * rom)
+        other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom)  # from further away (rested reps start lower)
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
         if same_top and (other_start or long_hold):
             return "backtrack"

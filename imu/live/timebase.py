@@ -32,7 +32,6 @@ JUMP_S = 1.0          #: a batch this far ahead of its arrival is a corrupt time
 BACK_S = 30.0         #: ... and one this far before the newest time (older data are just repeats)
 REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped: reboot)
 MAX_GAP_RECORDS = 200
-_ONE = np.ones(1)
 
 
 class SensorTimebase:
@@ -93,51 +92,58 @@ class ArrivalTimebase:
         self.window_s = window_s
         self.tol_s = max(0.15, 3 * self.period) if tol_s is None else tol_s
         self.relax = relax
-        self._hist: deque = deque()         # (arrival, samples received so far)
+        self._hist: deque = deque()         # (arrival, samples received so far), every >= 0.2 s
         self._count = 0
+        self._p = self.period               # current sample spacing estimate
         self._t_last: float | None = None
         self._lat: float | None = None      # arrival minus the time of a packet's last sample
-        self._a_last: float | None = None
+        self._a_last = 0.0
         self._restart = True
         self.snaps = 0
 
     def new_connection(self) -> None:
         self._restart = True
         self._hist.clear()
+        self._p = self.period
 
-    def _period(self) -> float:
+    def _observe(self, arrival: float) -> None:
         h = self._hist
-        if len(h) >= 2 and h[-1][0] - h[0][0] >= 2.0 and h[-1][1] > h[0][1]:
-            p = (h[-1][0] - h[0][0]) / (h[-1][1] - h[0][1])
-            return min(max(p, 0.8 * self.period), 1.25 * self.period)
-        return self.period
+        if h and arrival - h[-1][0] < 0.2:
+            return
+        h.append((arrival, self._count))
+        while arrival - h[0][0] > self.window_s:
+            h.popleft()
+        if arrival - h[0][0] >= 2.0 and self._count > h[0][1]:
+            p = (arrival - h[0][0]) / (self._count - h[0][1])
+            self._p = min(max(p, 0.8 * self.period), 1.25 * self.period)
 
     def times(self, t_s, n: int, arrival: float) -> np.ndarray:
-        steps = _ONE if n == 1 else np.arange(1, n + 1, dtype=np.float64)
-        lat = self._lat if self._lat is not None else 0.0
+        p = self._p
         if self._t_last is None or self._restart:
-            last = arrival - lat
-            first = last - (n - 1) * self.period
+            last = arrival - (self._lat or 0.0)
             if self._t_last is not None:
-                first = max(first, self._t_last + self.period)
-            t = first + (steps - 1) * self.period
+                last = max(last, self._t_last + n * self.period)
+            p = self.period
             self._restart = False
         else:
-            if self._lat is not None and self._a_last is not None:
+            last = self._t_last + n * p
+            if self._lat is not None:
                 lat = self._lat + self.relax * max(0.0, arrival - self._a_last)
-            t = self._t_last + steps * self._period()
-            behind = (arrival - lat) - float(t[-1])
-            if behind > self.tol_s:                 # a gap: lost packets or a dropped link
-                t = t + behind
-                self.snaps += 1
-                self._hist.clear()
-        self._lat = min(lat, arrival - float(t[-1])) if self._lat is not None else arrival - float(t[-1])
-        self._t_last, self._a_last = float(t[-1]), arrival
+                behind = arrival - lat - last
+                if behind > self.tol_s:             # a gap: lost packets or a dropped link
+                    last += behind
+                    self.snaps += 1
+                    self._hist.clear()
+                    self._p = p = self.period
+                self._lat = min(lat, arrival - last)
+        if self._lat is None:
+            self._lat = arrival - last
+        self._t_last, self._a_last = last, arrival
         self._count += n
-        self._hist.append((arrival, self._count))
-        while self._hist and arrival - self._hist[0][0] > self.window_s:
-            self._hist.popleft()
-        return t
+        self._observe(arrival)
+        if n == 1:
+            return np.array([last])
+        return last - p * np.arange(n - 1, -1, -1, dtype=np.float64)
 
 
 @dataclass
