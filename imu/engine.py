@@ -48,6 +48,7 @@ TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
+UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
@@ -66,7 +67,7 @@ class Event:
 class _Buffer:
     """Grid samples of the current rep, with an absolute index of its first sample."""
 
-    FIELDS = ("t", "g", "speed_dps", "jolt_g", "tremor", "gap")
+    FIELDS = ("t", "g", "speed_dps", "jolt_g", "tremor", "gap", "acc_g")
 
     def __init__(self) -> None:
         self.start = 0  # absolute index of element 0
@@ -516,8 +517,9 @@ class RepEngine:
         holds = [tm.lower_s - tm.top_s for tm in tms]
         pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
         durations = [tm.end_s - tm.start_s for tm in tms]
-        if (self.preset.slug != "flutter-kick" and np.median(holds) < GAIT_PAUSE_S
-                and np.median(pauses) < GAIT_PAUSE_S and np.median(durations) < GAIT_CYCLE_S):
+        continuous = (np.median(holds) < GAIT_PAUSE_S and np.median(pauses) < GAIT_PAUSE_S
+                      and np.median(durations) < GAIT_CYCLE_S)
+        if continuous and (self.preset.slug != "flutter-kick" or self._shin_upright(tms[0].start_s, tms[-1].end_s)):
             return "gait"
         rest = tms[1:]
         rom = float(np.median([tm.rom_deg for tm in rest]))
@@ -528,6 +530,22 @@ class RepEngine:
         if same_top and (other_start or long_hold):
             return "backtrack"
         return "set"
+
+    def _shin_upright(self, a_s: float, b_s: float) -> bool:
+        """Whether the shin hangs roughly vertical below its pivot (walking) rather than lying
+        (flutter kicks), from the direction of the centripetal acceleration: it points from the
+        ankle to the pivot, so it lines up with "up" when the pivot (knee, hip) is above the ankle."""
+        t = self._buf.get("t", self._buf.start)
+        a = self._buf.start + int(np.searchsorted(t, a_s))
+        b = self._buf.start + int(np.searchsorted(t, b_s))
+        g = self._buf.get("g", a, b)
+        dyn = self._buf.get("acc_g", a, b) - g  # the leg's own acceleration, g
+        w2 = np.radians(self._buf.get("speed_dps", a, b)) ** 2
+        if len(w2) < 10 or w2.sum() == 0:
+            return False
+        to_pivot = unit((dyn * w2[:, None]).sum(axis=0))
+        up = unit(g.mean(axis=0))
+        return float(to_pivot @ up) > UPRIGHT_COS
 
     def _consistent(self, s: _SetState, timing: RepTiming, peak_g: np.ndarray) -> bool:
         if not s.pending and not s.reps:

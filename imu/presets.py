@@ -60,7 +60,7 @@ PRESETS: dict[str, Preset] = {
     for p in [
         _BASE,
         replace(_BASE, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
-                min_rom_deg=6, target_rom_deg=80, partial_rom_deg=0, min_top_hold_s=0.3),
+                min_rom_deg=6, target_rom_deg=80, min_top_hold_s=0.3),
         replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
                 min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
         replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",

@@ -8,7 +8,8 @@ Per grid sample (all chunk-invariant: the filters keep their state between chunk
 - ``jolt_g``: the accelerometer's high-frequency part, g (heel strikes, knocks);
 - ``tremor``: the smoothed high-frequency energy of the gyro (deg/s RMS) or, without one, of the
   accelerometer (milli-g RMS): muscles holding a leg up shake, a leg resting on the floor does not;
-- ``gap``: True where the grid point lies inside a filled gap of the input.
+- ``gap``: True where the grid point lies inside a filled gap of the input;
+- ``acc_g``: the low-passed acceleration (g), for the leg's own acceleration (``acc_g - g``).
 
 Without a gyroscope the accelerometer is the only orientation sensor, and while the leg is swung
 hard its own acceleration (several g when it is flung up) hides gravity completely. Where the
@@ -40,6 +41,7 @@ class Block:
     jolt_g: np.ndarray
     tremor: np.ndarray
     gap: np.ndarray
+    acc_g: np.ndarray
 
     def __len__(self) -> int:
         return len(self.t)
@@ -102,11 +104,11 @@ class SignalFront:
             hf = jolt * 1000.0
             tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
-            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, tremor, gap), ok)
+            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, tremor, gap, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
         tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
-        return Block(t, g, speed, jolt, tremor, gap)
+        return Block(t, g, speed, jolt, tremor, gap, acc_f)
 
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
         """Releases samples up to the last reliable one, unreliable directions interpolated."""
@@ -150,4 +152,4 @@ def _concat(a: Block, b: Block) -> Block:
 
 
 def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
-    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.tremor[i:j], b.gap[i:j])
+    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.tremor[i:j], b.gap[i:j], b.acc_g[i:j])

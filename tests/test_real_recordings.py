@@ -65,6 +65,8 @@ def test_low_amplitude_reps_are_partial_where_the_ankle_shows_it(real):
         reps = run(rec.moving, exercise)
         a, b = rec.blocks["low_amplitude"]
         low = [r for r in reps if a <= r.peak_s <= b]
-        assert sum("partial" in r.flags for r in low) >= 9, exercise
+        # the rule is "20 % short of the person's full range"; in the seated recording two of the ten
+        # low-amplitude reps reach 81 % and 85 % of the full range, so at least 8 of 10 everywhere
+        assert sum("partial" in r.flags for r in low) >= 8, exercise
         a, b = rec.blocks["correct"]
         assert sum("partial" in r.flags for r in reps if a <= r.peak_s <= b) <= 1, exercise

@@ -11,17 +11,16 @@ on the host's clock, with the sensor's own clock keeping the spacing where it ha
   sensor clock restarted (reboot) and is re-anchored. Older data (a sensor re-sending what it
   buffered during a disconnect) are accepted and the stream keeps only what is new.
 * :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples are spaced
-  at the period observed over the last ``window_s`` of arrivals (which absorbs clock error,
-  scattered packet loss and delivery jitter), and anchored to the arrival times: when the samples
-  fall more than ``tol_s`` behind their arrival, the missing time is a gap (a burst of lost packets
-  or a disconnect). Individual lost packets cannot be seen without timestamps.
+  at the nominal period and the time base is pulled gently towards the arrival times (which
+  absorbs clock error, scattered packet loss and delivery jitter); when a packet arrives more than
+  ``tol_s`` later than expected, the missing time is a gap (a burst of lost packets or a
+  disconnect). Individual lost packets cannot be seen without timestamps.
 
 :class:`LossTracker` counts missing samples from the recording times (gaps longer than 1.5
 periods) and lost packets from sequence numbers where the profile has them.
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +46,7 @@ class SensorTimebase:
         self._last_rec: float | None = None
         self._last_arrival: float | None = None
         self._odd = 0
+        self._odd_off = 0.0
         self.rejected_batches = 0
         self.clock_resets = 0
 
@@ -67,7 +67,9 @@ class SensorTimebase:
             expected = self._last_rec + (arrival - self._last_arrival)
             off = float(t[-1]) - expected
             if off > JUMP_S or float(t[-1]) < self._last_rec - BACK_S:
-                self._odd += 1
+                same = self._odd and abs(off - self._odd_off) < JUMP_S     # agrees with the last odd one
+                self._odd = self._odd + 1 if same else 1
+                self._odd_off = off
                 if self._odd < REANCHOR_AFTER:
                     self.rejected_batches += 1
                     return None
@@ -82,65 +84,48 @@ class SensorTimebase:
 
 
 class ArrivalTimebase:
-    """Recording times from arrival times and the nominal rate (see the module docstring)."""
+    """Recording times from arrival times and the nominal rate (see the module docstring).
+
+    A first-order loop: each packet's samples follow the previous ones at the nominal period,
+    then the time base moves a share ``span / tau_s`` of the way towards the packet's arrival
+    time (minus the latency offset fixed at the start). Scattered lost packets, delivery jitter
+    and clock error are absorbed smoothly; a packet arriving more than ``tol_s`` later than the
+    time base expects starts after a gap.
+    """
 
     method = "arrival times (no sensor timestamps)"
 
-    def __init__(self, rate_hz: float, window_s: float = 10.0, tol_s: float | None = None,
-                 relax: float = 0.002):
+    def __init__(self, rate_hz: float, tau_s: float = 0.5, tol_s: float | None = None):
         self.period = 1.0 / float(rate_hz)
-        self.window_s = window_s
+        self.tau_s = tau_s
         self.tol_s = max(0.15, 3 * self.period) if tol_s is None else tol_s
-        self.relax = relax
-        self._hist: deque = deque()         # (arrival, samples received so far), every >= 0.2 s
-        self._count = 0
-        self._p = self.period               # current sample spacing estimate
         self._t_last: float | None = None
-        self._lat: float | None = None      # arrival minus the time of a packet's last sample
-        self._a_last = 0.0
+        self._offset = 0.0                 # arrival minus time of a packet's last sample
         self._restart = True
         self.snaps = 0
 
     def new_connection(self) -> None:
         self._restart = True
-        self._hist.clear()
-        self._p = self.period
-
-    def _observe(self, arrival: float) -> None:
-        h = self._hist
-        if h and arrival - h[-1][0] < 0.2:
-            return
-        h.append((arrival, self._count))
-        while arrival - h[0][0] > self.window_s:
-            h.popleft()
-        if arrival - h[0][0] >= 2.0 and self._count > h[0][1]:
-            p = (arrival - h[0][0]) / (self._count - h[0][1])
-            self._p = min(max(p, 0.8 * self.period), 1.25 * self.period)
 
     def times(self, t_s, n: int, arrival: float) -> np.ndarray:
-        p = self._p
+        p = self.period
+        span = n * p
         if self._t_last is None or self._restart:
-            last = arrival - (self._lat or 0.0)
+            last = arrival - self._offset
             if self._t_last is not None:
-                last = max(last, self._t_last + n * self.period)
-            p = self.period
+                last = max(last, self._t_last + span)
+            else:
+                self._offset = 0.0
             self._restart = False
         else:
-            last = self._t_last + n * p
-            if self._lat is not None:
-                lat = self._lat + self.relax * max(0.0, arrival - self._a_last)
-                behind = arrival - lat - last
-                if behind > self.tol_s:             # a gap: lost packets or a dropped link
-                    last += behind
-                    self.snaps += 1
-                    self._hist.clear()
-                    self._p = p = self.period
-                self._lat = min(lat, arrival - last)
-        if self._lat is None:
-            self._lat = arrival - last
-        self._t_last, self._a_last = last, arrival
-        self._count += n
-        self._observe(arrival)
+            last = self._t_last + span
+            err = (arrival - self._offset) - last
+            if err > self.tol_s:                 # a gap: lost packets or a dropped link
+                last += err
+                self.snaps += 1
+            else:                                # pull towards the arrivals, never backwards
+                last += max(-0.5 * span, min(span / self.tau_s, 1.0) * err)
+        self._t_last = last
         if n == 1:
             return np.array([last])
         return last - p * np.arange(n - 1, -1, -1, dtype=np.float64)

@@ -1,0 +1,76 @@
+"""Recording times and loss accounting (imu.live.timebase)."""
+import numpy as np
+
+from imu.live.timebase import ArrivalTimebase, LossTracker, SensorTimebase, WRAP_S
+
+
+def test_sensor_time_continues_across_a_reconnect_after_a_clock_wrap():
+    W = WRAP_S["diy"]
+    tb = SensorTimebase(W)
+    t_sensor = W - 5.0                      # the µs clock wraps 5 s into the session
+    out = []
+    for k in range(100):                    # 10 s, a packet every 0.1 s (4 samples)
+        ts = t_sensor + 0.1 * k + np.arange(4) * 0.025
+        out.append(tb.times(ts, 4, 0.1 * k + 0.075))   # the decoder unwraps within a connection
+    tb.new_connection()                     # a new decoder starts from the raw (wrapped) clock
+    ts = (t_sensor + 13.0 + np.arange(4) * 0.025) - W
+    after = tb.times(ts, 4, 13.075)
+    assert np.all(np.diff(np.concatenate(out)) > 0)
+    assert abs((after[0] - out[-1][-1]) - (13.0 - 9.975)) < 1e-6
+
+
+def test_a_corrupt_timestamp_is_rejected_and_a_restarted_clock_is_reanchored():
+    tb = SensorTimebase(None)
+    for k in range(10):
+        tb.times(100.0 + 0.1 * k + np.arange(2) * 0.05, 2, 0.1 * k + 0.05)
+    assert tb.times(np.array([5000.0, 5000.05]), 2, 1.05) is None          # far ahead of its arrival
+    assert tb.rejected_batches == 1
+    # the sensor rebooted: its clock restarts at 0 and keeps going
+    outs = [tb.times(np.array([0.1 * k, 0.1 * k + 0.05]), 2, 1.2 + 0.1 * k) for k in range(5)]
+    assert outs[0] is None and outs[1] is None and outs[2] is not None
+    assert tb.clock_resets == 1
+    assert abs(outs[2][-1] - (1.2 + 0.2)) < 0.01
+    assert outs[3][0] > outs[2][-1]
+
+
+def test_arrival_times_steady_stream_and_a_gap():
+    tb = ArrivalTimebase(100.0)
+    ts = [tb.times(None, 1, 0.01 * k + 0.005) for k in range(500)]
+    t = np.concatenate(ts)
+    assert np.allclose(np.diff(t), 0.01)
+    t2 = tb.times(None, 1, 5.0 + 1.0)                # a second without packets
+    assert tb.snaps == 1 and abs(t2[0] - (6.0 - 0.005)) < 0.02
+
+
+def test_arrival_times_a_delivery_stall_is_not_a_gap():
+    tb = ArrivalTimebase(100.0)
+    for k in range(300):
+        tb.times(None, 1, 0.01 * k)
+    out = [tb.times(None, 1, 3.1) for _ in range(10)]          # 100 ms stall, then a burst
+    out += [tb.times(None, 1, 3.1 + 0.01 * k) for k in range(1, 300)]
+    t = np.concatenate(out)
+    assert tb.snaps == 0
+    assert np.allclose(np.diff(t), 0.01, atol=0.0025)       # spacing bent a little, no hole
+
+
+def test_arrival_times_absorb_scattered_loss():
+    rng = np.random.default_rng(0)
+    tb = ArrivalTimebase(100.0)
+    kept = [k for k in range(6000) if rng.random() > 0.05]       # 5% of 1-sample packets lost
+    t = np.concatenate([tb.times(None, 1, 0.01 * k + 0.008) for k in kept])
+    true = 0.01 * np.asarray(kept)
+    err = (t - true) - np.median(t - true)
+    assert tb.snaps == 0 and np.abs(err[1500:]).max() < 0.06
+
+
+def test_loss_tracker_counts_missing_samples_and_sequence_gaps():
+    lt = LossTracker(100.0, seq_modulus=1 << 16)
+    t = np.arange(0, 1, 0.01)
+    lt.samples(t[:40])
+    lt.samples(t[48:])              # 8 samples missing
+    for s in (65534, 65535, 2, 3):  # wraps, two packets lost
+        lt.seq(s)
+    d = lt.as_dict()
+    assert d["lost_samples"] == 8 and d["gaps"] == 1 and d["lost_packets"] == 2
+    lt.samples(np.array([2.0, 2.01]), np.array([0]))
+    assert lt.as_dict()["disconnect_gaps"] == 1
