@@ -45,6 +45,7 @@ ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
@@ -133,6 +134,9 @@ class RepEngine:
         self._exc: dict = {}
         self._backtrack: tuple[float, float] | None = None
         self._implausible = False
+        self._theta_key: tuple | None = None  # frame of the cached leg angles
+        self._theta_span = (0, 0)  # absolute grid indices the cache covers
+        self._theta_vals = np.empty(0)
         self._sets_done = 0
         self._still_tremor = np.inf
         self.reps: list[Rep] = []
@@ -172,8 +176,8 @@ class RepEngine:
         for after_gap, block in self._front(t, acc, gyro if self.has_gyro else None):
             if after_gap:
                 events += self._long_gap()
-            if len(block):
-                self._buf.append(block)
+            for a in range(0, len(block), WINDOW):  # bounded scans: each step looks at most this far ahead
+                self._buf.append(_slice_block(block, a, a + WINDOW))
                 events += self._run()
         return events
 
@@ -243,11 +247,23 @@ class RepEngine:
         return events
 
     def _theta(self, a: int, b: int | None = None) -> np.ndarray:
-        g = self._buf.get("g", a, b)
+        """Leg angle (deg) of grid samples ``a..b`` in the current set's frame (cached per frame)."""
+        b = self._buf.end if b is None else b
         s = self._set
-        if s.axis is None:
-            return tilt_deg(g, s.home)
-        return leg_angle_deg(g, s.home, s.axis)
+        key = (s.home.tobytes(), None if s.axis is None else s.axis.tobytes())
+        lo, hi = self._theta_span
+        if lo < self._buf.start <= hi:  # the buffer's front was dropped
+            self._theta_vals, lo = self._theta_vals[self._buf.start - lo :], self._buf.start
+            self._theta_span = (lo, hi)
+        if key != self._theta_key or a < lo or a > hi:
+            self._theta_key, self._theta_span, self._theta_vals = key, (a, a), np.empty(0)
+            lo, hi = a, a
+        if b > hi:
+            g = self._buf.get("g", hi, b)
+            new = tilt_deg(g, s.home) if s.axis is None else leg_angle_deg(g, s.home, s.axis)
+            self._theta_vals = np.concatenate([self._theta_vals, new])
+            self._theta_span = (lo, b)
+        return self._theta_vals[a - lo : b - lo]
 
     def _seek(self):
         a = max(self._pos - int(STILL_S * GRID_HZ) + 1, self._buf.start)
@@ -677,6 +693,10 @@ class RepEngine:
         if not self.trace_t:
             return np.empty(0), np.empty(0)
         return np.concatenate(self.trace_t), np.concatenate(self.trace_deg)
+
+
+def _slice_block(b: Block, i: int, j: int) -> Block:
+    return Block(*(getattr(b, f)[i:j] for f in Block.__dataclass_fields__))
 
 
 def _first(mask: np.ndarray) -> int | None:

@@ -25,8 +25,17 @@ _BLOCK = 256  # samples per block of the recurrence (keeps the running products 
 
 def unit(v: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (zero rows stay zero)."""
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    n = np.sqrt((v * v).sum(axis=-1, keepdims=True))
     return np.divide(v, n, out=np.zeros_like(v), where=n > 0)
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (n, 3) arrays (``np.cross`` without its per-call overhead)."""
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
 
 
 def first_order_recurrence(a: np.ndarray, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
@@ -60,8 +69,8 @@ class GravityFilter:
 
     def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray) -> np.ndarray:
         """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
-        moving = (np.linalg.norm(gyro_dps, axis=1) > self.moving_dps) | (
-            np.abs(np.linalg.norm(acc_g, axis=1) - 1.0) > self.accel_error_g)
+        moving = ((gyro_dps * gyro_dps).sum(axis=1) > self.moving_dps**2) | (
+            np.abs(np.sqrt((acc_g * acc_g).sum(axis=1)) - 1.0) > self.accel_error_g)
         return np.exp(-self.dt / np.where(moving, self.tau_moving_s, self.tau_s))
 
     def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> np.ndarray:
@@ -78,7 +87,7 @@ class GravityFilter:
             # increments about the previous pass's estimate, one sample behind (the state being rotated)
             state = np.vstack([s0[None, :], about[:-1]])
             self._state[i] = about[-1].copy()
-            drive = a * (-np.cross(omega_dt, state)) + (1.0 - a) * g_acc
+            drive = a * (-cross(omega_dt, state)) + (1.0 - a) * g_acc
             raw = first_order_recurrence(a[:, 0], drive, y0)
             self._out[i] = raw[-1].copy()
             about = unit(raw)
@@ -95,14 +104,14 @@ def leg_angle_deg(g: np.ndarray, home: np.ndarray, axis: np.ndarray) -> np.ndarr
 
     Positive in the direction of the set's lifts (the axis is chosen so); out-of-plane tilt is ignored.
     """
-    s = np.cross(home, g) @ axis
+    s = cross(home, g) @ axis
     c = g @ home
     return np.degrees(np.arctan2(s, c))
 
 
 def plane_axis(home: np.ndarray, peak: np.ndarray) -> np.ndarray | None:
     """Unit rotation axis taking ``home`` towards ``peak`` (None if they are too close to tell)."""
-    n = np.cross(home, peak)
+    n = cross(home, peak)
     norm = np.linalg.norm(n)
     return None if norm < np.sin(np.radians(1.0)) else n / norm
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.filters import GridResampler, StreamSos
-from imu.orientation import GravityFilter, unit
+from imu.orientation import GravityFilter, first_order_recurrence, unit
 
 GRID_HZ = 50.0
+TREMOR_DECAY = float(np.exp(-1.0 / GRID_HZ / 0.16))  #: tremor energy smoothed over ~0.16 s (1 Hz)
 UNRELIABLE_G = 0.25
 MAX_BRIDGE_S = 2.0
 
@@ -56,9 +57,8 @@ class SignalFront:
         self._reset_filters()
 
     def _reset_filters(self) -> None:
-        self.acc_lp = StreamSos(2, 3.0, GRID_HZ)
-        self.gyro_lp = StreamSos(2, 6.0, GRID_HZ)
-        self.tremor_lp = StreamSos(1, 1.0, GRID_HZ, channels=1)
+        self.lowpass = StreamSos(2, 3.0, GRID_HZ)  # acc and gyro together: one call per chunk
+        self._tremor_state: np.ndarray | None = None
         self.gravity = GravityFilter(GRID_HZ)
         self._g_prev: np.ndarray | None = None
         self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
@@ -90,24 +90,33 @@ class SignalFront:
         held.speed_dps = self._turn_rate_dps(held.g)
         return [held]
 
+    def _smooth_tremor(self, hf: np.ndarray) -> np.ndarray:
+        """RMS of ``hf`` over about a second (first-order low-pass of its square)."""
+        a = np.full(len(hf), TREMOR_DECAY)
+        y0 = hf[:1] ** 2 if self._tremor_state is None else self._tremor_state
+        y = first_order_recurrence(a, ((1.0 - TREMOR_DECAY) * hf**2)[:, None], y0)
+        self._tremor_state = y[-1]
+        return np.sqrt(y[:, 0])
+
     def _block(self, t: np.ndarray, x: np.ndarray, gap: np.ndarray) -> Block:
         acc = x[:, :3]
-        acc_f = self.acc_lp(acc)
-        jolt = np.linalg.norm(acc - acc_f, axis=1)
+        x_f = self.lowpass(x)
+        acc_f = x_f[:, :3]
+        jolt = _norm(acc - acc_f)
         if self.has_gyro:
             gyro = x[:, 3:6]
-            gyro_f = self.gyro_lp(gyro)
+            gyro_f = x_f[:, 3:6]
             g = self.gravity(acc, gyro)  # unfiltered: the fusion itself smooths, without a filter's lag
-            speed = np.linalg.norm(gyro_f, axis=1)
-            hf = np.linalg.norm(gyro - gyro_f, axis=1)
+            speed = _norm(gyro_f)
+            hf = _norm(gyro - gyro_f)
         else:
             hf = jolt * 1000.0
-            tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
+            tremor = self._smooth_tremor(hf)
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
             block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, tremor, gap, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
-        tremor = np.sqrt(np.maximum(self.tremor_lp((hf**2)[:, None])[:, 0], 0.0))
+        tremor = self._smooth_tremor(hf)
         return Block(t, g, speed, jolt, tremor, gap, acc_f)
 
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
@@ -153,3 +162,7 @@ def _concat(a: Block, b: Block) -> Block:
 
 def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
     return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.tremor[i:j], b.gap[i:j], b.acc_g[i:j])
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    return np.sqrt((v * v).sum(axis=1))
