@@ -62,7 +62,7 @@ def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
     score.false_reps += int((~inside).sum())
     score.rest_s += sim.rest_seconds
     for tr, r in match_reps(sim.reps, reps):
-        for name in ("momentum", "partial"):
+        for name in ("momentum", "partial", "rushed", "feet_rested"):
             score.add_flag(name, bool(getattr(tr, name)), r is not None and name in r.flags)
         if r is None:
             continue

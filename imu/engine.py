@@ -68,7 +68,7 @@ class Event:
 class _Buffer:
     """Grid samples of the current rep, with an absolute index of its first sample."""
 
-    FIELDS = ("t", "g", "speed_dps", "jolt_g", "tremor", "gap", "acc_g")
+    FIELDS = ("t", "g", "speed_dps", "jolt_g", "gap", "acc_g")
 
     def __init__(self) -> None:
         self.start = 0  # absolute index of element 0
@@ -138,7 +138,6 @@ class RepEngine:
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
         self._theta_vals = np.empty(0)
         self._sets_done = 0
-        self._still_tremor = np.inf
         self.reps: list[Rep] = []
         self.rejected = 0  # excursions that did not make a set
         self.trace_t: list[np.ndarray] = []
@@ -274,7 +273,6 @@ class RepEngine:
             self._pos = self._buf.end
             return False, []
         i = a + run  # last index of the still window
-        self._still_tremor = min(self._still_tremor, float(np.median(self._buf.get("tremor", i - n + 1, i + 1))))
         home = unit(self._buf.get("g", i - n + 1, i + 1).mean(axis=0))
         events = []
         s = self._set
@@ -609,9 +607,8 @@ class RepEngine:
             return False
         idx = self._buf.start + np.flatnonzero(m)
         level = self._theta(idx[0], idx[-1] + 1)
-        tremor = self._buf.get("tremor", idx[0], idx[-1] + 1)
-        hover = float(np.median(s.bottoms))
-        return feet_rested(level, tremor, hover, self._still_tremor, self.preset, GRID_HZ)
+        speed = self._buf.get("speed_dps", idx[0], idx[-1] + 1)
+        return feet_rested(level, speed, s.bottoms[0], self.preset, GRID_HZ)
 
     def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
         """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""

@@ -51,20 +51,19 @@ def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: f
     return flags
 
 
-def feet_rested(level_deg: np.ndarray, tremor: np.ndarray, hover_deg: float, still_tremor: float,
-                preset: Preset, rate_hz: float) -> bool:
+def feet_rested(level_deg: np.ndarray, speed_dps: np.ndarray, start_deg: float, preset: Preset,
+                rate_hz: float) -> bool:
     """Whether the leg rested on the floor in a bottom pause.
 
-    ``level_deg``/``tremor`` cover the pause; ``hover_deg`` is the level the leg hovers at in the set;
-    ``still_tremor`` the tremor of a dead-still leg (the session's noise floor). Rested: for at least
-    ``rest_min_s`` the leg sat ``rest_drop_deg`` below the hover level, or was as still as the floor.
+    ``level_deg``/``speed_dps`` cover the pause; ``start_deg`` is where the set started (the leg held
+    off the floor, ready). Rested: for at least ``rest_min_s`` the leg lay still more than
+    ``rest_drop_deg`` below that level, i.e. it was let down onto the floor instead of hovering.
     """
     if not preset.feet_rest_applies or len(level_deg) == 0:
         return False
     need = int(round(preset.rest_min_s * rate_hz))
-    low = level_deg < hover_deg - preset.rest_drop_deg
-    dead = tremor < max(preset.rest_tremor_dps, 1.5 * still_tremor)
-    return _longest_run(low & dead) >= need
+    low = level_deg < start_deg - preset.rest_drop_deg
+    return _longest_run(low & (speed_dps < preset.rest_still_dps)) >= need
 
 
 def _longest_run(mask: np.ndarray) -> int:

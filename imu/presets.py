@@ -13,8 +13,9 @@ Flag rules (per rep):
 - ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
   ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
   the session's reps).
-- ``feet_rested``: in the pause after the rep the leg sank below the set's hover level by more than
-  ``rest_drop_deg`` and went still (tremor below ``rest_tremor_dps``) for at least ``rest_min_s``.
+- ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
+  least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
+  the floor): it was let down onto the floor instead of hovering.
 - ``no_top_hold``: no pause at the top (shorter than ``min_top_hold_s``) where the preset asks for one.
 - ``uneven_rom``: range of motion off the set's median by more than ``uneven_ratio``.
 """
@@ -44,8 +45,8 @@ class Preset:
     min_set_reps: int = 3  #: fewer consistent reps in a row are not a set (rest movement)
     set_gap_s: float = 12.0  #: a pause longer than this ends the set
     feet_rest_applies: bool = True
-    rest_drop_deg: float = 1.5
-    rest_tremor_dps: float = 1.2
+    rest_drop_deg: float = 3.0
+    rest_still_dps: float = 10.0
     rest_min_s: float = 0.6
     uneven_ratio: float = 0.35
 

@@ -6,8 +6,6 @@ Per grid sample (all chunk-invariant: the filters keep their state between chunk
 - ``speed_dps``: how fast the shin turns, deg/s (gyro magnitude, or the turning rate of ``g``
   without a gyroscope);
 - ``jolt_g``: the accelerometer's high-frequency part, g (heel strikes, knocks);
-- ``tremor``: the smoothed high-frequency energy of the gyro (deg/s RMS) or, without one, of the
-  accelerometer (milli-g RMS): muscles holding a leg up shake, a leg resting on the floor does not;
 - ``gap``: True where the grid point lies inside a filled gap of the input;
 - ``acc_g``: the low-passed acceleration (g), for the leg's own acceleration (``acc_g - g``).
 
@@ -24,10 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.filters import GridResampler, StreamSos
-from imu.orientation import GravityFilter, first_order_recurrence, unit
+from imu.orientation import GravityFilter, unit
 
 GRID_HZ = 50.0
-TREMOR_DECAY = float(np.exp(-1.0 / GRID_HZ / 0.16))  #: tremor energy smoothed over ~0.16 s (1 Hz)
 UNRELIABLE_G = 0.25
 MAX_BRIDGE_S = 2.0
 
@@ -40,7 +37,6 @@ class Block:
     g: np.ndarray
     speed_dps: np.ndarray
     jolt_g: np.ndarray
-    tremor: np.ndarray
     gap: np.ndarray
     acc_g: np.ndarray
 
@@ -58,7 +54,6 @@ class SignalFront:
 
     def _reset_filters(self) -> None:
         self.lowpass = StreamSos(2, 3.0, GRID_HZ)  # acc and gyro together: one call per chunk
-        self._tremor_state: np.ndarray | None = None
         self.gravity = GravityFilter(GRID_HZ)
         self._g_prev: np.ndarray | None = None
         self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
@@ -90,14 +85,6 @@ class SignalFront:
         held.speed_dps = self._turn_rate_dps(held.g)
         return [held]
 
-    def _smooth_tremor(self, hf: np.ndarray) -> np.ndarray:
-        """RMS of ``hf`` over about a second (first-order low-pass of its square)."""
-        a = np.full(len(hf), TREMOR_DECAY)
-        y0 = hf[:1] ** 2 if self._tremor_state is None else self._tremor_state
-        y = first_order_recurrence(a, ((1.0 - TREMOR_DECAY) * hf**2)[:, None], y0)
-        self._tremor_state = y[-1]
-        return np.sqrt(y[:, 0])
-
     def _block(self, t: np.ndarray, x: np.ndarray, gap: np.ndarray) -> Block:
         acc = x[:, :3]
         x_f = self.lowpass(x)
@@ -108,16 +95,12 @@ class SignalFront:
             gyro_f = x_f[:, 3:6]
             g = self.gravity(acc, gyro)  # unfiltered: the fusion itself smooths, without a filter's lag
             speed = _norm(gyro_f)
-            hf = _norm(gyro - gyro_f)
         else:
-            hf = jolt * 1000.0
-            tremor = self._smooth_tremor(hf)
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
-            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, tremor, gap, acc_f), ok)
+            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
-        tremor = self._smooth_tremor(hf)
-        return Block(t, g, speed, jolt, tremor, gap, acc_f)
+        return Block(t, g, speed, jolt, gap, acc_f)
 
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
         """Releases samples up to the last reliable one, unreliable directions interpolated."""
@@ -161,7 +144,7 @@ def _concat(a: Block, b: Block) -> Block:
 
 
 def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
-    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.tremor[i:j], b.gap[i:j], b.acc_g[i:j])
+    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.gap[i:j], b.acc_g[i:j])
 
 
 def _norm(v: np.ndarray) -> np.ndarray:

@@ -100,12 +100,13 @@ def test_rom_flags_and_full_range():
     assert rom_flags(38, p, 42.0, 40) == []
 
 
-def test_feet_rested_needs_a_still_drop_below_the_hover_level():
+def test_feet_rested_needs_a_still_drop_below_the_starting_level():
     p = get_preset("lying-leg-raise")
     level = np.r_[np.full(20, 8.0), np.full(60, 3.0)]
-    assert feet_rested(level, np.r_[np.full(20, 3.0), np.full(60, 0.2)], 8.0, 0.2, p, 50.0)
-    assert not feet_rested(level, np.full(80, 3.0), 8.0, 0.2, p, 50.0)  # still shaking: hovering
-    assert not feet_rested(np.full(80, 8.0), np.full(80, 0.2), 8.0, 0.2, p, 50.0)
+    assert feet_rested(level, np.r_[np.full(20, 30.0), np.full(60, 2.0)], 8.0, p, 50.0)
+    assert not feet_rested(level, np.full(80, 30.0), 8.0, p, 50.0)  # still moving down: not resting
+    assert not feet_rested(np.full(80, 8.0), np.full(80, 2.0), 8.0, p, 50.0)  # hovering where it started
+    assert not feet_rested(level, np.full(80, 2.0), 8.0, get_preset("hanging-leg-raise"), 50.0)
 
 
 def test_presets_and_auto():
