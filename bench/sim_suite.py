@@ -86,13 +86,24 @@ def score_suite(limit: int | None = None, seed: int = 0) -> SuiteScore:
     from imu.sim import benchmark_suite, simulate_session
 
     specs = benchmark_suite(seed=seed)[:limit]
-    score = SuiteScore()
+    scores = {"all": SuiteScore(), "with gyro": SuiteScore(), "accelerometer only": SuiteScore()}
     t0 = time.perf_counter()
     for k, spec in enumerate(specs):
         sim = simulate_session(spec)
-        score_session(sim, run_engine(sim), score, f"#{k} {spec.exercise} {spec.rate_hz:g}Hz gyro={spec.gyro}")
-    print(f"== Simulated suite: {len(specs)} sessions, {score.sets} sets, {score.rest_s / 3600:.1f} h of rest "
-          f"({time.perf_counter() - t0:.0f} s) ==")
+        reps = run_engine(sim)
+        label = f"#{k} {spec.exercise} {spec.rate_hz:g}Hz gyro={spec.gyro}"
+        for key in ("all", "with gyro" if spec.gyro else "accelerometer only"):
+            score_session(sim, reps, scores[key], label)
+    print(f"== Simulated suite: {len(specs)} sessions ({time.perf_counter() - t0:.0f} s) ==")
+    for key, score in scores.items():
+        print_score(key, score)
+    for m in scores["all"].misses[:15]:
+        print("   miss: " + m)
+    return scores["all"]
+
+
+def print_score(title: str, score: SuiteScore) -> None:
+    print(f"-- {title}: {score.sets} sets, {score.rest_s / 3600:.1f} h of rest")
     print(f"  sets counted exactly: {score.exact / score.sets:.1%}; within one rep: {score.within_one / score.sets:.1%}")
     print(f"  false reps per hour of rest: {score.false_reps / max(score.rest_s / 3600, 1e-9):.2f} "
           f"({score.false_reps} reps)")
@@ -102,6 +113,3 @@ def score_suite(limit: int | None = None, seed: int = 0) -> SuiteScore:
     for name, (tp, fp, fn) in score.flags.items():
         print(f"  {name}: precision {tp / max(tp + fp, 1):.3f}, recall {tp / max(tp + fn, 1):.3f} "
               f"(tp {tp}, fp {fp}, fn {fn})")
-    for m in score.misses[:15]:
-        print("   miss: " + m)
-    return score
