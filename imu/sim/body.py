@@ -30,6 +30,7 @@ class Body:
     box_knee_z: float  #: knee-joint height when seated on the box
     hang_clear_m: float  #: sensor height above the floor when hanging from the bar
     swing_m: float  #: hands (bar) -> hip distance, the radius of the body swing when hanging
+    reach: float = 0.5  #: where this person's full range of motion lies within an exercise's range (0-1)
 
     @property
     def leg_m(self) -> float:
@@ -47,7 +48,7 @@ def draw_body(rng: np.random.Generator) -> Body:
         rest_z={"supine": rng.uniform(0.06, 0.09), "side": rng.uniform(0.12, 0.17),
                 "prone": rng.uniform(0.05, 0.08), "plank": rng.uniform(0.10, 0.15)},
         stand_z=stand_z, box_knee_z=stand_z + shin + rng.uniform(0.0, 0.05),
-        hang_clear_m=rng.uniform(0.15, 0.40), swing_m=rng.uniform(0.85, 1.1),
+        hang_clear_m=rng.uniform(0.15, 0.40), swing_m=rng.uniform(0.85, 1.1), reach=rng.uniform(0.0, 1.0),
     )
 
 

@@ -92,8 +92,18 @@ def _floor_psi(p: Pose, sensor_z: float) -> float:
     return float(elev - p.delta)
 
 
+def _reach(span: tuple, body: Body, rng: np.random.Generator) -> float:
+    """A value in ``span`` where this person reaches: the same from set to set, within +/-3 %."""
+    lo, hi = span
+    return (lo + (hi - lo) * body.reach) * rng.uniform(0.97, 1.03)
+
+
 def set_geometry(ex: ExerciseDef, body: Body, cur: Pose, rng: np.random.Generator) -> SetGeometry:
-    """Draw one set's geometry for a person resting in ``ex.base`` posture at pose ``cur``."""
+    """Draw one set's geometry for a person resting in ``ex.base`` posture at pose ``cur``.
+
+    The person's full range of motion is a property of the person (``body.reach``), so it stays about
+    the same from set to set of a session; where the leg hovers and how the body lies vary per set.
+    """
     u = rng.uniform
     floor = None
     if ex.kind in ("straight", "side", "prone", "plank"):
@@ -103,16 +113,16 @@ def set_geometry(ex: ExerciseDef, body: Body, cur: Pose, rng: np.random.Generato
         floor = _floor_psi(base, body.rest_z[key])
         home = floor + u(*ex.hover_deg)
         if ex.continuous:
-            rom = u(*ex.rom_deg)
+            rom = _reach(ex.rom_deg, body, rng)
             home = max(floor + 3.0, u(*ex.hover_deg) - rom / 2)
         else:
-            rom = u(*ex.top_deg) - home if ex.top_deg else u(*ex.rom_deg)
+            rom = _reach(ex.top_deg, body, rng) - home if ex.top_deg else _reach(ex.rom_deg, body, rng)
     elif ex.kind in ("bent", "heel_tap"):
         flex = u(*ex.knee_flex_deg)
         base = bent_pose(body, cur.beta, cur.rho, (cur.pivot[0], cur.pivot[1], body.hip_z["supine"]), -flex, flex)
         floor = _floor_psi(base, body.rest_z["supine"])
         if ex.kind == "bent":
-            home, rom = floor + u(*ex.hover_deg), u(*ex.rom_deg)
+            home, rom = floor + u(*ex.hover_deg), _reach(ex.rom_deg, body, rng)
         else:  # tabletop: thigh ~vertical, the tap is the floor contact
             home = u(85, 95) - flex
             home = float(np.clip(home, floor + 40, floor + 70))
@@ -121,11 +131,11 @@ def set_geometry(ex: ExerciseDef, body: Body, cur: Pose, rng: np.random.Generato
         s = cur.sensor()
         hip = (s[0], s[1], body.stand_z + body.hang_clear_m + body.leg_m)
         base = Pose(cur.beta, -90.0, cur.rho, tuple(float(v) for v in hip), body.leg_m)
-        home, rom = -90 + u(-2, 4), u(*ex.rom_deg)
+        home, rom = -90 + u(-2, 4), _reach(ex.rom_deg, body, rng)
     elif ex.kind == "seated":
         base = cur
         home = -90 + u(-2, 8)
-        rom = min(u(*ex.rom_deg), 5 - home)
+        rom = min(_reach(ex.rom_deg, body, rng), 5 - home)
     else:
         raise ValueError(ex.kind)
     return SetGeometry(ex, base, floor, float(home), float(rom))
