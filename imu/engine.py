@@ -134,6 +134,7 @@ class RepEngine:
         self._exc: dict = {}
         self._backtrack: tuple[float, float] | None = None
         self._implausible = False
+        self._gait = False
         self._theta_key: tuple | None = None  # frame of the cached leg angles
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
         self._theta_vals = np.empty(0)
@@ -428,8 +429,8 @@ class RepEngine:
         else:
             end_level = float(theta[trough - back])
         events = self._complete(on, trough, stop, level, end_level)
-        if self._implausible:  # a posture change, not a rep: start afresh from where the leg now is
-            self._implausible = False
+        if self._implausible or self._gait:  # not a rep: start afresh from where the leg now is
+            self._implausible = self._gait = False
             self.rejected += 1
             events += self._abort()
             self._pos = trough if first == i_rise else stop + 1
@@ -499,9 +500,9 @@ class RepEngine:
             s.last_end_s = timing.end_s
             if len(s.pending) >= self.preset.min_set_reps:
                 verdict = self._judge_tentative(s)
-                if verdict == "gait":
+                if verdict == "gait":  # walking: forget this frame, look for a still home again
                     self.rejected += len(s.pending)
-                    s.pending, s.bottoms = [], []
+                    self._gait = True
                     return events
                 if verdict == "backtrack":
                     first = s.pending[0][0]
