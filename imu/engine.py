@@ -15,9 +15,12 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
    Its phases come from minimum-jerk fits of both ramps (:mod:`imu.phases`).
 4. **Set.** The first rep of a set fixes the plane of motion; later reps must turn about the same axis
    and rest at the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg
-   movements during rests (bending a knee, shifting, re-strapping) are not reps. Heel strikes (walking),
-   tilts far below the resting level, leaving the plane and excursions longer than ``max_rep_s``
-   (posture changes) end the search; a pause longer than ``set_gap_s`` ends a set.
+   movements during rests (bending a knee, shifting, re-strapping) are not reps, and neither is
+   continuous swinging without pauses (walking; flutter kicks are told from walking by where the
+   centripetal pull points). A posture change that ran into the first rep is undone by starting the
+   set again from the plateau it ended on. Staying far below the resting level or out of the plane,
+   implausible excursions (too long, too big for the preset) and long stillness elsewhere end the
+   search; a pause longer than ``set_gap_s`` ends a set.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
-JOLT_G = 1.5  #: a high-frequency jolt above this (heel strike) is not leg-lift motion; a foot knocking the floor at the end of a rep reaches ~0.9 g
+JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
 BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
@@ -87,16 +90,12 @@ class _Buffer:
             old = self.arrays[f]
             self.arrays[f] = new.copy() if old is None else np.concatenate([old, new])
 
-    def drop_before(self, absolute: int) -> tuple[np.ndarray, np.ndarray]:
-        """Forgets samples before ``absolute``; returns their times and gravity directions."""
+    def drop_before(self, absolute: int) -> None:
+        """Forgets samples before ``absolute``."""
         k = max(0, min(absolute - self.start, len(self)))
-        if k == 0:
-            return np.empty(0), np.empty((0, 3))
-        dropped = self.arrays["t"][:k], self.arrays["g"][:k]
-        for f in self.FIELDS:
+        for f in self.FIELDS if k else ():
             self.arrays[f] = self.arrays[f][k:]
         self.start += k
-        return dropped
 
     def get(self, name: str, a: int, b: int | None = None) -> np.ndarray:
         b = self.end if b is None else b
@@ -492,7 +491,7 @@ class RepEngine:
         events: list[Event] = []
         if not self._consistent(s, timing, peak_g):
             events += self._close_set(keep_frame=False)
-            # this rep starts a new tentative set in the frame of its own start
+            # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)
         if s.number is None:
             s.pending.append((timing, gap))
