@@ -1,0 +1,53 @@
+"""The engine on simulated sessions with ground truth: counts, phase times and flags a user sees."""
+import numpy as np
+import pytest
+
+from bench.sim_suite import match_reps, run_engine
+from imu.sim import SessionSpec, SetSpec, simulate_session
+
+
+@pytest.fixture(scope="module")
+def session():
+    # textbook, swung and partial sets of lying leg raises, with walking, sitting up, bending the
+    # knees and fidgeting in the rests (seed 3), sensor at 100 Hz with a gyroscope, any mounting
+    spec = SessionSpec(exercise="lying-leg-raise",
+                       sets=[SetSpec("textbook", 10), SetSpec("swung", 8), SetSpec("partial", 8)],
+                       rate_hz=100.0, gyro=True, seed=3)
+    sim = simulate_session(spec)
+    return sim, run_engine(sim)
+
+
+def test_every_set_is_counted_and_rests_are_not(session):
+    sim, reps = session
+    counts = [sum(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for r in reps) for st in sim.sets]
+    assert counts == [10, 8, 8]
+    assert len(reps) == 26  # nothing counted while walking, sitting up or fidgeting
+    assert sorted({r.set for r in reps}) == [1, 2, 3]
+
+
+def test_phase_times_match_the_truth(session):
+    sim, reps = session
+    pairs = [(t, r) for t, r in match_reps(sim.reps, reps) if r is not None]
+    assert len(pairs) == 26
+    for field in ("start_s", "top_s", "lower_s", "end_s"):
+        err = np.array([abs(getattr(r, field) - getattr(t, field)) for t, r in pairs])
+        assert np.median(err) < 0.12 and err.max() < 0.5, field
+    rom = np.array([abs(r.rom_deg - t.rom_deg) for t, r in pairs])
+    assert np.median(rom) < 3.0
+
+
+def test_swung_reps_are_momentum_and_short_ones_partial(session):
+    sim, reps = session
+    for t, r in match_reps(sim.reps, reps):
+        assert ("momentum" in r.flags) == t.momentum
+        assert ("partial" in r.flags) == t.partial
+    textbook = [r for r in reps if r.set == 1]
+    assert all(not {"momentum", "rushed", "partial"} & set(r.flags) for r in textbook)
+
+
+def test_rep_tempo_reads_like_a_trainer_would_write_it(session):
+    _, reps = session
+    textbook = [r for r in reps if r.set == 1]
+    # textbook tempo: ~2 s up, ~1 s at the top, 2-3 s down
+    assert all(1.5 <= r.up_s <= 2.8 and 0.5 <= r.top_hold_s <= 1.6 and 1.7 <= r.down_s <= 3.5 for r in textbook)
+    assert textbook[-1].bottom_hold_s is None and all(r.bottom_hold_s is not None for r in textbook[:-1])
