@@ -365,6 +365,14 @@ class RepEngine:
             events = self._abort()
             self._pos = on + plateau  # seek the new home from the plateau on
             return True, events
+        if first == i_bad and first != i_long and self._set.number is None:
+            # the leg turned in another plane than the tentative set's: measure this excursion afresh
+            # from where it started
+            self.rejected += len(self._set.pending)
+            w0 = max(self._buf.start, on - int(STILL_S * GRID_HZ))
+            self._set = _SetState(home=unit(self._buf.get("g", w0, on + 1).mean(axis=0)))
+            self._level, self._state, self._pos, self._home_since = 0.0, HOME, w0, w0
+            return True, []
         if first in (i_long, i_bad):
             self.rejected += 1
             events = self._abort()

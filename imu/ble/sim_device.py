@@ -63,6 +63,7 @@ class SimDevice:
         self.subscribed: dict[str, Callable] = {}
         self.streaming = False
         self.finished = False                   # the whole session has been streamed
+        self.error: str | None = None           # what stopped the simulation, if it failed
         self.out_of_range_until = float("-inf")
         self.t0_host: float | None = None       # host time of stream time 0
         self._gen = 0                           # bumps on every start/stop/disconnect
@@ -101,7 +102,7 @@ class SimDevice:
         self._gen += 1
         self.streaming = True
         self._encoder = self.profile.new_encoder(self.rate_hz)
-        self._task = asyncio.get_running_loop().create_task(self._stream(self._gen, delay_s))
+        self._task = asyncio.get_running_loop().create_task(self._guarded(self._gen, delay_s))
 
     def stop(self) -> None:
         self._gen += 1
@@ -150,6 +151,17 @@ class SimDevice:
         if client is not None:
             client.lost()
 
+    async def _guarded(self, gen: int, delay_s: float) -> None:
+        try:
+            await self._stream(gen, delay_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a simulator bug must end the session, not hang it
+            self.error = f"{type(e).__name__}: {e}"
+            self.finished = True
+            self.world.device_finished(self)
+            raise
+
     async def _stream(self, gen: int, delay_s: float) -> None:
         t, acc, gyro = self.data(self.rate_hz)
         n = len(t)
@@ -163,7 +175,7 @@ class SimDevice:
         first = self.t0_host is None
         if first:
             self.t0_host = start_host - t[0] * scale
-            self._disconnects = self.faults.disconnect_times(float("inf") if self.loop else cycle_s + t[0])
+            self._disconnects = self.faults.disconnect_times(1e6 if self.loop else cycle_s + t[0])
         tau0 = (start_host - self.t0_host) / scale               # stream time to resume from
         if not first and self.replay_s:
             tau0 -= self.replay_s
