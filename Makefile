@@ -1,4 +1,4 @@
-# The two set-up commands of the README: `make demo` (the main job on the simulated sensor) and
+# The two set-up commands of the README: `make demo` (live counting from the simulated BLE sensor) and
 # `make test`. Both create the virtual environment .venv and install the project into it first.
 PY ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/imu demo --out demo-session
+	$(BIN)/imu live --sim --out demo-session
 
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh || echo "chromium unavailable: the report browser test will say so"

@@ -33,7 +33,6 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +83,22 @@ def _match_sets(ref: dict, got: dict) -> list[tuple[int, int]]:
     return pairs
 
 
+def _engine_latency(rec, exercise: str, dev, min_reps: int) -> list[float]:
+    """The engine's own latency: the recording fed one notification's worth of samples at a time
+    (the earliest any live loop could show a rep)."""
+    from imu.engine import RepEngine
+
+    k = max(1, int(getattr(dev.profile.new_encoder(dev.rate_hz), "samples_per_packet", 1)))
+    eng = RepEngine(exercise, has_gyro=rec.gyro_dps is not None)
+    out = []
+    for a in range(0, rec.n, k):
+        b = min(a + k, rec.n)
+        for ev in eng.feed(rec.t_s[a:b], rec.acc_g[a:b], None if rec.gyro_dps is None else rec.gyro_dps[a:b]):
+            if ev.kind == "rep" and ev.rep.rep >= min_reps:
+                out.append(float(rec.t_s[b - 1]) - ev.rep.end_s)
+    return out
+
+
 def run_one(job: tuple) -> dict:
     """Clean and faulty live runs of one suite session, compared with the offline analysis."""
     from imu.ble.faults import Faults
@@ -130,6 +145,7 @@ def run_one(job: tuple) -> dict:
                    duration_s=float(rec.duration_s))
         min_reps = get_preset(spec.exercise).min_set_reps
         out["latency"] = [lat for _, rep, lat in side.feeder.latencies if rep >= min_reps]
+        out["latency_engine"] = _engine_latency(rec, spec.exercise, dev, min_reps)
         out["latency_first"] = [lat for _, rep, lat in side.feeder.latencies if rep < min_reps]
         # 2. faults: one 3 s disconnect per set, inside the set
         sim = next(iter(world.sims[dev.address].values()))
@@ -187,8 +203,8 @@ def memory_run(minutes: float) -> list[tuple[float, float]]:
                     next_mark += 10.0
                 await asyncio.sleep(0.05)
             session, _ = await task
-            samples.append((dev.stream_pos_s / 60.0, _rss_mb()))
             s = session.sides[0]
+            print(f"  RSS after writing the outputs (reading the recording back, plotting): {_rss_mb():.0f} MB")
             print(f"  {s.stream.stats.samples} samples, {len(s.engine.reps)} reps, "
                   f"{s.link.stats.reconnects} reconnects, {s.stream.loss.gaps} gaps")
     asyncio.run(main())
@@ -233,7 +249,10 @@ def report(results: list[dict]) -> None:
     print(f"  live equals offline on the faulty recordings too: {leq}/{len(fs)} sessions")
     print("\n== 3. Latency: rep shown after the leg is back (sensor time) ==")
     allat = [x for r in ok for x in r["latency"]]
-    print(f"  all profiles: {len(allat)} reps, median {_pct(allat, 50) * 1000:.0f} ms, 95th "
+    eng = [x for r in ok for x in r.get("latency_engine", [])]
+    print(f"  the engine itself (fed every notification): median {_pct(eng, 50) * 1000:.0f} ms, 95th "
+          f"{_pct(eng, 95) * 1000:.0f} ms, <= 300 ms: {np.mean(np.asarray(eng) <= 0.3):.1%}")
+    print(f"  live loop, all profiles: {len(allat)} reps, median {_pct(allat, 50) * 1000:.0f} ms, 95th "
           f"{_pct(allat, 95) * 1000:.0f} ms, max {_pct(allat, 100) * 1000:.0f} ms; "
           f"<= 300 ms: {np.mean(np.asarray(allat) <= 0.3):.1%}")
     by_p = {}
@@ -241,10 +260,12 @@ def report(results: list[dict]) -> None:
         by_p.setdefault(r["profile"], []).append(r)
     for p, rs in sorted(by_p.items()):
         lat = [x for r in rs for x in r["latency"]]
+        el = [x for r in rs for x in r.get("latency_engine", [])]
         rates = sorted({r["rate"] for r in rs})
         print(f"    {p:10s} ({', '.join(f'{x:g}' for x in rates)} Hz) median {_pct(lat, 50) * 1000:4.0f} ms, "
               f"95th {_pct(lat, 95) * 1000:4.0f} ms, max {_pct(lat, 100) * 1000:4.0f} ms, <= 300 ms "
-              f"{np.mean(np.asarray(lat) <= 0.3) if lat else float('nan'):.1%}")
+              f"{np.mean(np.asarray(lat) <= 0.3) if lat else float('nan'):.1%} (engine alone: median "
+              f"{_pct(el, 50) * 1000:.0f} ms, <= 300 ms {np.mean(np.asarray(el) <= 0.3) if el else float('nan'):.1%})")
     first = [x for r in ok for x in r["latency_first"]]
     print(f"  first reps of a set (shown when the set is confirmed): median {_pct(first, 50):.1f} s")
     print("\n== 4. Cost of the live loop (CPU per sample) ==")
@@ -312,7 +333,8 @@ def main(argv=None) -> int:
         print("  sensor minutes -> RSS MB: " + ", ".join(f"{m:.0f}: {r:.0f}" for m, r in marks))
         if len(marks) >= 3:
             base = marks[1][1]
-            print(f"  growth after the first 10 minutes: {marks[-1][1] - base:+.1f} MB over {marks[-1][0] - marks[1][0]:.0f} min"
+            print(f"  growth during the session after its first 10 minutes: {marks[-1][1] - base:+.1f} MB over "
+                  f"{marks[-1][0] - marks[1][0]:.0f} min"
                   f" ({time.perf_counter() - t1:.0f} s wall)")
     return 0
 

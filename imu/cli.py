@@ -3,6 +3,8 @@
 - ``imu analyze RECORDING --out DIR [--exercise SLUG]``: count, time and flag the reps of a recording.
 - ``imu simulate OUT.csv [--exercise SLUG] [--style STYLE ...]``: write a simulated recording with truth.
 - ``imu demo [--out DIR]``: simulate a session and analyse it.
+- ``imu scan | live | record``: BLE sensors, live counting (``imu live --sim`` runs the simulated sensor);
+  see :mod:`imu.live_commands`.
 - ``imu import | history | report | export``: the training history (see :mod:`analysis.commands`).
 
 Exit codes: 0 done, 2 bad input (unreadable recording, unknown exercise, bad option).
@@ -56,10 +58,13 @@ def _sim_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from analysis.commands import add_commands
+    from imu.live_commands import add_commands as add_live_commands
 
     parser = _parser()
+    sub = parser._subparsers._group_actions[0]
     handlers = {"analyze": _analyze, "simulate": _simulate, "demo": _demo}
-    handlers.update(add_commands(parser._subparsers._group_actions[0]))
+    handlers.update(add_live_commands(sub))
+    handlers.update(add_commands(sub))
     args = parser.parse_args(argv)
     try:
         return handlers[args.command](args)

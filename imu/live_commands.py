@@ -165,7 +165,6 @@ def _check_options(args) -> list[str]:
     if args.duration is not None and not args.duration > 0:
         raise BadInput("--duration must be positive")
     if args.sim:
-        from imu.ble.faults import Faults
         from imu.sim import EXERCISES
 
         if args.speed < 0:
@@ -204,8 +203,11 @@ def _plan(args) -> dict:
         from imu.ble.sim_world import SimWorld, catalog_names
         from imu.sim import SessionSpec, SetSpec
 
+        from imu.sim import EXERCISES
+
         world = SimWorld(args.speed)
-        styles = args.sim_style or SIM_STYLES_DEFAULT
+        applicable = EXERCISES[args.sim_exercise].styles
+        styles = args.sim_style or [s if s in applicable else "partial" for s in SIM_STYLES_DEFAULT]
         catalog = catalog_names()
         if args.device:
             picks = []
@@ -315,8 +317,11 @@ async def _live(args, plan, count: bool) -> int:
                 loop.remove_signal_handler(sig)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+    failed = [f"{d.name}: {d.error}" for d in (world.devices if world is not None else []) if d.error]
     result = write_outputs(session)
     print_summary(session, result, count)
+    if failed:
+        raise BadInput("the simulation failed: " + "; ".join(failed))
     return 0
 
 

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.descriptor import BleakGATTDescriptor
-from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolErrorCode
@@ -185,4 +184,4 @@ def bind(world) -> tuple[type[SimScanner], type[SimClient]]:
     return scanner, client
 
 
-__all__ = ["SimScanner", "SimClient", "bind", "BLEDevice"]
+__all__ = ["SimScanner", "SimClient", "bind"]

@@ -160,7 +160,6 @@ class SimDevice:
             self.error = f"{type(e).__name__}: {e}"
             self.finished = True
             self.world.device_finished(self)
-            raise
 
     async def _stream(self, gen: int, delay_s: float) -> None:
         t, acc, gyro = self.data(self.rate_hz)

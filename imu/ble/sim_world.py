@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import numpy as np
-
 from imu.profiles import PROFILES
 from imu.sim import SessionSpec, simulate_session
 
@@ -142,4 +140,4 @@ class SimWorld:
         return max(ends, default=0.0)
 
 
-__all__ = ["SimWorld", "catalog_names", "session_source", "NAMES", "np"]
+__all__ = ["SimWorld", "catalog_names", "session_source", "NAMES"]

@@ -18,6 +18,7 @@ newest sample fed when the rep came out minus the rep's ``end_s`` (sensor time).
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -29,8 +30,8 @@ MOVING_DPS_ACC = 25.0
 
 class EngineFeeder:
     def __init__(self, engine, has_gyro: bool, max_interval_s: float = 1.0,
-                 after_stop_s: tuple[float, ...] = (0.12, 0.24), check_s: float = 0.05,
-                 settle_interval_s: float = 0.1, rest_interval_s: float = 1.0):
+                 after_stop_s: tuple[float, ...] = (0.1, 0.2, 0.3), check_s: float = 0.05,
+                 settle_interval_s: float = 0.05, rest_interval_s: float = 1.0):
         self.engine, self.has_gyro = engine, has_gyro
         self.max_interval_s, self.after_stop_s, self.check_s = max_interval_s, after_stop_s, check_s
         self.settle_interval_s, self.rest_interval_s = settle_interval_s, rest_interval_s
@@ -44,9 +45,9 @@ class EngineFeeder:
         # motion detector: sums of the current window, direction of the previous one
         self._w_n = 0
         self._w_t0: float | None = None
-        self._w_acc = np.zeros(3)
+        self._w_acc = [0.0, 0.0, 0.0]
         self._w_gyro = 0.0
-        self._prev_dir: np.ndarray | None = None
+        self._prev_dir: tuple | None = None
         self._prev_tc = 0.0
         self.calls = 0
         self.samples = 0
@@ -59,24 +60,35 @@ class EngineFeeder:
         if self._w_t0 is None:
             self._w_t0 = float(t[0])
         self._w_n += len(t)
-        self._w_acc += acc.sum(axis=0)
-        if gyro is not None:
-            self._w_gyro += float(np.sqrt((gyro * gyro).sum(axis=1)).sum())
+        if len(t) <= 8:                               # plain Python is cheaper for a few samples
+            w = self._w_acc
+            for x, y, z in acc.tolist():
+                w[0] += x
+                w[1] += y
+                w[2] += z
+            if gyro is not None:
+                self._w_gyro += sum(math.sqrt(x * x + y * y + z * z) for x, y, z in gyro.tolist())
+        else:
+            self._w_acc = [a + b for a, b in zip(self._w_acc, acc.sum(axis=0).tolist())]
+            if gyro is not None:
+                self._w_gyro += float(np.sqrt((gyro * gyro).sum(axis=1)).sum())
         t_end = float(t[-1])
         if t_end - self._w_t0 < WINDOW_S:
             return
         tc = 0.5 * (self._w_t0 + t_end)
         moving = gyro is not None and self._w_gyro / self._w_n > MOVING_DPS_GYRO
-        norm = float(np.linalg.norm(self._w_acc))
+        x, y, z = self._w_acc
+        norm = math.sqrt(x * x + y * y + z * z)
         if norm > 0:
-            d = self._w_acc / norm
+            d = (x / norm, y / norm, z / norm)
             if gyro is None and self._prev_dir is not None and tc > self._prev_tc:
-                ang = np.degrees(np.arccos(min(1.0, max(-1.0, float(d @ self._prev_dir)))))
+                dot = sum(a * b for a, b in zip(d, self._prev_dir))
+                ang = math.degrees(math.acos(min(1.0, max(-1.0, dot))))
                 moving = ang / (tc - self._prev_tc) > MOVING_DPS_ACC
             self._prev_dir, self._prev_tc = d, tc
         if moving:
             self._triggers = [t_end + s for s in self.after_stop_s]
-        self._w_n, self._w_t0, self._w_acc, self._w_gyro = 0, None, np.zeros(3), 0.0
+        self._w_n, self._w_t0, self._w_acc, self._w_gyro = 0, None, [0.0, 0.0, 0.0], 0.0
 
     # ----------------------------------------------------------------- feeding
     def add(self, t: np.ndarray, acc: np.ndarray, gyro: np.ndarray | None, ends=None) -> list:
@@ -85,22 +97,27 @@ class EngineFeeder:
         n = len(t)
         if not n:
             return []
-        if ends is None or len(ends) == 0:
-            ends = np.array([n])
-        ends = np.asarray(ends)
-        t_end = t[ends - 1]
-        # check points: the last notification end in each check_s slot not yet checked
-        slot = np.floor(t_end / self.check_s)
-        last_in_slot = np.flatnonzero(np.append(slot[1:] != slot[:-1], True))
-        checks = ends[last_in_slot]
-        checks = checks[t[checks - 1] >= self._last_check + self.check_s * 0.999]
-        if len(checks) == 0 or checks[-1] != n:
-            checks = np.append(checks, n)
+        if ends is None or len(ends) <= 1 or float(t[-1]) - float(t[0]) < self.check_s:
+            checks = [n]                              # a small batch (real time): one check point
+        else:
+            ends = np.asarray(ends)
+            t_end = t[ends - 1]
+            # check points: the last notification end in each check_s slot not yet checked
+            slot = np.floor(t_end / self.check_s)
+            last_in_slot = np.flatnonzero(np.append(slot[1:] != slot[:-1], True))
+            c = ends[last_in_slot]
+            c = c[t[c - 1] >= self._last_check + self.check_s * 0.999]
+            checks = c.tolist()
+            if not checks or checks[-1] != n:
+                checks.append(n)
         events, a = [], 0
-        for b in checks.tolist():
+        for b in checks:
             if b <= a:
                 continue
-            self._take(t[a:b], acc[a:b], None if gyro is None else gyro[a:b])
+            if a == 0 and b == n:
+                self._take(t, acc, gyro)
+            else:
+                self._take(t[a:b], acc[a:b], None if gyro is None else gyro[a:b])
             a = b
             now = float(t[b - 1])
             if now < self._last_check + self.check_s * 0.999 and b != n:
@@ -133,9 +150,9 @@ class EngineFeeder:
         if self._g:
             g = np.concatenate(self._g) if len(self._g) > 1 else self._g[0]
         self._t, self._a, self._g, self._first_pending = [], [], [], None
-        c0 = time.perf_counter()
+        c0 = time.process_time()
         events = self.engine.feed(t, a, g)
-        self.engine_s += time.perf_counter() - c0
+        self.engine_s += time.process_time() - c0
         self.calls += 1
         self.samples += len(t)
         self.last_fed_t = float(t[-1])
@@ -149,7 +166,7 @@ class EngineFeeder:
     def finish(self) -> list:
         """Feeds the rest and closes the session (the engine revises its flags)."""
         events = self.feed()
-        c0 = time.perf_counter()
+        c0 = time.process_time()
         events += self.engine.finish()
-        self.engine_s += time.perf_counter() - c0
+        self.engine_s += time.process_time() - c0
         return events

@@ -31,6 +31,7 @@ def side_report(side: Side) -> dict:
     out = {"device": f.name, "address": f.address, "profile": side.spec.profile.name,
            "rate_hz": side.rate_hz, "recording": side.path.name,
            **side.link.stats.as_dict(), **side.stream.link_report()}
+    out["processing_errors"] = side.errors
     if side.feeder is not None:
         out["engine_calls"] = side.feeder.calls
     return out

@@ -50,7 +50,7 @@ class SessionConfig:
     clock_for: Callable = field(default=lambda address: RealClock())
     done: Callable | None = None         #: returns an asyncio.Event set when the (simulated) data ends
     sync_s: float = 0.5
-    batch_s: float = 0.02                #: consumer pause after a wake-up (notifications accumulate)
+    batch_s: float = 0.05                #: the consumer handles notifications in groups this long
     max_feed_interval_s: float = 1.0
     backoff_s: tuple = (0.25, 2.0)
     scan_timeout_s: float = 10.0
@@ -77,6 +77,7 @@ class Side:
                        if self.engine is not None else None)
         self.stream = SideStream(self.label, spec.profile, spec.rate_hz, self.writer, self.feeder, self.link.t0)
         self.new_reps: deque = deque(maxlen=100)      # reps reported, for printers
+        self.errors = 0                               # batches that failed to process
 
     @property
     def rate_hz(self) -> float:
@@ -111,10 +112,25 @@ class LiveSession:
 
     # ----------------------------------------------------------------- tasks
     def _drain(self, side: Side) -> None:
+        """Processes the queued notifications, at most ``batch_s`` of arrivals at a time (what a
+        real-time consumer sees; as fast as possible the queue can hold much more)."""
         link = side.link
         if not link.items:
             return
         items, link.items = link.items, deque()
+        step = self.cfg.batch_s
+        if not step or items[-1][0] - items[0][0] < step:
+            self._process(side, items)
+            return
+        chunk, end = [], items[0][0] + step
+        for it in items:
+            if it[0] >= end and chunk:
+                self._process(side, chunk)
+                chunk, end = [], it[0] + step
+            chunk.append(it)
+        self._process(side, chunk)
+
+    def _process(self, side: Side, items) -> None:
         events = side.stream.process(items)
         for ev in events:
             if ev.kind == "rep":
@@ -122,12 +138,23 @@ class LiveSession:
             if self.on_rep is not None:
                 self.on_rep(side, ev)
 
+    def _safe_drain(self, side: Side) -> None:
+        """Processes what is queued; a failure is logged, never fatal (a full disk ends the session)."""
+        try:
+            self._drain(side)
+        except OSError as e:
+            self.log(f"{side.label}: cannot write the recording ({e}); stopping")
+            self.request_stop(f"write error: {e}")
+        except Exception as e:  # noqa: BLE001 - keep counting whatever went wrong with one batch
+            side.errors += 1
+            self.log(f"{side.label}: internal error while processing notifications ({type(e).__name__}: {e})")
+
     async def _consume(self, side: Side) -> None:
         link = side.link
         while True:
             await link.wakeup.wait()
             link.wakeup.clear()
-            self._drain(side)
+            self._safe_drain(side)
             if self.cfg.batch_s:
                 await asyncio.sleep(self.cfg.batch_s)
 
@@ -135,7 +162,11 @@ class LiveSession:
         while True:
             await asyncio.sleep(min(0.25, self.cfg.sync_s / 2))
             for side in self.sides:
-                side.writer.maybe_sync()
+                try:
+                    side.writer.maybe_sync()
+                except OSError as e:
+                    self.log(f"{side.label}: cannot write the recording ({e}); stopping")
+                    self.request_stop(f"write error: {e}")
 
     async def _watch(self) -> None:
         done = self.cfg.done() if self.cfg.done is not None else None
@@ -162,9 +193,11 @@ class LiveSession:
             await asyncio.gather(*helpers, return_exceptions=True)
             await asyncio.gather(*links, return_exceptions=True)    # stop commands, disconnect
             for side in self.sides:
-                self._drain(side)
-                if side.feeder is not None:
-                    for ev in side.feeder.finish():
-                        if self.on_rep is not None:
-                            self.on_rep(side, ev)
-                side.writer.close()
+                try:
+                    self._safe_drain(side)
+                    if side.feeder is not None:
+                        for ev in side.feeder.finish():
+                            if self.on_rep is not None:
+                                self.on_rep(side, ev)
+                finally:
+                    side.writer.close()

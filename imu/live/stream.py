@@ -70,6 +70,8 @@ class SideStream:
         self._last_t: float | None = None
         self._last_gyro = np.zeros(3)
         self._byte_stream = profile.name == "witmotion"
+        self._width = 7 if self.has_gyro else 4
+        self._limits = np.array([MAX_ACC_G] * 3 + ([MAX_GYRO_DPS] * 3 if self.has_gyro else []))
         self._conn_pending = False
         self.last_t: float | None = None          #: newest recording time written
 
@@ -83,18 +85,20 @@ class SideStream:
 
     def process(self, items) -> list:
         """Handles queued notifications; returns the engine events they completed."""
-        c0 = time.perf_counter()
+        c0 = time.process_time()
         st = self.stats
         ts, accs, gyros, starts, ends = [], [], [], [], []
         n_rows = 0
+        prev, times, t0 = self._prev, self.timebase.times, self.t0
+        has_gyro, loss = self.has_gyro, self.loss
         for arrival, conn, uuid, data in items:
-            st.notifications += 1
             if conn != self.conn:
                 self._new_connection(conn)
-            if self._prev.get(uuid) == data:
+                prev = self._prev
+            if prev.get(uuid) == data:
                 st.duplicate_notifications += 1
                 continue
-            self._prev[uuid] = data
+            prev[uuid] = data
             if self._byte_stream and (len(data) % 20 or data[:1] != b"\x55"):
                 st.malformed += 1                  # a partial packet would poison the byte stream
                 self.decoder = self.profile.new_decoder()
@@ -107,70 +111,82 @@ class SideStream:
             if not batches:
                 st.no_samples += 1
                 continue
-            self.loss.data_packets += 1
+            loss.data_packets += 1
             for b in batches:
-                t = self.timebase.times(b.t_s, b.n, arrival - self.t0)
+                n = len(b.acc_g)
+                t = times(b.t_s, n, arrival - t0)
                 if t is None:
                     st.rejected_batches += 1
                     continue
-                self.loss.seq(b.seq)
+                if b.seq is not None:
+                    loss.seq(b.seq)
                 if self._conn_pending:
                     starts.append(n_rows)
                     self._conn_pending = False
                 ts.append(t)
                 accs.append(b.acc_g)
-                if self.has_gyro:
+                if has_gyro:
                     g = b.gyro_dps
                     if g is None:
-                        g = np.repeat(self._last_gyro[None, :], b.n, axis=0)
-                        st.gyro_filled += b.n
-                    elif b.n:
+                        g = np.repeat(self._last_gyro[None, :], n, axis=0)
+                        st.gyro_filled += n
+                    elif n:
                         self._last_gyro = g[-1]
                     gyros.append(g)
-                n_rows += b.n
+                n_rows += n
             if not ends or ends[-1] != n_rows:
                 ends.append(n_rows)
-        c1 = time.perf_counter()
+        st.notifications += len(items)
+        c1 = time.process_time()
         st.decode_s += c1 - c0
         if not n_rows:
             return []
         rows, index = self._clean(ts, accs, gyros, starts)
-        st.write_s += time.perf_counter() - c1
+        st.write_s += time.process_time() - c1
         if rows is None or self.feeder is None:
             return []
-        kept_ends = np.unique(np.searchsorted(index, np.asarray(ends, dtype=np.int64)))
-        kept_ends = kept_ends[kept_ends > 0]
-        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, kept_ends)
+        if index is not None:                      # rows were dropped: map the notification ends
+            kept = np.unique(np.searchsorted(index, np.asarray(ends, dtype=np.int64)))
+            ends = kept[kept > 0]
+        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
 
     def _clean(self, ts, accs, gyros, starts):
-        """(rows kept, their indices among the decoded rows), or (None, None)."""
+        """(rows kept, their indices among the decoded rows or None if all were kept), or (None, None)."""
         st = self.stats
-        t = np.concatenate(ts) if len(ts) > 1 else ts[0]
-        parts = [t[:, None], np.concatenate(accs) if len(accs) > 1 else accs[0]]
+        n = sum(len(t) for t in ts)
+        rows = np.empty((n, self._width))
+        rows[:, 0] = np.concatenate(ts) if len(ts) > 1 else ts[0]
+        rows[:, 1:4] = np.concatenate(accs) if len(accs) > 1 else accs[0]
         if self.has_gyro:
-            parts.append(np.concatenate(gyros) if len(gyros) > 1 else gyros[0])
-        rows = quantize(np.hstack(parts))
-        ok = np.isfinite(rows).all(axis=1) & (np.abs(rows[:, 1:4]) <= MAX_ACC_G).all(axis=1)
-        if self.has_gyro:
-            ok &= (np.abs(rows[:, 4:7]) <= MAX_GYRO_DPS).all(axis=1)
-        bad = len(rows) - int(ok.sum())
-        st.implausible_samples += bad
-        index = np.arange(len(rows))
-        if bad:
-            rows, index = rows[ok], index[ok]
+            rows[:, 4:7] = np.concatenate(gyros) if len(gyros) > 1 else gyros[0]
+        rows = quantize(rows)
+        sane = np.abs(rows[:, 1:]) <= self._limits               # NaN compares False
         tq = rows[:, 0]
-        prior = np.empty(len(tq))
-        if len(tq):
-            prior[0] = -np.inf if self._last_t is None else self._last_t
-            prior[1:] = tq[:-1]
-        keep = tq > np.maximum.accumulate(prior) if len(tq) else np.zeros(0, bool)
-        st.stale_samples += len(tq) - int(keep.sum())
-        if not keep.all():
-            rows, index = rows[keep], index[keep]
+        last = -np.inf if self._last_t is None else self._last_t
+        index = None
+        steps = np.diff(tq) if n > 1 else None
+        if tq[0] > last and sane.all() and (steps is None or steps.min() > 0):
+            pass                                    # the usual case: everything is new and sane
+        else:
+            steps = None
+            index = np.flatnonzero(sane.all(axis=1))
+            st.implausible_samples += n - len(index)
+            tq = tq[index]
+            prior = np.empty(len(tq))
+            if len(tq):
+                prior[0] = last
+                prior[1:] = tq[:-1]
+                keep = tq > np.maximum.accumulate(prior)
+                st.stale_samples += len(tq) - int(keep.sum())
+                index = index[keep]
+            rows = rows[index]
         if not len(rows):
             return None, None
-        new_conn = np.searchsorted(index, np.asarray(starts, dtype=np.int64)) if starts else None
-        self.loss.samples(rows[:, 0], new_conn)
+        new_conn = None
+        if starts:
+            new_conn = np.asarray(starts, dtype=np.int64) if index is None else \
+                np.searchsorted(index, np.asarray(starts, dtype=np.int64))
+        self.loss.samples(rows[:, 0], new_conn, steps)
         self._last_t = self.last_t = float(rows[-1, 0])
         st.samples += len(rows)
         if self.writer is not None:

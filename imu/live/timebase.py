@@ -160,32 +160,40 @@ class LossTracker:
                 self.lost_packets_seq += d - 1
         self._last_seq = seq
 
-    def samples(self, t: np.ndarray, conn_starts: np.ndarray | None = None) -> None:
+    def samples(self, t: np.ndarray, conn_starts: np.ndarray | None = None, steps=None) -> None:
         """Accepted samples (strictly increasing recording times, in arrival order);
-        ``conn_starts``: indices into ``t`` of the first sample of a new connection."""
+        ``conn_starts``: indices into ``t`` of the first sample of a new connection; ``steps``:
+        ``np.diff(t)`` if already computed."""
         n = len(t)
         if not n:
             return
         self.received_samples += n
-        prev = np.empty(n)
-        prev[0] = np.nan if self._last_t is None else self._last_t
-        prev[1:] = t[:-1]
-        with np.errstate(invalid="ignore"):
-            missing = np.rint((t - prev) * self.rate_hz) - 1
-        idx = np.flatnonzero(missing >= 1)
-        starts = set() if conn_starts is None else set(int(i) for i in conn_starts)
-        for i in idx.tolist():
-            gap = float(t[i] - prev[i])
-            cause = "disconnect" if i in starts else "loss"
-            self.lost_samples += int(missing[i])
-            self.gaps += 1
-            self.disconnect_gaps += cause == "disconnect"
-            self.longest_gap_s = max(self.longest_gap_s, gap)
-            if len(self.gap_records) < MAX_GAP_RECORDS and (gap >= 0.1 or cause == "disconnect"):
-                self.gap_records.append({"start_s": round(float(prev[i]), 6), "end_s": round(float(t[i]), 6),
-                                         "duration_s": round(gap, 6), "missing_samples": int(missing[i]),
-                                         "cause": cause})
+        step = 1.5 / self.rate_hz
+        first_gap = self._last_t is not None and float(t[0]) - self._last_t > step
+        if n > 1:
+            steps = np.diff(t) if steps is None else steps
+            within = np.flatnonzero(steps > step) + 1 if steps.max() > step else ()
+        else:
+            within = ()
+        if first_gap or len(within):
+            starts = set() if conn_starts is None else {int(i) for i in conn_starts}
+            for i in ([0] if first_gap else []) + [int(k) for k in within]:
+                a = self._last_t if i == 0 else float(t[i - 1])
+                self._gap(a, float(t[i]), "disconnect" if i in starts else "loss")
         self._last_t = float(t[-1])
+
+    def _gap(self, a: float, b: float, cause: str) -> None:
+        gap = b - a
+        missing = int(round(gap * self.rate_hz)) - 1
+        if missing < 1:
+            return
+        self.lost_samples += missing
+        self.gaps += 1
+        self.disconnect_gaps += cause == "disconnect"
+        self.longest_gap_s = max(self.longest_gap_s, gap)
+        if len(self.gap_records) < MAX_GAP_RECORDS and (gap >= 0.1 or cause == "disconnect"):
+            self.gap_records.append({"start_s": round(a, 6), "end_s": round(b, 6), "duration_s": round(gap, 6),
+                                     "missing_samples": missing, "cause": cause})
 
     def as_dict(self) -> dict:
         total = self.received_samples + self.lost_samples

@@ -37,8 +37,9 @@ _FONT = {
 
 
 def big(text: str, style: str = "bold green") -> Text:
-    """``text`` (digits) in a 5-line block font."""
-    rows = ["  ".join(_FONT.get(ch, _FONT["-"])[i] for ch in text) for i in range(5)]
+    """``text`` (digits) in a 5-line block font, each pixel two characters wide."""
+    rows = ["  ".join(_FONT.get(ch, _FONT["-"])[i].replace("█", "██").replace(" ", "  ") for ch in text)
+            for i in range(5)]
     return Text("\n".join(rows), style=style)
 
 
@@ -94,7 +95,8 @@ def side_panel(side, show_counts: bool = True) -> Panel:
     state = Text(f"phase {eng.phase.upper():7s}  angle {'--' if angle != angle else f'{angle:4.0f}°'}")
     last = eng.reps[-1] if eng.reps else None
     if last is not None:
-        lr = Text(f"last: #{last.rep}  up {last.up_s:.1f}  top {last.top_hold_s:.1f}  down {last.down_s:.1f} s  ")
+        lr = Text(f"last: #{last.rep}  up {last.up_s:.1f}  top {last.top_hold_s:.1f}  down {last.down_s:.1f} s"
+                  f"  tempo {last.tempo}  ")
         for f in last.flags:
             lr.append(f" {WARNINGS.get(f, f)} ", style="bold white on red" if f in LOUD else "yellow")
     else:

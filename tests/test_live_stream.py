@@ -1,0 +1,62 @@
+"""The live stream never fails on bad notifications, drops repeats and keeps time strictly increasing."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imu.engine import RepEngine
+from imu.live.feeder import EngineFeeder
+from imu.live.stream import SideStream
+from imu.profiles import PROFILES, Encoder
+from imu.profiles.base import normalize_uuid
+
+
+def _stream(name: str, rate: float = 100.0):
+    p = PROFILES[name].for_device(None)
+    p.start_commands(rate)
+    eng = RepEngine("lying-leg-raise", has_gyro=p.has_gyro)
+    return p, SideStream("", p, rate, None, EngineFeeder(eng, p.has_gyro), 0.0)
+
+
+def _packets(p, rate, n=400):
+    t = np.arange(n) / p.device_rate_hz(rate)
+    acc = np.column_stack([np.sin(t), np.cos(t), 0.1 + 0 * t])
+    gyro = np.column_stack([10 * np.cos(t), 0 * t, 0 * t])
+    return Encoder(p, p.device_rate_hz(rate)).packets(t + 100.0, acc, gyro)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_random_and_corrupted_notifications_are_never_fatal(name, data):
+    p, s = _stream(name)
+    uuids = [normalize_uuid(u) for u in p.notify_uuids]
+    good = _packets(p, 100.0)
+    items, arrival = [], 0.0
+    for uuid, payload in good:
+        arrival += 0.01
+        kind = data.draw(st.sampled_from(["ok", "ok", "ok", "junk", "cut", "dup"]))
+        if kind == "junk":
+            payload = data.draw(st.binary(max_size=64))
+            uuid = data.draw(st.sampled_from(uuids))
+        elif kind == "cut":
+            payload = payload[: data.draw(st.integers(0, max(0, len(payload) - 1)))]
+        items.append((arrival, 1, normalize_uuid(uuid), bytes(payload)))
+        if kind == "dup":
+            items.append((arrival, 1, normalize_uuid(uuid), bytes(payload)))
+    s.process(items)                     # must not raise
+    st_ = s.stats
+    assert st_.notifications == len(items)
+    assert st_.samples <= 400 + 40 * sum(1 for i in items if len(i[3]) > 0)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_clean_stream_keeps_every_sample_and_a_repeat_is_dropped(name):
+    p, s = _stream(name)
+    raw = _packets(p, 100.0)
+    step = 4.0 / len(raw)                   # 400 samples at 100 Hz: arrivals spread over 4 s
+    pk = [(step * (i + 1), 1, normalize_uuid(u), bytes(d)) for i, (u, d) in enumerate(raw)]
+    s.process(pk[:10] + [pk[9]] + pk[10:])
+    assert s.stats.duplicate_notifications == 1 and s.stats.malformed == 0
+    assert s.stats.samples == 400
+    assert s.loss.lost_samples == 0
