@@ -58,6 +58,7 @@ def add_commands(sub) -> dict:
             p.add_argument("--exercise", default="auto", choices=list(PRESETS), metavar="SLUG",
                            help="exercise preset: " + ", ".join(PRESETS) + " (default: auto)")
         p.add_argument("--out", type=Path, help="output folder (default: live-YYYYmmdd-HHMMSS)")
+        p.add_argument("--overwrite", action="store_true", help="replace a recording already in --out")
         p.add_argument("--rate", type=float, help="sample rate to configure, Hz (default: the profile's live rate)")
         p.add_argument("--duration", type=float, help="stop after this many seconds (sensor time)")
         p.add_argument("--no-view", action="store_true", help="print one line per rep instead of the live view")
@@ -196,8 +197,11 @@ def _plan(args) -> dict:
     """Validated options and, with --sim, the simulated world."""
     sides = _check_options(args)
     out = args.out or Path(time.strftime("live-%Y%m%d-%H%M%S"))
-    if out.exists() and any(out.glob("recording*.csv")):
-        raise BadInput(f"{out} already holds a recording; choose another --out")
+    old = sorted(out.glob("recording*.csv")) if out.exists() else []
+    if old and not args.overwrite:
+        raise BadInput(f"{out} already holds a recording; choose another --out (or --overwrite)")
+    for f in old + ([out / "link.json"] if old else []):
+        f.unlink(missing_ok=True)
     plan = {"sides": sides, "out": out, "world": None, "devices": list(args.device)}
     if args.sim:
         from imu.ble.sim_world import SimWorld, catalog_names

@@ -136,6 +136,8 @@ def test_refuses_to_overwrite_a_recording(tmp_path, capsys):
     (tmp_path / "recording.csv").write_text("t,ax,ay,az\n")
     assert main(["live", "--sim", "--out", str(tmp_path), *SHORT]) == 2
     assert "already holds a recording" in capsys.readouterr().err
+    assert main(["live", "--sim", "--out", str(tmp_path), "--overwrite", *SHORT]) == 0
+    assert read_recording(tmp_path / "recording.csv").duration_s > 30
 
 
 def test_engine_is_chunk_invariant_on_acc_only_data_with_gaps():
