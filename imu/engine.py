@@ -402,7 +402,7 @@ class RepEngine:
         return end - n + 1, end + 1 + i - k0
 
     def _settle(self):
-        on, back, level = self._exc["on"], self._exc["back"], self._exc["level"]
+        on, back = self._exc["on"], self._exc["back"]
         a = self._pos
         theta = self._theta(back)
         t = self._buf.get("t", back)
@@ -435,7 +435,7 @@ class RepEngine:
             end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
         else:
             end_level = float(theta[trough - back])
-        events = self._complete(on, trough, stop, level, end_level)
+        events = self._complete(on, trough, stop, end_level)
         if self._implausible or self._gait:  # not a rep: start afresh from where the leg now is
             self._implausible = self._gait = False
             self.rejected += 1
@@ -453,7 +453,7 @@ class RepEngine:
         return True, events
 
     # ------------------------------------------------------------------ reps and sets
-    def _complete(self, on: int, trough: int, stop: int, level: float, end_level: float) -> list[Event]:
+    def _complete(self, on: int, trough: int, stop: int, end_level: float) -> list[Event]:
         s = self._set
         pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
         if s.last_end_s is not None:
@@ -467,7 +467,6 @@ class RepEngine:
                 self.rejected += 1
                 return []
             s.home, s.axis = g_rest, axis
-            level = float(np.median(self._theta(pre, on + 1)))
             end_level = float(self._theta(trough, trough + 1)[0])
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)

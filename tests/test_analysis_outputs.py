@@ -5,7 +5,6 @@ import json
 import math
 import struct
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

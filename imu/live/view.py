@@ -77,7 +77,8 @@ def link_text(side) -> Text:
 def side_panel(side, show_counts: bool = True) -> Panel:
     eng = side.engine
     spec = side.spec
-    title = f"{side.label.upper()} · {spec.found.name or spec.found.address} · {spec.profile.name} {side.rate_hz:g} Hz"
+    name = spec.found.name or spec.found.address
+    title = (f"{spec.side.upper()} · " if spec.side else "") + f"{name} · {spec.profile.name} {side.rate_hz:g} Hz"
     if eng is None:
         body = Text(f"recording: {side.stream.stats.samples} samples, {side.stream.last_t or 0:.1f} s")
         return Panel(Group(body, link_text(side)), title=title)
