@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from imu.presets import PRESETS
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser._subparsers._group_actions[0]
     handlers = {"analyze": _analyze, "simulate": _simulate, "demo": _demo}
     handlers.update(add_live_commands(sub))
+    _history_options(sub.choices["live"])
+    handlers["live"] = _adding_to_history(handlers["live"])
     handlers.update(add_commands(sub))
     args = parser.parse_args(argv)
     try:
@@ -71,6 +74,22 @@ def main(argv: list[str] | None = None) -> int:
     except _BadInput as e:
         print(f"imu: error: {e}", file=sys.stderr)
         return 2
+
+
+def _adding_to_history(live):
+    """``imu live`` and then, when it wrote a session, the session into the training history."""
+    def run(args) -> int:
+        from analysis.history import add_to_history
+
+        if args.out is None:  # name the folder here so the history knows where it is
+            args.out = Path(time.strftime("live-%Y%m%d-%H%M%S"))
+        code = live(args)
+        if code == 0 and not args.no_history and (args.out / "session.json").exists():
+            message = add_to_history(args.out, args.db)
+            if message:
+                print(message)
+        return code
+    return run
 
 
 class _BadInput(Exception):

@@ -72,3 +72,16 @@ def test_unknown_exercise_is_refused(seated_csv, tmp_path, capsys):
         main(["analyze", str(seated_csv), "--out", str(tmp_path), "--exercise", "bicep-curl"])
     assert e.value.code == 2
     assert "bicep-curl" in capsys.readouterr().err
+
+
+def test_a_live_session_lands_in_the_training_history(tmp_path, capsys):
+    from analysis.history import HistoryStore
+
+    out = tmp_path / "live"
+    code = main(["live", "--sim", "--no-view", "--out", str(out), "--sim-style", "textbook", "--sim-reps", "6",
+                 "--speed", "0", "--db", str(tmp_path / "h.sqlite3")])
+    assert code == 0
+    assert "history: session added" in capsys.readouterr().out
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        sessions = store.sessions()
+    assert len(sessions) == 1 and int(sessions["reps"].iloc[0]) == len(pd.read_csv(out / "reps.csv"))
