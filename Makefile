@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/imu live --sim --out demo-session
+	$(BIN)/imu live --sim --overwrite --out demo-session
 
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh || echo "chromium unavailable: the report browser test will say so"

@@ -58,7 +58,9 @@ class SignalFront:
         self._g_prev: np.ndarray | None = None
         self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
         self._held_ok: np.ndarray | None = None
-        self._last_ok_g: np.ndarray | None = None
+        self._last_ok_g: np.ndarray | None = None  # direction and time of the last reliable sample released
+        self._last_ok_t: float | None = None
+        self._run_t0: float | None = None  # start of an unreliable run still open at the last call
 
     def __call__(self, t_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> list[tuple[bool, Block]]:
         """Returns (follows_a_long_gap, block) pairs in time order."""
@@ -103,31 +105,40 @@ class SignalFront:
         return Block(t, g, speed, jolt, gap, acc_f)
 
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
-        """Releases samples up to the last reliable one, unreliable directions interpolated."""
+        """Releases the samples whose direction is settled: reliable ones, unreliable runs no longer
+        than ``MAX_BRIDGE_S`` interpolated between the reliable samples around them, longer runs as
+        they are. A run still open at the end is held back while it may yet be bridged. Each run is
+        judged by its own length, so the result does not depend on how the stream was chunked."""
         blk = new if self._held is None else _concat(self._held, new)
         ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
-        good = np.flatnonzero(ok)
-        n_release = good[-1] + 1 if len(good) else 0
-        bad_tail = len(ok) - n_release
-        if bad_tail and blk.t[-1] - blk.t[n_release] > MAX_BRIDGE_S:
-            n_release = len(ok)  # too long to bridge: pass the raw directions on
-        g = blk.g.copy()
-        anchors = good[good < n_release]
-        ref = self._last_ok_g
-        if len(anchors) or ref is not None:
-            idx = np.arange(n_release)
-            t_a = blk.t[anchors] if ref is None else np.concatenate([[blk.t[0] - 1.0 / GRID_HZ], blk.t[anchors]])
-            g_a = g[anchors] if ref is None else np.vstack([ref[None, :], g[anchors]])
-            fill = idx[~ok[:n_release]]
-            fill = fill[blk.t[fill] <= t_a[-1]]  # only between anchors (or after the previous release)
+        t, g, n = blk.t, blk.g.copy(), len(ok)
+        edges = np.diff(np.concatenate(([0], (~ok).astype(np.int8), [0])))
+        release = n
+        for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):  # runs [s0, e0)
+            t_start = self._run_t0 if s0 == 0 and self._run_t0 is not None else t[s0]
+            too_long = t[e0 - 1] - t_start > MAX_BRIDGE_S
+            if e0 == n:  # still open
+                self._run_t0 = t_start
+                if not too_long:
+                    release = s0
+                break
+            if too_long:
+                continue
+            left_t, left_g = (t[s0 - 1], g[s0 - 1]) if s0 > 0 else (self._last_ok_t, self._last_ok_g)
+            if left_g is None:
+                left_t, left_g = t[e0], g[e0]
+            span_t, span_g = np.array([left_t, t[e0]]), np.vstack([left_g, g[e0]])
             for c in range(3):
-                g[fill, c] = np.interp(blk.t[fill], t_a, g_a[:, c])
-            g[fill] = unit(g[fill])
-        if len(anchors):
-            self._last_ok_g = g[anchors[-1]].copy()
-        out = _slice(blk, 0, n_release, g)
-        rest = _slice(blk, n_release, len(ok), g)
-        self._held, self._held_ok = (rest, ok[n_release:]) if len(rest) else (None, None)
+                g[s0:e0, c] = np.interp(t[s0:e0], span_t, span_g[:, c])
+            g[s0:e0] = unit(g[s0:e0])
+        if ok[-1]:
+            self._run_t0 = None
+        good = np.flatnonzero(ok[:release])
+        if len(good):
+            self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
+        out = _slice(blk, 0, release, g)
+        rest = _slice(blk, release, n, g)
+        self._held, self._held_ok = (rest, ok[release:]) if len(rest) else (None, None)
         return out
 
     def _turn_rate_dps(self, g: np.ndarray) -> np.ndarray:

@@ -90,3 +90,23 @@ def test_gyro_required_once_announced():
     eng = RepEngine("auto", has_gyro=True)
     with pytest.raises(ValueError, match="gyro"):
         eng.feed([0.0, 0.01], np.zeros((2, 3)), None)
+
+
+@pytest.mark.parametrize("size", [1, 7, 50, 333])
+def test_accelerometer_only_swings_give_the_same_reps_in_any_chunking(size):
+    # hard swings without a gyroscope: the gravity direction is bridged across them, which must not
+    # depend on where chunks end
+    from imu.sim import SessionSpec, SetSpec, simulate_session
+
+    d = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("swung", 8), SetSpec("textbook", 6)],
+                                     rate_hz=100.0, gyro=False, seed=2)).data
+    t, acc = d.t.values, d[["ax", "ay", "az"]].values
+    whole = RepEngine("lying-leg-raise", has_gyro=False)
+    whole.feed(t, acc)
+    whole.finish()
+    chunked = RepEngine("lying-leg-raise", has_gyro=False)
+    for a in range(0, len(t), size):
+        chunked.feed(t[a:a + size], acc[a:a + size])
+    chunked.finish()
+    assert len(whole.reps) >= 6
+    assert_same_reps(chunked.reps, whole.reps)
