@@ -16,9 +16,8 @@ from scipy import signal
 class StreamSos:
     """A Butterworth filter (``scipy.signal.butter``, SOS form) applied along axis 0 across chunks."""
 
-    def __init__(self, order: int, cutoff_hz: float, rate_hz: float, btype: str = "lowpass", channels: int = 3):
+    def __init__(self, order: int, cutoff_hz: float, rate_hz: float, btype: str = "lowpass"):
         self.sos = signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="sos")
-        self.channels = channels
         self._zi: np.ndarray | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.engine import RepEngine
-from imu.presets import auto_preset
 from imu.recording import Recording
 from imu.rep import Rep
 
@@ -57,4 +56,4 @@ def session_info(rec: Recording, engine: RepEngine) -> dict:
     }
 
 
-__all__ = ["SessionResult", "reps_process", "session_info", "auto_preset"]
+__all__ = ["SessionResult", "reps_process", "session_info"]

@@ -27,22 +27,9 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Rep:
-    """One counted repetition (see the module docstring for the phases)."""
-
-    set: int  #: 1-based set number in the session
-    rep: int  #: 1-based rep number within the set
-    start_s: float  #: leg leaves the resting position
-    top_s: float  #: leg arrives at the top (end of the up phase)
-    lower_s: float  #: leg starts down (end of the top hold)
-    end_s: float  #: leg back at the resting position
-    rom_deg: float  #: range of motion: top angle minus the resting angle before the rep
-    peak_up_dps: float  #: peak angular speed on the way up
-    peak_down_dps: float  #: peak angular speed on the way down
-    bottom_deg: float = 0.0  #: resting angle before the rep, relative to the set's first resting position
-    flags: tuple[str, ...] = field(default_factory=tuple)  #: form-flag codes, see FLAG_DESCRIPTIONS
-    bottom_hold_s: float | None = None  #: pause at the bottom before the next rep; None for a set's last rep
+class PhaseTimes:
+    """Phase durations of anything with ``start_s``, ``top_s``, ``lower_s`` and ``end_s`` (s): the
+    reps the engine counts and the simulator's ground truth."""
 
     @property
     def peak_s(self) -> float:
@@ -60,6 +47,24 @@ class Rep:
     @property
     def down_s(self) -> float:
         return self.end_s - self.lower_s
+
+
+@dataclass(frozen=True)
+class Rep(PhaseTimes):
+    """One counted repetition (see the module docstring for the phases)."""
+
+    set: int  #: 1-based set number in the session
+    rep: int  #: 1-based rep number within the set
+    start_s: float  #: leg leaves the resting position
+    top_s: float  #: leg arrives at the top (end of the up phase)
+    lower_s: float  #: leg starts down (end of the top hold)
+    end_s: float  #: leg back at the resting position
+    rom_deg: float  #: range of motion: top angle minus the resting angle before the rep
+    peak_up_dps: float  #: peak angular speed on the way up
+    peak_down_dps: float  #: peak angular speed on the way down
+    bottom_deg: float = 0.0  #: resting angle before the rep, relative to the set's first resting position
+    flags: tuple[str, ...] = field(default_factory=tuple)  #: form-flag codes, see FLAG_DESCRIPTIONS
+    bottom_hold_s: float | None = None  #: pause at the bottom before the next rep; None for a set's last rep
 
     @property
     def momentum(self) -> bool:

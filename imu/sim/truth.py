@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from imu.rep import PhaseTimes
+
 
 @dataclass(frozen=True)
-class RepTruth:
+class RepTruth(PhaseTimes):
     """One true repetition."""
 
     set: int  #: 1-based set number in the session
@@ -26,22 +28,6 @@ class RepTruth:
     feet_rested: bool  #: the legs rested on the floor in the bottom pause AFTER this rep
     style: str
     bottom_deg: float = 0.0  #: resting angle before the rep minus the set's first resting angle (signed)
-
-    @property
-    def peak_s(self) -> float:
-        return 0.5 * (self.top_s + self.lower_s)
-
-    @property
-    def up_s(self) -> float:
-        return self.top_s - self.start_s
-
-    @property
-    def top_hold_s(self) -> float:
-        return self.lower_s - self.top_s
-
-    @property
-    def down_s(self) -> float:
-        return self.end_s - self.lower_s
 
     def to_dict(self) -> dict:
         d = asdict(self)
