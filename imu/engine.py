@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
+from imu.gaps import LONG_GAP_S, lost_reps, set_rhythm
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -71,7 +72,7 @@ class Event:
 class _Buffer:
     """Grid samples of the current rep, with an absolute index of its first sample."""
 
-    FIELDS = ("t", "g", "speed_dps", "jolt_g", "gap", "acc_g")
+    FIELDS = ("t", "g", "speed_dps", "jolt_g", "gap_s", "acc_g")
 
     def __init__(self) -> None:
         self.start = 0  # absolute index of element 0
@@ -103,13 +104,26 @@ class _Buffer:
 
 
 @dataclass
+class _Candidate:
+    """A rep of a tentative set: its timing, the longest gap in its data (s), whether it was inferred."""
+
+    timing: RepTiming
+    gap_s: float = 0.0
+    inferred: bool = False
+
+    @property
+    def measured(self) -> bool:
+        return not self.inferred and self.gap_s <= LONG_GAP_S
+
+
+@dataclass
 class _SetState:
     """The frame and reps of the set being built (tentative until ``min_set_reps``)."""
 
     home: np.ndarray
     axis: np.ndarray | None = None
     number: int | None = None  # set number once confirmed
-    pending: list = field(default_factory=list)  # (timing, gap) of reps not yet confirmed
+    pending: list[_Candidate] = field(default_factory=list)  # reps not yet confirmed
     reps: list[Rep] = field(default_factory=list)  # emitted reps of this set
     bottoms: list[float] = field(default_factory=list)
     last_end_s: float | None = None
@@ -190,6 +204,8 @@ class RepEngine:
         events += self._close_set()
         self._flush_trace(self._buf.end)
         for i, rep in enumerate(self.reps):
+            if not rep.measured:  # nothing to revise: no form flags without the data
+                continue
             timing = RepTiming(rep.start_s, rep.top_s, rep.lower_s, rep.end_s, rep.rom_deg, rep.bottom_deg,
                                0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps)
             keep = [f for f in rep.flags if f in ("feet_rested", "data_gap")]
@@ -203,7 +219,7 @@ class RepEngine:
         """Tempo and range flags of a rep of set ``set_no`` among ``reps`` (the session so far)."""
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE)
         momentum = "momentum" in flags
-        others = [r for r in reps if not (r.set == set_no and r.start_s == timing.start_s)]
+        others = [r for r in reps if r.measured and not (r.set == set_no and r.start_s == timing.start_s)]
         full = full_rom_deg([r.set for r in others] + [set_no], [r.rom_deg for r in others] + [timing.rom_deg],
                             [r.momentum for r in others] + [momentum])
         same_set = [r.rom_deg for r in others if r.set == set_no] + [timing.rom_deg]
@@ -264,9 +280,14 @@ class RepEngine:
             self._theta_span = (lo, b)
         return self._theta_vals[a - lo : b - lo]
 
+    def _seen(self, a: int) -> np.ndarray:
+        """Per grid sample from ``a`` on: not inside a long gap of the data (where the leg's stillness
+        cannot be seen: the bridge across a gap is a guess)."""
+        return self._buf.get("gap_s", a) <= LONG_GAP_S
+
     def _seek(self):
         a = max(self._pos - int(STILL_S * GRID_HZ) + 1, self._buf.start)
-        still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G)
+        still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
         n = int(STILL_S * GRID_HZ)
         run = _first_run(still, n)
         if run is None:
@@ -307,6 +328,7 @@ class RepEngine:
         theta = self._theta(b)
         bad = theta < self._level - BELOW_REST_DEG
         bad |= np.abs(out_of_plane_deg(self._buf.get("g", b), s.axis)) > OUT_OF_PLANE_DEG
+        bad &= self._seen(b)
         end = _first_run(bad, n)
         while end is not None and b + end < a:
             nxt = _first_run(bad[end + 1 :], n)
@@ -390,7 +412,7 @@ class RepEngine:
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg)
+        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg) & self._seen(on)
         end = _first_run(still, n)
         if end is None:
             return None, None
@@ -410,7 +432,7 @@ class RepEngine:
         speed = self._buf.get("speed_dps", back)
         # slow relative to how fast the leg came down: a slow eccentric's tail is slow but not over
         peak = float(self._buf.get("speed_dps", on, back + 1).max())
-        slow = speed < max(SETTLE_MIN_DPS, SETTLE_FRACTION * peak)
+        slow = (speed < max(SETTLE_MIN_DPS, SETTLE_FRACTION * peak)) & self._seen(back)
         run_min = np.minimum.accumulate(theta)
         height = self._exc["height"]
         # the next rep starting (a bounce when the leg is caught at the bottom is not one)
@@ -472,69 +494,100 @@ class RepEngine:
         t = self._buf.get("t", pre, stop + 1)
         i_peak = int(np.argmax(theta))
         speed = np.gradient(theta, t) if len(t) > 1 else np.zeros(1)
-        bottom = float(np.median(theta[: max(1, on - pre + 1)][-int(0.3 * GRID_HZ) :]))
+        n_bottom = int(0.3 * GRID_HZ)
+        bottom = float(np.median(theta[: max(1, on - pre + 1)][-n_bottom:]))
+        last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
+        if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or not last.measured):
+            bottom = float(np.median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
         end_at = trough - pre + 1
         timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
                             speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level)
         if timing.rom_deg < self.preset.min_rom_deg:
             return []
-        if not self._plausible(timing):
+        gaps = self._buf.get("gap_s", pre, stop + 1)
+        if not self._plausible(timing, float(gaps.max())):
             self._implausible = True
             return []
-        gap = bool(self._buf.get("gap", pre, stop + 1)[(t >= timing.start_s) & (t <= timing.end_s)].any())
+        gap_s = float(gaps[(t >= timing.start_s) & (t <= timing.end_s)].max(initial=0.0))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
-        return self._add_candidate(timing, gap, peak_g)
+        return self._add_candidate(_Candidate(timing, gap_s), peak_g)
 
-    def _plausible(self, timing: RepTiming) -> bool:
-        """Ramps no longer than ``max_ramp_s`` and a range within ``max_rom_factor`` times the preset's
-        target: anything else (getting into a plank, lying down) is a posture change."""
+    def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
+        """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front
+        end bridges slowly) and a range within ``max_rom_factor`` times the preset's target: anything
+        else (getting into a plank, lying down) is a posture change."""
         p = self.preset
         up, down = timing.top_s - timing.start_s, timing.end_s - timing.lower_s
-        return up <= p.max_ramp_s and down <= p.max_ramp_s and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg
+        slack = gap_s if gap_s > LONG_GAP_S else 0.0
+        return (up <= p.max_ramp_s + slack and down <= p.max_ramp_s + slack
+                and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg)
 
-    def _add_candidate(self, timing: RepTiming, gap: bool, peak_g: np.ndarray) -> list[Event]:
+    def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray) -> list[Event]:
         s = self._set
+        timing = cand.timing
         events: list[Event] = []
         if not self._consistent(s, timing, peak_g):
             events += self._close_set(keep_frame=False)
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)
+        s.bottoms.append(timing.bottom_deg)
         if s.number is None:
-            s.pending.append((timing, gap))
-            s.bottoms.append(timing.bottom_deg)
+            s.pending.append(cand)
             s.last_end_s = timing.end_s
-            if len(s.pending) >= self.preset.min_set_reps:
+            # reps measured across a long gap count too, but the set's pattern must be seen on two
+            if len(s.pending) >= self.preset.min_set_reps and sum(c.measured for c in s.pending) >= 2:
                 verdict = self._judge_tentative(s)
                 if verdict == "gait":  # walking: forget this frame, look for a still home again
                     self.rejected += len(s.pending)
                     self._gait = True
                     return events
                 if verdict == "backtrack":
-                    first = s.pending[0][0]
+                    first = s.pending[0].timing
                     self.rejected += len(s.pending)
                     self._backtrack = (first.top_s, first.lower_s)
                     return events
                 self._sets_done += 1
                 s.number = self._sets_done
                 if self.preset.slug == "auto":
-                    tms = [tm for tm, _ in s.pending]
+                    tms = [c.timing for c in s.pending if c.measured]
                     self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
                                               [tm.lower_s - tm.top_s for tm in tms])
-                for tm, gp in s.pending:
-                    events += self._emit(s, tm, gp)
+                for c in self._with_lost(s.pending):
+                    events += self._emit(s, c)
                 s.pending = []
             return events
-        s.bottoms.append(timing.bottom_deg)
-        events += self._emit(s, timing, gap)
+        for c in self._with_lost(s.reps[-1:] + [cand], s.reps)[1:]:
+            events += self._emit(s, c)
         return events
+
+    def _with_lost(self, reps: list, rhythm_of: list | None = None) -> list:
+        """``reps`` (candidates or reps of one set, in order) with the reps lost in long gaps of the
+        stream between them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
+        that of ``rhythm_of`` (default: ``reps``)."""
+        ref = reps if rhythm_of is None else rhythm_of
+        rhythm = set_rhythm([getattr(r, "timing", r) for r in ref], [r.measured for r in ref])
+        if rhythm is None or len(reps) < 2 or self._front is None:
+            return reps
+        out = [reps[0]]
+        for a, b in zip(reps, reps[1:]):
+            ta, tb = getattr(a, "timing", a), getattr(b, "timing", b)
+            gaps = []
+            for g in reversed(self._front.resampler.gaps):
+                if g.end_s <= ta.start_s:
+                    break
+                if g.duration_s > LONG_GAP_S:
+                    gaps.append((g.start_s, g.end_s))
+            out += [_Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
+            out.append(b)
+        return out
 
     def _judge_tentative(self, s: _SetState) -> str:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
         swinging without pauses, as in walking: only flutter kicks move like that); ``backtrack`` (the
         first candidate was a posture change merged with the first rep: it rests elsewhere and pauses
         longer than the rest, so the set really starts from its plateau)."""
-        tms = [tm for tm, _ in s.pending]
+        tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
         pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
         durations = [tm.end_s - tm.start_s for tm in tms]
@@ -575,23 +628,30 @@ class RepEngine:
         axis = plane_axis(rest_g, peak_g)
         if axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG:
             return False
-        roms = [tm.rom_deg for tm, _ in s.pending] + [r.rom_deg for r in s.reps]
+        roms = [c.timing.rom_deg for c in s.pending if c.measured] + [r.rom_deg for r in s.reps if r.measured]
+        if not roms:
+            return True
         med = float(np.median(roms))
         bottom_ref = float(np.median(s.bottoms))
         if abs(timing.bottom_deg - bottom_ref) > max(5.0, 0.2 * min(timing.rom_deg, med)):
             return False
         return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
 
-    def _emit(self, s: _SetState, timing: RepTiming, gap: bool) -> list[Event]:
+    def _emit(self, s: _SetState, c: _Candidate) -> list[Event]:
         events: list[Event] = []
-        flags = self._flags(timing, s.number, self.reps)
-        if gap:
-            flags.append("data_gap")
-        if s.reps:  # the previous rep's bottom hold is now known
+        timing = c.timing
+        if c.inferred:
+            flags = ["inferred", "data_gap"]
+        elif c.gap_s > LONG_GAP_S:  # timing and range distorted by the gap: no form flags
+            flags = ["data_gap"]
+        else:
+            flags = self._flags(timing, s.number, self.reps) + (["data_gap"] if c.gap_s > 0 else [])
+        if s.reps:  # the previous rep's bottom hold is now known (unless either was inferred)
             prev = s.reps[-1]
-            hold = max(0.0, timing.start_s - prev.end_s)
+            known = not (prev.inferred or c.inferred)
+            hold = max(0.0, timing.start_s - prev.end_s) if known else None
             pflags = list(prev.flags)
-            if self._rested(prev.end_s, timing.start_s, s):
+            if known and self._rested(prev.end_s, timing.start_s, s):
                 pflags.append("feet_rested")
             upd = replace(prev, bottom_hold_s=hold, flags=_ordered(pflags))
             s.reps[-1] = upd
@@ -600,7 +660,7 @@ class RepEngine:
         rep = Rep(set=s.number, rep=len(s.reps) + 1, start_s=timing.start_s, top_s=timing.top_s,
                   lower_s=timing.lower_s, end_s=timing.end_s, rom_deg=timing.rom_deg,
                   peak_up_dps=timing.peak_up_dps, peak_down_dps=timing.peak_down_dps,
-                  bottom_deg=timing.bottom_deg, flags=_ordered(flags))
+                  bottom_deg=timing.bottom_deg, flags=_ordered(flags), gap_s=c.gap_s)
         s.reps.append(rep)
         s.last_end_s = rep.end_s
         self.reps.append(rep)
@@ -667,7 +727,7 @@ class RepEngine:
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
             # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep (backtracking)
-            anchor = s.pending[0][0].start_s if s.pending else s.last_end_s
+            anchor = s.pending[0].timing.start_s if s.pending else s.last_end_s
             t = self._buf.get("t", self._buf.start)
             keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, anchor)) - 2)
         keep_from = max(keep_from, self._pos - int(30 * GRID_HZ)) if self._state == HOME else keep_from

@@ -46,7 +46,7 @@ class GridResampler:
     """Interpolates irregular samples onto the grid ``t0 + k / rate_hz``.
 
     Gaps between input samples up to ``max_fill_s`` are filled by linear interpolation (grid points
-    inside them are marked in the returned ``gap`` mask); longer gaps are not filled: the grid jumps
+    inside them carry the gap's length in the returned ``gap`` array, 0 elsewhere); longer gaps are not filled: the grid jumps
     over them and :attr:`breaks` records them so the detector can restart.
     """
 
@@ -62,10 +62,11 @@ class GridResampler:
         self.gaps: list[Gap] = []
 
     def __call__(self, t: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-        """Returns grid times, interpolated values, a gap mask and the positions (in the returned
+        """Returns grid times, interpolated values, the length (s) of the filled gap each grid point lies
+        in (0 outside gaps) and the positions (in the returned
         arrays) where a long gap broke the stream."""
         if len(t) == 0:
-            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0, bool), []
+            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0), []
         if self._t0 is None:
             self._t0 = float(np.ceil(t[0] * self.rate_hz) / self.rate_hz)
         if self._last_t is not None:
@@ -91,15 +92,15 @@ class GridResampler:
     def _segment(self, t: np.ndarray, x: np.ndarray, steps: np.ndarray):
         k_end = int(np.floor((t[-1] - self._t0) * self.rate_hz + 1e-9))
         if k_end < self._k:
-            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0, bool)
+            return np.empty(0), np.empty((0, x.shape[1])), np.empty(0)
         grid = self._t0 + np.arange(self._k, k_end + 1) * self.dt
         self._k = k_end + 1
         vals = np.empty((len(grid), x.shape[1]))
         for c in range(x.shape[1]):
             vals[:, c] = np.interp(grid, t, x[:, c])
-        gap = np.zeros(len(grid), bool)
+        gap = np.zeros(len(grid))
         for j in np.flatnonzero(steps > self.gap_s):
-            gap |= (grid > t[j]) & (grid < t[j + 1])
+            gap[(grid > t[j]) & (grid < t[j + 1])] = steps[j]
             if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
                 self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
         return grid, vals, gap

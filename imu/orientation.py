@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
+GAP_TAU_S = 0.05  # time constant inside a gap of the input: follow the interpolated accelerometer
+REACQUIRE_TAU_S = 0.3  # ... and just after it: the direction at the gap's end is one raw sample's
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -67,18 +69,34 @@ class GravityFilter:
         self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
-    def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray) -> np.ndarray:
+    def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray, gap: np.ndarray | None = None,
+              reacquire: np.ndarray | None = None) -> np.ndarray:
         """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
         moving = ((gyro_dps * gyro_dps).sum(axis=1) > self.moving_dps**2) | (
             np.abs(np.sqrt((acc_g * acc_g).sum(axis=1)) - 1.0) > self.accel_error_g)
-        return np.exp(-self.dt / np.where(moving, self.tau_moving_s, self.tau_s))
+        tau = np.where(moving, self.tau_moving_s, self.tau_s)
+        if reacquire is not None:
+            tau[reacquire] = REACQUIRE_TAU_S
+        if gap is not None:
+            tau[gap] = GAP_TAU_S
+        return np.exp(-self.dt / tau)
 
-    def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> np.ndarray:
+    def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None, gap: np.ndarray | None = None,
+                 reacquire: np.ndarray | None = None) -> np.ndarray:
+        """``gap``: True for samples interpolated across lost data; there the gyroscope (whose
+        interpolation says nothing about the turn) is ignored and the estimate follows the
+        interpolated accelerometer, a smooth path from the direction before the gap to the one after.
+        ``reacquire``: True for samples just after such a gap, where the estimate (which ended the gap
+        on one raw, possibly swung, accelerometer sample) converges quickly towards the accelerometer."""
         g_acc = unit(acc_g)
         if gyro_dps is None or len(acc_g) == 0:
             return g_acc
-        a = self.gains(acc_g, gyro_dps)[:, None]
+        gap = gap if gap is not None and gap.any() else None
+        reacquire = reacquire if reacquire is not None and reacquire.any() else None
+        a = self.gains(acc_g, gyro_dps, gap, reacquire)[:, None]
         omega_dt = np.radians(gyro_dps) * self.dt
+        if gap is not None:
+            omega_dt[gap] = 0.0
         about = g_acc
         for i in range(self.PASSES):
             first = g_acc[0] if self._out[i] is None else None

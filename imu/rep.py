@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from imu.gaps import LONG_GAP_S
+
 #: Form-flag codes and what they mean (thresholds live in :mod:`imu.presets`).
 FLAG_DESCRIPTIONS: dict[str, str] = {
     "momentum": "swung up ballistically and/or dropped: up or down faster than the preset's momentum limit",
@@ -24,6 +26,7 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "no_top_hold": "no pause at the top although the preset asks for one",
     "uneven_rom": "range of motion far from the set's median (inconsistent reps)",
     "data_gap": "the sensor stream had a gap during this rep: counted, but its timing is uncertain",
+    "inferred": "lost in a gap of the sensor stream and counted from the set's rhythm: no tempo or range measured",
 }
 
 
@@ -65,14 +68,42 @@ class Rep(PhaseTimes):
     bottom_deg: float = 0.0  #: resting angle before the rep, relative to the set's first resting position
     flags: tuple[str, ...] = field(default_factory=tuple)  #: form-flag codes, see FLAG_DESCRIPTIONS
     bottom_hold_s: float | None = None  #: pause at the bottom before the next rep; None for a set's last rep
+    gap_s: float = 0.0  #: longest stretch of lost data inside the rep (s)
+
+    @property
+    def inferred(self) -> bool:
+        """Counted from the set's rhythm across a gap in the data (see :mod:`imu.gaps`): its times are
+        estimates and nothing about its form was measured."""
+        return "inferred" in self.flags
+
+    @property
+    def measured(self) -> bool:
+        """Timing and range measured on data without a long gap (what form flags and medians use)."""
+        return not self.inferred and self.gap_s <= LONG_GAP_S
 
     @property
     def momentum(self) -> bool:
         return "momentum" in self.flags
 
+    # an inferred rep's times only place it: its phases were not measured
+    @property
+    def up_s(self) -> float:
+        return float("nan") if self.inferred else self.top_s - self.start_s
+
+    @property
+    def top_hold_s(self) -> float:
+        return float("nan") if self.inferred else self.lower_s - self.top_s
+
+    @property
+    def down_s(self) -> float:
+        return float("nan") if self.inferred else self.end_s - self.lower_s
+
     @property
     def tut_s(self) -> float:
-        """Time under tension: up + top hold + down, plus the bottom hold when the feet hovered."""
+        """Time under tension: up + top hold + down, plus the bottom hold when the feet hovered
+        (NaN for an inferred rep)."""
+        if self.inferred:
+            return float("nan")
         tut = self.end_s - self.start_s
         if self.bottom_hold_s is not None and "feet_rested" not in self.flags:
             tut += self.bottom_hold_s
@@ -80,6 +111,9 @@ class Rep(PhaseTimes):
 
     @property
     def tempo(self) -> str:
-        """Trainers' tempo notation eccentric-bottom-concentric-top in whole seconds, e.g. ``3-0-2-1``."""
+        """Trainers' tempo notation eccentric-bottom-concentric-top in whole seconds, e.g. ``3-0-2-1``
+        (empty for an inferred rep)."""
+        if self.inferred:
+            return ""
         bottom = 0.0 if self.bottom_hold_s is None else self.bottom_hold_s
         return "-".join(str(int(round(v))) for v in (self.down_s, bottom, self.up_s, self.top_hold_s))

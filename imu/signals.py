@@ -6,7 +6,7 @@ Per grid sample (all chunk-invariant: the filters keep their state between chunk
 - ``speed_dps``: how fast the shin turns, deg/s (gyro magnitude, or the turning rate of ``g``
   without a gyroscope);
 - ``jolt_g``: the accelerometer's high-frequency part, g (heel strikes, knocks);
-- ``gap``: True where the grid point lies inside a filled gap of the input;
+- ``gap_s``: the length (s) of the filled gap of the input the grid point lies in, 0 outside gaps;
 - ``acc_g``: the low-passed acceleration (g), for the leg's own acceleration (``acc_g - g``).
 
 Without a gyroscope the accelerometer is the only orientation sensor, and while the leg is swung
@@ -22,11 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.filters import GridResampler, StreamSos
+from imu.gaps import LONG_GAP_S
 from imu.orientation import GravityFilter, unit
 
 GRID_HZ = 50.0
 UNRELIABLE_G = 0.25
 MAX_BRIDGE_S = 2.0
+REACQUIRE_S = 1.5  #: after a long gap the orientation is re-acquired for this long (see GravityFilter)
 
 
 @dataclass
@@ -37,7 +39,7 @@ class Block:
     g: np.ndarray
     speed_dps: np.ndarray
     jolt_g: np.ndarray
-    gap: np.ndarray
+    gap_s: np.ndarray
     acc_g: np.ndarray
 
     def __len__(self) -> int:
@@ -56,6 +58,9 @@ class SignalFront:
         self.lowpass = StreamSos(2, 3.0, GRID_HZ)  # acc and gyro together: one call per chunk
         self.gravity = GravityFilter(GRID_HZ)
         self._g_prev: np.ndarray | None = None
+        self._in_gap_s = 0.0  # length of a long gap the last block ended in
+        self._reacquire_left = 0  # samples of re-acquisition after a gap still to mark
+        self._reacquire_gap_s = 0.0
         self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
         self._held_ok: np.ndarray | None = None
         self._last_ok_g: np.ndarray | None = None  # direction and time of the last reliable sample released
@@ -87,7 +92,7 @@ class SignalFront:
         held.speed_dps = self._turn_rate_dps(held.g)
         return [held]
 
-    def _block(self, t: np.ndarray, x: np.ndarray, gap: np.ndarray) -> Block:
+    def _block(self, t: np.ndarray, x: np.ndarray, gap_s: np.ndarray) -> Block:
         acc = x[:, :3]
         x_f = self.lowpass(x)
         acc_f = x_f[:, :3]
@@ -95,14 +100,42 @@ class SignalFront:
         if self.has_gyro:
             gyro = x[:, 3:6]
             gyro_f = x_f[:, 3:6]
-            g = self.gravity(acc, gyro)  # unfiltered: the fusion itself smooths, without a filter's lag
+            long_gap = gap_s > LONG_GAP_S  # the interpolated gyroscope is not fused across these
+            reacquire = self._after_gaps(long_gap, gap_s)
+            g = self.gravity(acc, gyro, long_gap, reacquire)  # unfiltered: the fusion itself smooths, without a filter's lag
             speed = _norm(gyro_f)
+            if long_gap.any():  # the interpolated gyroscope says nothing: how fast the estimate turns there
+                speed[long_gap] = self._turn_rate_dps(g)[long_gap]
+            self._g_prev = g[-1].copy()
         else:
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
-            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap, acc_f), ok)
+            block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap_s, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
-        return Block(t, g, speed, jolt, gap, acc_f)
+        return Block(t, g, speed, jolt, gap_s, acc_f)
+
+    def _after_gaps(self, long_gap: np.ndarray, gap_s: np.ndarray) -> np.ndarray:
+        """Marks the ``REACQUIRE_S`` after each long gap (the orientation is re-acquired there) and
+        gives those samples the gap's length in ``gap_s`` (in place): what is seen there is the gap's
+        aftermath, not yet a reliable leg angle."""
+        n = len(long_gap)
+        out = np.zeros(n, bool)
+        if n == 0:
+            return out
+        k = int(round(REACQUIRE_S * GRID_HZ))
+        if self._reacquire_left:  # carried over from the previous block
+            m = min(self._reacquire_left, n)
+            out[:m] = True
+            gap_s[:m] = np.maximum(gap_s[:m], self._reacquire_gap_s)
+            self._reacquire_left -= m
+        prev = np.concatenate(([self._in_gap_s > 0], long_gap[:-1]))
+        for e in np.flatnonzero(prev & ~long_gap):
+            length = float(gap_s[e - 1]) if e > 0 else self._in_gap_s
+            out[e : e + k] = True
+            gap_s[e : e + k] = np.maximum(gap_s[e : e + k], length)
+            self._reacquire_gap_s, self._reacquire_left = length, max(0, e + k - n)
+        self._in_gap_s = float(gap_s[-1]) if long_gap[-1] else 0.0
+        return out & ~long_gap
 
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
         """Releases the samples whose direction is settled: reliable ones, unreliable runs no longer
@@ -155,7 +188,7 @@ def _concat(a: Block, b: Block) -> Block:
 
 
 def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
-    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.gap[i:j], b.acc_g[i:j])
+    return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.gap_s[i:j], b.acc_g[i:j])
 
 
 def _norm(v: np.ndarray) -> np.ndarray:

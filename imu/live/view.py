@@ -23,7 +23,8 @@ from rich.text import Text
 from imu.rep import Rep
 
 WARNINGS = {"momentum": "SWUNG", "partial": "CUT SHORT", "rushed": "RUSHED", "feet_rested": "feet rested",
-            "no_top_hold": "no top hold", "uneven_rom": "uneven range", "data_gap": "data gap"}
+            "no_top_hold": "no top hold", "uneven_rom": "uneven range", "data_gap": "data gap",
+            "inferred": "lost in a data gap, counted from the rhythm"}
 LOUD = {"momentum", "partial"}
 
 _FONT = {
@@ -49,6 +50,8 @@ def warnings(rep: Rep) -> list[str]:
 
 def rep_line(rep: Rep) -> str:
     warn = "  ".join(warnings(rep))
+    if rep.inferred:
+        return f"set {rep.set} rep {rep.rep}: {warn}"
     return (f"set {rep.set} rep {rep.rep}: up {rep.up_s:.1f} s, top {rep.top_hold_s:.1f} s, down {rep.down_s:.1f} s, "
             f"range {rep.rom_deg:.0f} deg" + (f"  {warn}" if warn else ""))
 
@@ -96,8 +99,8 @@ def side_panel(side, show_counts: bool = True) -> Panel:
     state = Text(f"phase {eng.phase.upper():7s}  angle {'--' if angle != angle else f'{angle:4.0f}°'}")
     last = eng.reps[-1] if eng.reps else None
     if last is not None:
-        lr = Text(f"last: #{last.rep}  up {last.up_s:.1f}  top {last.top_hold_s:.1f}  down {last.down_s:.1f} s"
-                  f"  tempo {last.tempo}  ")
+        lr = Text(f"last: #{last.rep}  " + ("" if last.inferred else f"up {last.up_s:.1f}  top {last.top_hold_s:.1f}  "
+                                                f"down {last.down_s:.1f} s  tempo {last.tempo}  "))
         for f in last.flags:
             lr.append(f" {WARNINGS.get(f, f)} ", style="bold white on red" if f in LOUD else "yellow")
     else:

@@ -1,0 +1,79 @@
+"""Reps lost in a gap of the sensor stream, counted from the set's rhythm.
+
+A Bluetooth link drops out now and then (the person rolls onto the sensor, the phone is across the
+room): a few seconds of samples never arrive. The front end (:mod:`imu.signals`) bridges such a gap
+with a straight path from the leg's position before it to the position after it, so a rep that
+happened entirely inside the gap leaves no trace, and two reps on either side of the gap can merge
+into one long excursion. Neither should change the count: reps come at a steady rhythm within a set,
+so when the time from one rep's start to the next one's spans a gap and is about a whole number of
+the set's rep cycles, the reps in between were done and lost. They are counted as *inferred* reps:
+placed evenly in the interval, with the set's typical phase proportions, but with no measured range
+of motion, speeds or tempo (``NaN``), and flagged so.
+
+How many reps are inferred is bounded twice: by the interval (``round(interval / cycle) - 1``, so a
+long natural pause is not taken for reps unless it also hides lost data) and by the lost time
+(``ceil(lost / cycle)``: a rep cannot vanish in data that arrived).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from imu.phases import RepTiming
+
+LONG_GAP_S = 0.5  #: gaps at least this long may hide a rep, and make a rep's own timing unreliable
+
+
+def lost_time_s(gaps: Sequence[tuple[float, float]], a_s: float, b_s: float) -> float:
+    """Total time (s) of the ``(start_s, end_s)`` gaps that lies between ``a_s`` and ``b_s``."""
+    return float(sum(max(0.0, min(b, b_s) - max(a, a_s)) for a, b in gaps))
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """A set's typical rep: start-to-start cycle and phase durations (s)."""
+
+    cycle_s: float
+    up_s: float
+    top_hold_s: float
+    down_s: float
+
+
+def set_rhythm(reps: Sequence, clean: Sequence[bool], last: int = 6) -> Rhythm | None:
+    """The rhythm of the set's last ``last`` clean reps (anything with ``start_s, top_s, lower_s,
+    end_s``, in order; ``clean``: measured without a long gap). None without two clean neighbours."""
+    cycles = [b.start_s - a.start_s for a, b, ca, cb in zip(reps, reps[1:], clean, clean[1:]) if ca and cb]
+    if not cycles:
+        return None
+    measured = [r for r, c in zip(reps, clean) if c][-last:]
+    return Rhythm(float(np.median(cycles[-last:])), float(np.median([r.top_s - r.start_s for r in measured])),
+                  float(np.median([r.lower_s - r.top_s for r in measured])),
+                  float(np.median([r.end_s - r.lower_s for r in measured])))
+
+
+def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list[RepTiming]:
+    """Timings of the reps lost between consecutive counted reps ``a`` and ``b`` (anything with
+    ``start_s``; ``b``'s ``bottom_deg`` is used if it has one); ``gaps``: ``(start_s, end_s)`` of the
+    long gaps of the stream near them."""
+    lost = lost_time_s(gaps, a.start_s, b.start_s)
+    if lost <= 0.0:
+        return []
+    interval = b.start_s - a.start_s
+    k = min(int(round(interval / rhythm.cycle_s)) - 1, math.ceil(lost / rhythm.cycle_s))
+    if k <= 0:
+        return []
+    step = interval / (k + 1)
+    r = rhythm
+    scale = min(1.0, 0.9 * step / max(r.up_s + r.top_hold_s + r.down_s, 1e-6))  # each ends before the next
+    nan = float("nan")
+    out = []
+    for j in range(1, k + 1):
+        s0 = a.start_s + j * step
+        top = s0 + r.up_s * scale
+        lower = top + r.top_hold_s * scale
+        out.append(RepTiming(s0, top, lower, lower + r.down_s * scale, nan, getattr(b, "bottom_deg", 0.0),
+                             nan, nan, nan, nan))
+    return out

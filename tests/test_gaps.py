@@ -1,0 +1,92 @@
+"""Gaps in the sensor stream (a Bluetooth link dropping out for a few seconds) must not change the
+count: reps lost in a gap are counted from the set's rhythm (:mod:`imu.gaps`)."""
+import math
+
+import numpy as np
+import pytest
+
+from imu.engine import RepEngine
+from imu.gaps import Rhythm, lost_reps, lost_time_s, set_rhythm
+from imu.phases import RepTiming
+from imu.sim import SessionSpec, SetSpec, simulate_session
+from tests.test_engine import assert_same_reps
+
+
+def _rep(start, up=1.0, hold=0.5, down=1.0):
+    return RepTiming(start, start + up, start + up + hold, start + up + hold + down, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+
+
+def test_lost_time_counts_only_the_overlap():
+    assert lost_time_s([(1.0, 3.0), (5.0, 6.0)], 2.0, 5.5) == pytest.approx(1.5)
+    assert lost_time_s([(1.0, 3.0)], 4.0, 8.0) == 0.0
+
+
+def test_rhythm_comes_from_clean_neighbours_only():
+    reps = [_rep(0.0), _rep(4.0), _rep(8.0), _rep(20.0)]
+    r = set_rhythm(reps, [True, True, True, False])
+    assert r.cycle_s == pytest.approx(4.0) and r.up_s == pytest.approx(1.0) and r.top_hold_s == pytest.approx(0.5)
+    assert set_rhythm(reps[:1], [True]) is None
+
+
+def test_a_rep_inside_a_gap_is_inferred_where_it_was_lost():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    got = lost_reps(_rep(10.0), _rep(18.0), rhythm, [(13.0, 16.5)])
+    assert len(got) == 1
+    assert got[0].start_s == pytest.approx(14.0) and math.isnan(got[0].rom_deg)
+    assert got[0].start_s < got[0].top_s < got[0].lower_s < got[0].end_s < 18.0
+
+
+def test_no_rep_is_inferred_without_a_gap_or_in_a_short_one():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    assert lost_reps(_rep(10.0), _rep(18.0), rhythm, []) == []  # a long pause is the person's
+    # 12 s apart but only 1 s of data lost: at most one rep can have vanished in it
+    assert len(lost_reps(_rep(10.0), _rep(22.0), rhythm, [(14.0, 15.0)])) == 1
+
+
+@pytest.fixture(scope="module")
+def brisk_set():
+    sim = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("brisk", 12)], rate_hz=50.0, seed=4,
+                                       rest_s=(15.0, 20.0), rest_kinds=("lie_still",)))
+    d = sim.data
+    return sim, d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values
+
+
+def _run(t, acc, gyro, chunk=None):
+    eng = RepEngine("lying-leg-raise", has_gyro=True)
+    step = chunk or len(t)
+    for a in range(0, len(t), step):
+        eng.feed(t[a:a + step], acc[a:a + step], gyro[a:a + step])
+    eng.finish()
+    return eng.reps
+
+
+@pytest.mark.parametrize("which", [4, 7])
+def test_a_rep_lost_in_a_three_second_dropout_is_still_counted(brisk_set, which):
+    sim, t, acc, gyro = brisk_set
+    clean = _run(t, acc, gyro)
+    assert len(clean) == 12
+    lost = sim.reps[which]
+    # the link drops out from just after the previous rep until just before the next one
+    hole = (t > lost.start_s - 0.3) & (t < lost.start_s + 2.7)
+    keep = ~hole
+    reps = _run(t[keep], acc[keep], gyro[keep])
+    assert len(reps) == 12
+    assert len({r.set for r in reps}) == 1
+    inferred = [r for r in reps if r.inferred]
+    assert len(inferred) == 1
+    r = inferred[0]
+    assert abs(r.peak_s - lost.peak_s) < 1.0
+    assert "data_gap" in r.flags and math.isnan(r.rom_deg) and math.isnan(r.up_s) and r.tempo == ""
+    # the other reps keep their measured tempo and flags
+    assert all(not math.isnan(x.rom_deg) for x in reps if not x.inferred)
+
+
+def test_dropouts_give_the_same_reps_in_any_chunking(brisk_set):
+    sim, t, acc, gyro = brisk_set
+    keep = ~((t > sim.reps[5].start_s - 0.3) & (t < sim.reps[5].start_s + 2.7))
+    keep &= ~((t > sim.reps[9].top_s) & (t < sim.reps[9].top_s + 3.0))
+    t, acc, gyro = t[keep], acc[keep], gyro[keep]
+    whole = _run(t, acc, gyro)
+    for chunk in (5, 37):
+        assert_same_reps(_run(t, acc, gyro, chunk), whole)
+    assert len(whole) == 12
