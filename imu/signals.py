@@ -28,6 +28,7 @@ from imu.orientation import GravityFilter, unit
 GRID_HZ = 50.0
 UNRELIABLE_G = 0.25
 MAX_BRIDGE_S = 2.0
+TURN_BASELINE = 5  #: grid samples over which the turning rate of the gravity direction is taken
 REACQUIRE_S = 1.5  #: after a long gap the orientation is re-acquired for this long (see GravityFilter)
 
 
@@ -106,7 +107,7 @@ class SignalFront:
             speed = _norm(gyro_f)
             if long_gap.any():  # the interpolated gyroscope says nothing: how fast the estimate turns there
                 speed[long_gap] = self._turn_rate_dps(g)[long_gap]
-            self._g_prev = g[-1].copy()
+            self._g_prev = np.vstack([g[:0] if self._g_prev is None else self._g_prev, g])[-TURN_BASELINE:].copy()
         else:
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
             block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap_s, acc_f), ok)
@@ -175,12 +176,16 @@ class SignalFront:
         return out
 
     def _turn_rate_dps(self, g: np.ndarray) -> np.ndarray:
+        """How fast ``g`` turns (deg/s), over a baseline of ``TURN_BASELINE`` grid samples (the
+        accelerometer's noise makes sample-to-sample turn rates of several deg/s on a still leg)."""
         if len(g) == 0:
             return np.empty(0)
-        prev = np.vstack([g[:1] if self._g_prev is None else self._g_prev[None, :], g[:-1]])
-        self._g_prev = g[-1].copy()
-        cosang = np.clip(np.einsum("ij,ij->i", prev, g), -1.0, 1.0)
-        return np.degrees(np.arccos(cosang)) * GRID_HZ
+        k = TURN_BASELINE
+        hist = g[:0] if self._g_prev is None else self._g_prev
+        allg = np.vstack([np.repeat((hist if len(hist) else g)[:1], k - len(hist), axis=0), hist, g])
+        self._g_prev = allg[-k:].copy()
+        cosang = np.clip(np.einsum("ij,ij->i", allg[:-k], g), -1.0, 1.0)
+        return np.degrees(np.arccos(cosang)) * GRID_HZ / k
 
 
 def _concat(a: Block, b: Block) -> Block:
