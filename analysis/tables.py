@@ -111,7 +111,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "peak_down_dps": "peak angular speed on the way down",
         "momentum": "true when the rep carries the momentum flag (swung up and/or dropped)",
         "flags": "form-flag codes joined with ';' (empty when none): "
-                 "momentum, rushed, partial, feet_rested, no_top_hold, uneven_rom, data_gap",
+                 "momentum, rushed, partial, feet_rested, no_top_hold, uneven_rom, data_gap, inferred",
         "top_s": "the leg arrives at the top (end of the up phase)",
         "lower_s": "the leg starts down (end of the top hold)",
         "bottom_deg": "resting angle before the rep, relative to the set's first resting position",

@@ -119,7 +119,7 @@ def _report(rec, exercise: str, out: Path, args) -> None:
     print(f"{len(result.reps)} reps in {len(sets)} sets ({result.info['exercise']}), {flagged} flagged")
     for s in sets:
         reps = [r for r in result.reps if r.set == s]
-        tempos = " ".join(r.tempo for r in reps)
+        tempos = " ".join(r.tempo or "?" for r in reps)  # ?: a rep inferred across a data gap
         print(f"  set {s}: {len(reps)} reps  tempo {tempos}")
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     if not args.no_history:

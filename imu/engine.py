@@ -241,6 +241,11 @@ class RepEngine:
         return "bottom" if self._set is not None and self._set.number is not None else "rest"
 
     @property
+    def pending_reps(self) -> int:
+        """Reps of a possible set not yet confirmed (shown as tentative in a live view)."""
+        return 0 if self._set is None else len(self._set.pending)
+
+    @property
     def current_set(self) -> int | None:
         return None if self._set is None else self._set.number
 

@@ -44,6 +44,7 @@ def session_info(rec: Recording, engine: RepEngine) -> dict:
     quality = dict(rec.quality)
     quality["engine_gaps"] = gaps
     quality["rejected_excursions"] = engine.rejected
+    quality["inferred_reps"] = sum(r.inferred for r in engine.reps)  # counted across gaps, not measured
     return {
         "exercise": engine.preset.slug,
         "auto_detected": engine.auto_detected,

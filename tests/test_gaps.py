@@ -90,3 +90,28 @@ def test_dropouts_give_the_same_reps_in_any_chunking(brisk_set):
     for chunk in (5, 37):
         assert_same_reps(_run(t, acc, gyro, chunk), whole)
     assert len(whole) == 12
+
+
+def test_analyze_writes_inferred_reps_without_made_up_tempo(brisk_set, tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from imu.cli import main
+
+    sim, t, acc, gyro = brisk_set
+    keep = ~((t > sim.reps[4].start_s - 0.3) & (t < sim.reps[4].start_s + 2.7))
+    df = sim.data[keep]
+    path = tmp_path / "dropout.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--out", str(out), "--exercise", "lying-leg-raise", "--no-history"]) == 0
+    reps = pd.read_csv(out / "reps.csv")
+    sets = pd.read_csv(out / "sets.csv")
+    assert len(reps) == 12 and sets.reps.tolist() == [12]
+    row = reps[reps["flags"].str.contains("inferred")]
+    assert len(row) == 1
+    assert row[["up_s", "down_s", "rom_deg", "peak_up_dps", "tut_s"]].isna().all(axis=None)
+    assert row.tempo.isna().all()
+    assert sets.median_rom_deg.notna().all()
+    assert json.loads((out / "session.json").read_text())["data_quality"]["inferred_reps"] == 1

@@ -57,11 +57,8 @@ def rep_line(rep: Rep) -> str:
 
 
 def tentative(engine) -> int:
-    """Reps of a set not yet confirmed (display only; read from the engine's state if present)."""
-    try:
-        return len(engine._set.pending)  # noqa: SLF001 - optional display detail
-    except AttributeError:
-        return 0
+    """Reps of a set not yet confirmed (display only)."""
+    return int(getattr(engine, "pending_reps", 0))
 
 
 def link_text(side) -> Text:
