@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
-from imu.gaps import LONG_GAP_S, lost_reps, set_rhythm
+from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -113,7 +113,7 @@ class _Candidate:
 
     @property
     def measured(self) -> bool:
-        return not self.inferred and self.gap_s <= LONG_GAP_S
+        return measured(self.gap_s, self.inferred)
 
 
 @dataclass
@@ -502,7 +502,7 @@ class RepEngine:
         n_bottom = int(0.3 * GRID_HZ)
         bottom = float(np.median(theta[: max(1, on - pre + 1)][-n_bottom:]))
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
-        if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or not last.measured):
+        if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
             bottom = float(np.median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
         end_at = trough - pre + 1
         timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
@@ -577,12 +577,7 @@ class RepEngine:
         out = [reps[0]]
         for a, b in zip(reps, reps[1:]):
             ta, tb = getattr(a, "timing", a), getattr(b, "timing", b)
-            gaps = []
-            for g in reversed(self._front.resampler.gaps):
-                if g.end_s <= ta.start_s:
-                    break
-                if g.duration_s > LONG_GAP_S:
-                    gaps.append((g.start_s, g.end_s))
+            gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
             out += [_Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
             out.append(b)
         return out

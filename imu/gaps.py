@@ -27,6 +27,23 @@ from imu.phases import RepTiming
 LONG_GAP_S = 0.5  #: gaps at least this long may hide a rep, and make a rep's own timing unreliable
 
 
+def measured(gap_s: float, inferred: bool) -> bool:
+    """Whether a rep's timing and range were measured: not inferred, and no long gap inside it."""
+    return not inferred and gap_s <= LONG_GAP_S
+
+
+def long_gaps_since(gaps: Sequence, since_s: float) -> list[tuple[float, float]]:
+    """``(start_s, end_s)`` of the long gaps among ``gaps`` (objects with ``start_s, end_s``, in time
+    order) that end after ``since_s``; the list is read from its end."""
+    out = []
+    for g in reversed(gaps):
+        if g.end_s <= since_s:
+            break
+        if g.end_s - g.start_s > LONG_GAP_S:
+            out.append((g.start_s, g.end_s))
+    return out[::-1]
+
+
 def lost_time_s(gaps: Sequence[tuple[float, float]], a_s: float, b_s: float) -> float:
     """Total time (s) of the ``(start_s, end_s)`` gaps that lies between ``a_s`` and ``b_s``."""
     return float(sum(max(0.0, min(b, b_s) - max(a, a_s)) for a, b in gaps))

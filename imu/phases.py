@@ -44,6 +44,8 @@ def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[fl
 
     Returns (t_start, duration) or None when too few samples lie inside the 10-90 % band.
     """
+    if hi == lo:
+        return None
     frac = (theta - lo) / (hi - lo)
     band = (frac > 0.1) & (frac < 0.9)
     if band.sum() < 2:
@@ -114,6 +116,8 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
 
 def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
     """The up ramp: from the last time theta was at or below 10 % to its first arrival at 90 %."""
+    if hi == lo:
+        return t, theta
     frac = (theta - lo) / (hi - lo)
     low = np.flatnonzero(frac <= 0.1)
     i0 = low[-1] if len(low) else 0
@@ -124,6 +128,8 @@ def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
 
 def _first_fall(t: np.ndarray, theta: np.ndarray, hi: float, lo: float):
     """The down ramp: from the last time theta was at or above 90 % to its first arrival at 10 %."""
+    if hi == lo:
+        return t, theta
     frac = (theta - lo) / (hi - lo)
     low = np.flatnonzero(frac <= 0.1)
     i1 = low[0] + 1 if len(low) else len(theta)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from imu.gaps import LONG_GAP_S
+from imu.gaps import measured
 
 #: Form-flag codes and what they mean (thresholds live in :mod:`imu.presets`).
 FLAG_DESCRIPTIONS: dict[str, str] = {
@@ -79,7 +79,7 @@ class Rep(PhaseTimes):
     @property
     def measured(self) -> bool:
         """Timing and range measured on data without a long gap (what form flags and medians use)."""
-        return not self.inferred and self.gap_s <= LONG_GAP_S
+        return measured(self.gap_s, self.inferred)
 
     @property
     def momentum(self) -> bool:

@@ -107,7 +107,7 @@ class SignalFront:
             speed = _norm(gyro_f)
             if long_gap.any():  # the interpolated gyroscope says nothing: how fast the estimate turns there
                 speed[long_gap] = self._turn_rate_dps(g)[long_gap]
-            self._g_prev = np.vstack([g[:0] if self._g_prev is None else self._g_prev, g])[-TURN_BASELINE:].copy()
+            self._remember(g)
         else:
             ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
             block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap_s, acc_f), ok)
@@ -186,6 +186,11 @@ class SignalFront:
         self._g_prev = allg[-k:].copy()
         cosang = np.clip(np.einsum("ij,ij->i", allg[:-k], g), -1.0, 1.0)
         return np.degrees(np.arccos(cosang)) * GRID_HZ / k
+
+    def _remember(self, g: np.ndarray) -> None:
+        """Keeps the last ``TURN_BASELINE`` directions (the turning rate's baseline across blocks)."""
+        hist = g[:0] if self._g_prev is None else self._g_prev
+        self._g_prev = np.vstack([hist, g[-TURN_BASELINE:]])[-TURN_BASELINE:].copy()
 
 
 def _concat(a: Block, b: Block) -> Block:
