@@ -55,6 +55,13 @@ def csv_lines(df: pd.DataFrame) -> list[str]:
     return csv_text(df).splitlines()
 
 
+def assert_refused(path, *parts: str, **read_kw) -> None:
+    """``read_recording(path, **read_kw)`` refuses the file with a message naming it and every part."""
+    with pytest.raises(RecordingError) as e:
+        read_recording(path, **read_kw)
+    assert_error(e, path, *parts)
+
+
 def assert_error(exc: pytest.ExceptionInfo, path, *parts: str) -> None:
     msg = str(exc.value)
     assert str(path) in msg, msg
@@ -68,77 +75,57 @@ def assert_error(exc: pytest.ExceptionInfo, path, *parts: str) -> None:
 
 def test_missing_file(tmp_path):
     p = tmp_path / "nope.csv"
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "file not found")
+    assert_refused(p, "whole file", "file not found")
     assert isinstance(e.value, ValueError)
 
 
 def test_missing_parquet_file(tmp_path):
     p = tmp_path / "nope.parquet"
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "file not found")
+    assert_refused(p, "whole file", "file not found")
 
 
 def test_empty_csv(tmp_path):
     p = write_text(tmp_path / "empty.csv", "")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 1", "empty")
+    assert_refused(p, "line 1", "empty")
 
 
 def test_blank_lines_only_csv(tmp_path):
     p = write_text(tmp_path / "blank.csv", "\n\n  \n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 1", "empty")
+    assert_refused(p, "line 1", "empty")
 
 
 def test_empty_parquet(tmp_path):
     p = tmp_path / "empty.parquet"
     p.write_bytes(b"")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "empty")
+    assert_refused(p, "whole file", "empty")
 
 
 def test_header_only_csv(tmp_path):
     p = write_text(tmp_path / "hdr.csv", "t,ax,ay,az\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 2", "no data rows")
+    assert_refused(p, "line 2", "no data rows")
 
 
 def test_garbled_binary_csv(tmp_path):
     p = tmp_path / "garbled.csv"
     p.write_bytes(b"t,ax,ay,az\n0.0,0,0,1\n\x89PNG\x00\x1a\x0b\xff\xfe\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 3", "binary data")
+    assert_refused(p, "line 3", "binary data")
 
 
 def test_garbled_text_csv_reports_missing_columns(tmp_path):
     p = write_text(tmp_path / "junk.csv", "Lorem ipsum dolor sit amet\nconsectetur adipiscing\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "header (line 1)", "missing required column(s) t, ax, ay, az", "Lorem ipsum")
+    assert_refused(p, "header (line 1)", "missing required column(s) t, ax, ay, az", "Lorem ipsum")
 
 
 def test_semicolon_separated_csv_gets_a_hint(tmp_path):
     p = write_text(tmp_path / "semi.csv", "t;ax;ay;az\n0;0;0;1\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "header (line 1)", "missing required column", "separator")
+    assert_refused(p, "header (line 1)", "missing required column", "separator")
 
 
 def test_stray_quote_is_garbled(tmp_path):
     lines = [ln + ',"ok"' for ln in csv_lines(static_frame())]
     lines[10] = lines[10][:-4] + '"oops'  # opens a quoted field that never ends
     p = write_text(tmp_path / "quote.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 11", "garbled CSV", "unbalanced quote")
+    assert_refused(p, "line 11", "garbled CSV", "unbalanced quote")
 
 
 def test_truncated_parquet(tmp_path):
@@ -147,25 +134,19 @@ def test_truncated_parquet(tmp_path):
     data = good.read_bytes()
     p = tmp_path / "cut.parquet"
     p.write_bytes(data[: len(data) // 2])
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "truncated or corrupt")
+    assert_refused(p, "whole file", "truncated or corrupt")
 
 
 def test_corrupt_parquet(tmp_path):
     p = tmp_path / "corrupt.parquet"
     p.write_bytes(b"PAR1" + bytes(range(256)) * 4 + b"PAR1")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "truncated or corrupt")
+    assert_refused(p, "whole file", "truncated or corrupt")
 
 
 def test_corrupt_gzip(tmp_path):
     p = tmp_path / "bad.csv.gz"
     p.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 100)
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "whole file", "gzip")
+    assert_refused(p, "whole file", "gzip")
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,32 +156,24 @@ def test_corrupt_gzip(tmp_path):
 def test_missing_columns_names_missing_and_found(tmp_path):
     df = static_frame(gyro=False).drop(columns=["az"])
     p = write_text(tmp_path / "noaz.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "header (line 1)", "missing required column(s) az", "found columns: 't', 'ax', 'ay'")
+    assert_refused(p, "header (line 1)", "missing required column(s) az", "found columns: 't', 'ax', 'ay'")
 
 
 def test_missing_columns_parquet(tmp_path):
     p = tmp_path / "not.parquet"
     static_frame(gyro=False).drop(columns=["t"]).to_parquet(p)
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "columns", "missing required column(s) t", "found columns: 'ax', 'ay', 'az'")
+    assert_refused(p, "columns", "missing required column(s) t", "found columns: 'ax', 'ay', 'az'")
 
 
 def test_duplicate_column_refused(tmp_path):
     p = write_text(tmp_path / "dup.csv", "t,ax,ay,az,AX\n0,0,0,1,0\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "header (line 1)", "'ax' appears more than once")
+    assert_refused(p, "header (line 1)", "'ax' appears more than once")
 
 
 def test_only_some_gyro_columns(tmp_path):
     df = static_frame().drop(columns=["gz"])
     p = write_text(tmp_path / "gyro2.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "header (line 1)", "only some gyro columns present (gx, gy)", "missing gz")
+    assert_refused(p, "header (line 1)", "only some gyro columns present (gx, gy)", "missing gz")
 
 
 def test_non_numeric_value_csv(tmp_path):
@@ -209,9 +182,7 @@ def test_non_numeric_value_csv(tmp_path):
     parts[2] = "abc"  # ay of data row 4, file line 5
     lines[4] = ",".join(parts)
     p = write_text(tmp_path / "text.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 5 (data row 4)", "column 'ay'", "non-numeric value 'abc'")
+    assert_refused(p, "line 5 (data row 4)", "column 'ay'", "non-numeric value 'abc'")
 
 
 def test_non_numeric_value_line_numbers_count_blank_lines(tmp_path):
@@ -230,9 +201,7 @@ def test_non_numeric_value_parquet(tmp_path):
     df.loc[7, "gx"] = "n/a?"
     p = tmp_path / "text.parquet"
     df.astype({"gx": str}).to_parquet(p)
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data row 8", "column 'gx'", "non-numeric value 'n/a?'")
+    assert_refused(p, "data row 8", "column 'gx'", "non-numeric value 'n/a?'")
 
 
 def test_non_numeric_value_frame():
@@ -249,9 +218,7 @@ def test_non_finite_t(tmp_path):
     parts[0] = "nan"
     lines[20] = ",".join(parts)
     p = write_text(tmp_path / "tnan.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 21 (data row 20)", "time stamp t is not a finite number")
+    assert_refused(p, "line 21 (data row 20)", "time stamp t is not a finite number")
 
 
 def test_infinite_t_frame():
@@ -268,18 +235,14 @@ def test_infinite_value_refused(tmp_path):
     parts[5] = "-inf"
     lines[30] = ",".join(parts)
     p = write_text(tmp_path / "inf.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 31 (data row 30)", "column 'gy'", "infinite")
+    assert_refused(p, "line 31 (data row 30)", "column 'gy'", "infinite")
 
 
 def test_all_nan_refused(tmp_path):
     df = static_frame()
     df[["ax", "ay", "az"]] = np.nan
     p = write_text(tmp_path / "allnan.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data rows 1-500", "no valid accelerometer samples")
+    assert_refused(p, "data rows 1-500", "no valid accelerometer samples")
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,18 +253,14 @@ def test_all_nan_refused(tmp_path):
 def test_rate_out_of_range(tmp_path, rate):
     df = static_frame(duration_s=5.0, rate_hz=rate)
     p = write_text(tmp_path / "rate.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, f"data rows 1-{len(df)}", f"unsupported sample rate {rate:g} Hz", "20-400 Hz")
+    assert_refused(p, f"data rows 1-{len(df)}", f"unsupported sample rate {rate:g} Hz", "20-400 Hz")
 
 
 def test_rate_with_t_in_milliseconds(tmp_path):
     df = static_frame()
     df["t"] = df["t"] * 1000.0
     p = write_text(tmp_path / "ms.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data rows 1-500", "unsupported sample rate 0.05 Hz", "is t in seconds?")
+    assert_refused(p, "data rows 1-500", "unsupported sample rate 0.05 Hz", "is t in seconds?")
 
 
 def test_rate_edges_accepted():
@@ -312,25 +271,19 @@ def test_rate_edges_accepted():
 def test_too_short(tmp_path):
     df = static_frame(duration_s=1.5)
     p = write_text(tmp_path / "short.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data rows 1-75", "too short", "at least 2 s")
+    assert_refused(p, "data rows 1-75", "too short", "at least 2 s")
 
 
 def test_acc_in_ms2_read_as_g(tmp_path):
     df = static_frame()
     df[["ax", "ay", "az"]] *= STANDARD_GRAVITY
     p = write_text(tmp_path / "ms2.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data rows 1-500", "median |acc| is 9.81", "--acc-unit m/s2")
+    assert_refused(p, "data rows 1-500", "median |acc| is 9.81", "--acc-unit m/s2")
 
 
 def test_acc_in_g_read_as_ms2(tmp_path):
     p = write_text(tmp_path / "g.csv", csv_text(static_frame()))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p, acc_unit="m/s2")
-    assert_error(e, p, "data rows 1-500", "median |acc| is 1", "--acc-unit g")
+    assert_refused(p, "data rows 1-500", "median |acc| is 1", "--acc-unit g", acc_unit="m/s2")
 
 
 @pytest.mark.parametrize("scale, shown", [(1000.0, "1000"), (3.0, "3"), (0.1, "0.1")])
@@ -338,36 +291,28 @@ def test_acc_far_from_1g(tmp_path, scale, shown):
     df = static_frame()
     df[["ax", "ay", "az"]] *= scale
     p = write_text(tmp_path / "scale.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "data rows 1-500", f"median |acc| is {shown}", "expected about 1 g")
+    assert_refused(p, "data rows 1-500", f"median |acc| is {shown}", "expected about 1 g")
 
 
 def test_absurd_gyro(tmp_path):
     df = static_frame()
     df.loc[123, "gz"] = 5000.0
     p = write_text(tmp_path / "spin.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 125 (data row 124)", "column 'gz'", "absurd angular rate 5000")
+    assert_refused(p, "line 125 (data row 124)", "column 'gz'", "absurd angular rate 5000")
 
 
 def test_gyro_in_dps_read_as_rad_s(tmp_path):
     df = static_frame()
     df.loc[200:260, "gx"] = 150.0  # a fast leg lift, in deg/s
     p = write_text(tmp_path / "dps.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p, gyro_unit="rad/s")
-    assert_error(e, p, "line 202 (data row 201)", "absurd angular rate", "--gyro-unit dps")
+    assert_refused(p, "line 202 (data row 201)", "absurd angular rate", "--gyro-unit dps", gyro_unit="rad/s")
 
 
 def test_absurd_acceleration(tmp_path):
     df = static_frame()
     df.loc[50, "ax"] = 100.0
     p = write_text(tmp_path / "bang.csv", csv_text(df))
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 52 (data row 51)", "column 'ax'", "absurd acceleration")
+    assert_refused(p, "line 52 (data row 51)", "column 'ax'", "absurd acceleration")
 
 
 def swinging_frame(gyro_scale: float) -> pd.DataFrame:
@@ -651,36 +596,28 @@ def test_broken_row_in_the_middle_missing_fields(tmp_path):
     lines = csv_lines(static_frame())
     lines[250] = ",".join(lines[250].split(",")[:4])
     p = write_text(tmp_path / "mid.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 251", "broken row: expected 7 fields", "found 4")
+    assert_refused(p, "line 251", "broken row: expected 7 fields", "found 4")
 
 
 def test_broken_row_in_the_middle_extra_fields(tmp_path):
     lines = csv_lines(static_frame())
     lines[99] = lines[99] + ",1.0"
     p = write_text(tmp_path / "mid.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 100", "broken row: expected 7 fields", "found 8")
+    assert_refused(p, "line 100", "broken row: expected 7 fields", "found 8")
 
 
 def test_broken_row_in_the_middle_cut_number(tmp_path):
     lines = csv_lines(static_frame(gyro=False))
     lines[60] = lines[60][:-4] + "e-"
     p = write_text(tmp_path / "mid.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 61 (data row 60)", "column 'az'", "non-numeric value")
+    assert_refused(p, "line 61 (data row 60)", "column 'az'", "non-numeric value")
 
 
 def test_last_line_with_too_many_fields_refused(tmp_path):
     lines = csv_lines(static_frame())
     lines[-1] = lines[-1] + ",9,9"
     p = write_text(tmp_path / "tail.csv", "\n".join(lines) + "\n")
-    with pytest.raises(RecordingError) as e:
-        read_recording(p)
-    assert_error(e, p, "line 501", "broken row", "found 9")
+    assert_refused(p, "line 501", "broken row", "found 9")
 
 
 # --------------------------------------------------------------------------------------------
