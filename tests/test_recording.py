@@ -55,11 +55,13 @@ def csv_lines(df: pd.DataFrame) -> list[str]:
     return csv_text(df).splitlines()
 
 
-def assert_refused(path, *parts: str, **read_kw) -> None:
-    """``read_recording(path, **read_kw)`` refuses the file with a message naming it and every part."""
+def assert_refused(path, *parts: str, **read_kw) -> RecordingError:
+    """``read_recording(path, **read_kw)`` refuses the file with a message naming it and every part;
+    returns the error."""
     with pytest.raises(RecordingError) as e:
         read_recording(path, **read_kw)
     assert_error(e, path, *parts)
+    return e.value
 
 
 def assert_error(exc: pytest.ExceptionInfo, path, *parts: str) -> None:
@@ -75,8 +77,8 @@ def assert_error(exc: pytest.ExceptionInfo, path, *parts: str) -> None:
 
 def test_missing_file(tmp_path):
     p = tmp_path / "nope.csv"
-    assert_refused(p, "whole file", "file not found")
-    assert isinstance(e.value, ValueError)
+    err = assert_refused(p, "whole file", "file not found")
+    assert isinstance(err, ValueError)
 
 
 def test_missing_parquet_file(tmp_path):
