@@ -462,6 +462,8 @@ class RepEngine:
             end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
         else:
             end_level = float(theta[trough - back])
+        if self._set.bottoms and not self._seen(trough)[0]:  # the leg came back inside a gap: where the set rests
+            end_level = float(np.median(self._set.bottoms))
         events = self._complete(on, trough, stop, end_level)
         if self._implausible or self._gait:  # not a rep: start afresh from where the leg now is
             self._implausible = self._gait = False
@@ -532,7 +534,7 @@ class RepEngine:
         s = self._set
         timing = cand.timing
         events: list[Event] = []
-        if not self._consistent(s, timing, peak_g):
+        if not self._consistent(s, cand, peak_g):
             events += self._close_set(keep_frame=False)
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)
@@ -599,7 +601,9 @@ class RepEngine:
         rom = float(np.median([tm.rom_deg for tm in rest]))
         # the transition ends where the reps turn (same top), but starts where they never return to
         same_top = abs(tms[0].top_deg - float(np.median([tm.top_deg for tm in rest]))) < 0.1 * rom
-        other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom)  # from further away (rested reps start lower)
+        # from further away (rested reps start lower), by more than the reps differ among themselves
+        spread = max(tm.rom_deg for tm in rest) - min(tm.rom_deg for tm in rest)
+        other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom, spread)
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
         if same_top and (other_start or long_hold):
             return "backtrack"
@@ -621,13 +625,17 @@ class RepEngine:
         up = unit(g.mean(axis=0))
         return float(to_pivot @ up) > UPRIGHT_COS
 
-    def _consistent(self, s: _SetState, timing: RepTiming, peak_g: np.ndarray) -> bool:
+    def _consistent(self, s: _SetState, cand: _Candidate, peak_g: np.ndarray) -> bool:
+        """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
+        range. A rep cut by a long gap is only held to the axis (the gap hid part of its range)."""
         if not s.pending and not s.reps:
             return True
-        rest_g = s.home
-        axis = plane_axis(rest_g, peak_g)
+        timing = cand.timing
+        axis = plane_axis(s.home, peak_g)
         if axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG:
             return False
+        if not cand.measured:
+            return True
         roms = [c.timing.rom_deg for c in s.pending if c.measured] + [r.rom_deg for r in s.reps if r.measured]
         if not roms:
             return True
