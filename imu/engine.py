@@ -462,7 +462,8 @@ class RepEngine:
             end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
         else:
             end_level = float(theta[trough - back])
-        if self._set.bottoms and not self._seen(trough)[0]:  # the leg came back inside a gap: where the set rests
+        if self._set.bottoms and not self._seen(trough)[: stop - trough + 1].all():
+            # the leg came back inside a gap (or left sight before it settled): where the set rests
             end_level = float(np.median(self._set.bottoms))
         events = self._complete(on, trough, stop, end_level)
         if self._implausible or self._gait:  # not a rep: start afresh from where the leg now is
@@ -568,20 +569,24 @@ class RepEngine:
             events += self._emit(s, c)
         return events
 
-    def _with_lost(self, reps: list, rhythm_of: list | None = None) -> list:
+    def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False) -> list:
         """``reps`` (candidates or reps of one set, in order) with the reps lost in long gaps of the
-        stream between them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
-        that of ``rhythm_of`` (default: ``reps``)."""
+        stream among them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
+        that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps``."""
         ref = reps if rhythm_of is None else rhythm_of
-        rhythm = set_rhythm([getattr(r, "timing", r) for r in ref], [r.measured for r in ref])
-        if rhythm is None or len(reps) < 2 or self._front is None:
+        if len(ref) < 2 or not reps or self._front is None:
+            return reps
+        timings = [getattr(r, "timing", r) for r in ref]
+        rhythm = set_rhythm(timings, [r.measured for r in ref],
+                            long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
+        if rhythm is None:
             return reps
         out = [reps[0]]
-        for a, b in zip(reps, reps[1:]):
+        for a, b in zip(reps, reps[1:] + [None] if closing else reps[1:]):
             ta, tb = getattr(a, "timing", a), getattr(b, "timing", b)
             gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
             out += [_Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
-            out.append(b)
+            out += [] if b is None else [b]
         return out
 
     def _judge_tentative(self, s: _SetState) -> str:
@@ -703,6 +708,8 @@ class RepEngine:
             return []
         events = []
         if s.number is not None:
+            for c in self._with_lost(s.reps[-1:], s.reps, closing=True)[1:]:  # reps its last one hid
+                events += self._emit(s, c)
             events.append(Event("set_end", set=s.number))
         elif s.pending:
             self.rejected += len(s.pending)

@@ -12,7 +12,8 @@ of motion, speeds or tempo (``NaN``), and flagged so.
 
 How many reps are inferred is bounded twice: by the interval (``round(interval / cycle) - 1``, so a
 long natural pause is not taken for reps unless it also hides lost data) and by the lost time
-(``ceil(lost / cycle)``: a rep cannot vanish in data that arrived).
+(``ceil(lost / cycle)``: a rep cannot vanish in data that arrived). A set's last rep, when cut by a
+gap, is checked too: its end may belong to a later rep than its start.
 """
 from __future__ import annotations
 
@@ -59,13 +60,20 @@ class Rhythm:
     down_s: float
 
 
-def set_rhythm(reps: Sequence, clean: Sequence[bool], last: int = 6) -> Rhythm | None:
+def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float, float]] = (),
+               last: int = 6) -> Rhythm | None:
     """The rhythm of the set's last ``last`` clean reps (anything with ``start_s, top_s, lower_s,
-    end_s``, in order; ``clean``: measured without a long gap). None without two clean neighbours."""
-    cycles = [b.start_s - a.start_s for a, b, ca, cb in zip(reps, reps[1:], clean, clean[1:]) if ca and cb]
+    end_s``, in order; ``clean``: measured without a long gap). The cycle is taken between neighbours
+    that are both clean or whose starts were both seen, with none of the long ``gaps`` (``(start_s,
+    end_s)``) between them or just before (a rep just after a gap is not clean, but when it started is
+    known). None without such neighbours."""
+    cycles = [b.start_s - a.start_s for a, b, ca, cb in zip(reps, reps[1:], clean, clean[1:])
+              if (ca and cb) or lost_time_s(gaps, a.start_s - LONG_GAP_S, b.start_s) == 0.0]
     if not cycles:
         return None
     measured = [r for r, c in zip(reps, clean) if c][-last:]
+    if not measured:
+        return None
     return Rhythm(float(np.median(cycles[-last:])), float(np.median([r.top_s - r.start_s for r in measured])),
                   float(np.median([r.lower_s - r.top_s for r in measured])),
                   float(np.median([r.end_s - r.lower_s for r in measured])))
@@ -73,24 +81,38 @@ def set_rhythm(reps: Sequence, clean: Sequence[bool], last: int = 6) -> Rhythm |
 
 def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list[RepTiming]:
     """Timings of the reps lost between consecutive counted reps ``a`` and ``b`` (anything with
-    ``start_s``; ``b``'s ``bottom_deg`` is used if it has one); ``gaps``: ``(start_s, end_s)`` of the
-    long gaps of the stream near them."""
-    lost = lost_time_s(gaps, a.start_s, b.start_s)
+    ``start_s, end_s``; ``b``'s ``bottom_deg`` is used if it has one; ``b`` None: ``a`` ended the set);
+    ``gaps``: ``(start_s, end_s)`` of the long gaps of the stream near them.
+
+    Reps started every cycle: those whose starts fit between ``a``'s and ``b``'s were lost (for the
+    set's last rep: those that fit before where its end says it started, when a gap inside it joined
+    several reps into one excursion)."""
+    r = rhythm
+    rep_s = r.up_s + r.top_hold_s + r.down_s
+    a_s = _start_s(a, r, gaps)
+    b_s = a.end_s - rep_s + r.cycle_s if b is None else _start_s(b, r, gaps)  # where a next rep would start
+    lost = lost_time_s(gaps, a_s, b_s)
     if lost <= 0.0:
         return []
-    interval = b.start_s - a.start_s
-    k = min(int(round(interval / rhythm.cycle_s)) - 1, math.ceil(lost / rhythm.cycle_s))
+    k = min(round((b_s - a_s) / r.cycle_s) - 1, math.ceil(lost / r.cycle_s))
     if k <= 0:
         return []
-    step = interval / (k + 1)
-    r = rhythm
-    scale = min(1.0, 0.9 * step / max(r.up_s + r.top_hold_s + r.down_s, 1e-6))  # each ends before the next
+    step = (b_s - a_s) / (k + 1)
+    scale = min(1.0, 0.9 * step / max(rep_s, 1e-6))  # each ends before the next
     nan = float("nan")
     out = []
     for j in range(1, k + 1):
-        s0 = a.start_s + j * step
+        s0 = a_s + j * step
         top = s0 + r.up_s * scale
         lower = top + r.top_hold_s * scale
-        out.append(RepTiming(s0, top, lower, lower + r.down_s * scale, nan, getattr(b, "bottom_deg", 0.0),
-                             nan, nan, nan, nan))
+        out.append(RepTiming(s0, top, lower, lower + r.down_s * scale, nan,
+                             getattr(a if b is None else b, "bottom_deg", 0.0), nan, nan, nan, nan))
     return out
+
+
+def _start_s(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> float:
+    """When ``rep`` started: its measured start, unless it was first seen at the end of a gap (the
+    leg was already on its way up, or back down, when the data resumed); then no later than its end
+    minus the set's typical rep."""
+    hidden = any(g0 <= rep.start_s <= g1 + LONG_GAP_S for g0, g1 in gaps)
+    return min(rep.start_s, rep.end_s - (rhythm.up_s + rhythm.top_hold_s + rhythm.down_s)) if hidden else rep.start_s

@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
-GAP_TAU_S = 0.05  # time constant inside a gap of the input: follow the interpolated accelerometer
-REACQUIRE_TAU_S = 0.3  # ... and just after it: the direction at the gap's end is one raw sample's
+REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -77,17 +76,18 @@ class GravityFilter:
         tau = np.where(moving, self.tau_moving_s, self.tau_s)
         if reacquire is not None:
             tau[reacquire] = REACQUIRE_TAU_S
+        a = np.exp(-self.dt / tau)
         if gap is not None:
-            tau[gap] = GAP_TAU_S
-        return np.exp(-self.dt / tau)
+            a[gap] = 1.0  # held
+        return a
 
     def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None, gap: np.ndarray | None = None,
                  reacquire: np.ndarray | None = None) -> np.ndarray:
-        """``gap``: True for samples interpolated across lost data; there the gyroscope (whose
-        interpolation says nothing about the turn) is ignored and the estimate follows the
-        interpolated accelerometer, a smooth path from the direction before the gap to the one after.
-        ``reacquire``: True for samples just after such a gap, where the estimate (which ended the gap
-        on one raw, possibly swung, accelerometer sample) converges quickly towards the accelerometer."""
+        """``gap``: True for samples interpolated across lost data; there the estimate is held where
+        it was before the gap (the interpolated gyroscope says nothing about the turn, and the
+        accelerometer's samples at a gap's edges may be swung: a straight path between them can point
+        anywhere). ``reacquire``: True for samples just after such a gap, where the estimate
+        converges quickly from the held direction to where the leg now is."""
         g_acc = unit(acc_g)
         if gyro_dps is None or len(acc_g) == 0:
             return g_acc

@@ -43,6 +43,33 @@ def test_no_rep_is_inferred_without_a_gap_or_in_a_short_one():
     assert len(lost_reps(_rep(10.0), _rep(22.0), rhythm, [(14.0, 15.0)])) == 1
 
 
+def test_a_rep_first_seen_at_a_gaps_end_is_not_counted_twice():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    # the next rep started in the gap (13-16.5) and was only seen coming down at its end: its
+    # measured start (16.6) is late; from its end it started about 15.0, one cycle after the last
+    assert lost_reps(_rep(10.0), _rep(16.6, up=0.3, hold=0.0, down=1.0), rhythm, [(13.0, 16.5)]) == []
+    # but when it really came a cycle later, the rep between is counted
+    assert len(lost_reps(_rep(6.0), _rep(16.6, up=0.3, hold=0.0, down=1.0), rhythm, [(9.0, 16.5)])) == 1
+
+
+def test_a_sets_last_rep_that_swallowed_another_in_a_gap_gives_the_lost_one_back():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    # started at 10, came back down at 18.5: two reps joined across the gap 11-17
+    merged = RepTiming(10.0, 11.0, 17.0, 18.5, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    got = lost_reps(merged, None, rhythm, [(11.0, 17.0)])
+    assert len(got) == 1 and 11.0 < got[0].start_s < 17.0
+    assert lost_reps(_rep(10.0), None, rhythm, [(11.0, 12.0)]) == []  # one rep cut by a gap is one rep
+
+
+def test_rhythm_uses_reps_whose_starts_were_seen_after_a_gap():
+    reps = [_rep(0.0), _rep(4.0), _rep(8.0)]
+    # none is clean (the first two lie in a gap's aftermath), but both starts were seen after it
+    assert set_rhythm(reps, [False, False, True], [(-3.0, -1.0)]).cycle_s == pytest.approx(4.0)
+    # a gap between them hides when the second started
+    assert set_rhythm(reps, [False, False, True], [(1.0, 3.0)]).cycle_s == pytest.approx(4.0)  # 4 -> 8 only
+    assert set_rhythm(reps[:2], [True, False], [(1.0, 3.0)]) is None
+
+
 @pytest.fixture(scope="module")
 def brisk_set():
     sim = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("brisk", 12)], rate_hz=50.0, seed=4,
