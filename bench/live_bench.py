@@ -103,7 +103,7 @@ def _engine_latency(rec, exercise: str, dev, min_reps: int) -> list[float]:
     for a in range(0, rec.n, k):
         b = min(a + k, rec.n)
         for ev in eng.feed(rec.t_s[a:b], rec.acc_g[a:b], None if rec.gyro_dps is None else rec.gyro_dps[a:b]):
-            if ev.kind == "rep" and ev.rep.rep >= min_reps:
+            if ev.kind == "rep" and ev.rep.rep >= min_reps and not ev.rep.inferred:
                 out.append(float(rec.t_s[b - 1]) - ev.rep.end_s)
     return out
 

@@ -543,8 +543,7 @@ class RepEngine:
         if s.number is None:
             s.pending.append(cand)
             s.last_end_s = timing.end_s
-            # reps measured across a long gap count too, but the set's pattern must be seen on two
-            if len(s.pending) >= self.preset.min_set_reps and sum(c.measured for c in s.pending) >= 2:
+            if self._ready(s):
                 verdict = self._judge_tentative(s)
                 if verdict == "gait":  # walking: forget this frame, look for a still home again
                     self.rejected += len(s.pending)
@@ -555,31 +554,51 @@ class RepEngine:
                     self.rejected += len(s.pending)
                     self._backtrack = (first.top_s, first.lower_s)
                     return events
-                self._sets_done += 1
-                s.number = self._sets_done
-                if self.preset.slug == "auto":
-                    tms = [c.timing for c in s.pending if c.measured]
-                    self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
-                                              [tm.lower_s - tm.top_s for tm in tms])
-                for c in self._with_lost(s.pending):
-                    events += self._emit(s, c)
-                s.pending = []
+                events += self._confirm(s)
             return events
         for c in self._with_lost(s.reps[-1:] + [cand], s.reps)[1:]:
             events += self._emit(s, c)
         return events
 
+    def _ready(self, s: _SetState, closing: bool = False) -> bool:
+        """Whether the tentative set ``s`` has enough reps to be judged: ``min_set_reps``, two of them
+        measured (reps cut by a long gap count, but the set's pattern must be seen on two), and, with a
+        gap among them, the set's rhythm known (the reps lost in the gap are counted at confirmation),
+        or two reps more, or the set ``closing``."""
+        n = len(s.pending)
+        if n < self.preset.min_set_reps or sum(c.measured for c in s.pending) < 2:
+            return False
+        return (closing or n >= self.preset.min_set_reps + 2 or all(c.measured for c in s.pending)
+                or self._rhythm(s.pending) is not None)
+
+    def _confirm(self, s: _SetState) -> list[Event]:
+        """Makes the tentative set ``s`` a set and emits its reps (with those lost in gaps)."""
+        self._sets_done += 1
+        s.number = self._sets_done
+        if self.preset.slug == "auto":
+            tms = [c.timing for c in s.pending if c.measured]
+            self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
+                                      [tm.lower_s - tm.top_s for tm in tms])
+        events = []
+        for c in self._with_lost(s.pending):
+            events += self._emit(s, c)
+        s.pending = []
+        return events
+
+    def _rhythm(self, ref: list):
+        """The rhythm (:class:`imu.gaps.Rhythm`) of a set's candidates or reps ``ref``, or None."""
+        if len(ref) < 2 or self._front is None:
+            return None
+        timings = [getattr(r, "timing", r) for r in ref]
+        return set_rhythm(timings, [r.measured for r in ref],
+                          long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
+
     def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False) -> list:
         """``reps`` (candidates or reps of one set, in order) with the reps lost in long gaps of the
         stream among them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
         that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps``."""
-        ref = reps if rhythm_of is None else rhythm_of
-        if len(ref) < 2 or not reps or self._front is None:
-            return reps
-        timings = [getattr(r, "timing", r) for r in ref]
-        rhythm = set_rhythm(timings, [r.measured for r in ref],
-                            long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
-        if rhythm is None:
+        rhythm = self._rhythm(reps if rhythm_of is None else rhythm_of)
+        if rhythm is None or not reps:
             return reps
         out = [reps[0]]
         for a, b in zip(reps, reps[1:] + [None] if closing else reps[1:]):
@@ -610,7 +629,7 @@ class RepEngine:
         spread = max(tm.rom_deg for tm in rest) - min(tm.rom_deg for tm in rest)
         other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom, spread)
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
-        if same_top and (other_start or long_hold):
+        if same_top and (other_start or long_hold) and all(c.measured for c in s.pending):  # (a gap: not comparable)
             return "backtrack"
         return "set"
 
@@ -707,6 +726,8 @@ class RepEngine:
         if s is None:
             return []
         events = []
+        if s.number is None and s.pending and self._ready(s, closing=True) and self._judge_tentative(s) == "set":
+            events += self._confirm(s)
         if s.number is not None:
             for c in self._with_lost(s.reps[-1:], s.reps, closing=True)[1:]:  # reps its last one hid
                 events += self._emit(s, c)

@@ -159,7 +159,7 @@ class EngineFeeder:
         phase = self.engine.phase
         self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
         for ev in events:
-            if ev.kind == "rep" and ev.rep is not None:
+            if ev.kind == "rep" and ev.rep is not None and not ev.rep.inferred:  # (an inferred rep has no "back")
                 self.latencies.append((ev.rep.set, ev.rep.rep, self.last_fed_t - ev.rep.end_s))
         return events
 
