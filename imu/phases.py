@@ -81,6 +81,8 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     # Top level: the median of the stretch the leg spends above 70 % of the way to its highest point,
     # robust against tremor and against an overshoot at the start of the hold.
     high = np.flatnonzero(theta >= bottom_deg + 0.7 * (peak - bottom_deg))
+    if len(high) == 0:  # the peak lies below the given resting level (a guessed one): no range
+        high = np.array([i_peak])
     top = float(np.median(theta[high[0] : high[-1] + 1]))
     rom = top - bottom_deg
     up_t, up_th = t[: i_peak + 1], theta[: i_peak + 1]

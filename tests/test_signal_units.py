@@ -80,6 +80,14 @@ def test_rep_phases_of_a_textbook_rep():
     assert abs(timing.peak_up_dps - 1.875 * 70 / 2.0) < 2
 
 
+def test_rep_phases_below_a_guessed_resting_level_give_no_range():
+    # after a gap the resting level is the set's, not measured: a bump that stays below it is no rep
+    t = np.arange(0, 4, 0.02)
+    theta = 10 * minimum_jerk((t - 1.0) / 1.0) - 10 * minimum_jerk((t - 2.5) / 1.0)
+    timing = rep_phases(t, theta, np.gradient(theta, t), int(np.argmax(theta)), 30.0, 30.0)
+    assert timing.rom_deg < 0
+
+
 def _timing(up, hold, down, rom=60.0, v_up=50.0, v_down=50.0):
     return RepTiming(0.0, up, up + hold, up + hold + down, rom, 0.0, rom, 0.0, v_up, v_down)
 
