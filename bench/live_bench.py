@@ -1,6 +1,6 @@
 """Live counting through the simulated BLE backend: prints the figures of the live-counting targets.
 
-    python -m bench.live_bench [--quick] [--sessions N] [--jobs J] [--memory-minutes M] [--replay S]
+    python -m bench.live_bench [--quick] [--sessions N] [--jobs J] [--memory-minutes M] [--no-resume]
 
 For each session of :func:`imu.sim.benchmark_suite` (seed 0; ``--sessions`` or ``--quick`` take a
 spread subset) a simulated sensor streams it through bleak's public API with the simulated
@@ -15,7 +15,9 @@ for is the session's, snapped to what the sensor supports.
    with the same count.
 2. **Faults**: 5 % random loss, 1 % duplicates and one 3 s disconnect per set (at a random time
    inside the set): share of sets whose live count equals the offline count of the clean
-   recording, crashes, and the loss reported against the loss injected.
+   recording, crashes, and the loss reported against the loss injected. The DIY sensors resume
+   after a reconnect (RESUME re-sends what they sampled meanwhile); ``--no-resume`` runs them
+   with a firmware from before RESUME, which loses the 3 s like the other profiles.
 3. **Latency**: sensor time of the newest sample fed when a rep came out minus the rep's end,
    for reps shown as they happen (rep number >= the preset's ``min_set_reps``: the first reps of a
    set come out together when the set is confirmed); per profile.
@@ -117,7 +119,7 @@ def run_one(job: tuple) -> dict:
     from imu.process import reps_process
     from imu.recording import read_recording
 
-    i, spec, replay_s, fault_kw, rate_mode = job
+    i, spec, resume, fault_kw, rate_mode = job
     profile = _profile_for(i, spec)
     if rate_mode == "live":             # the rate `imu live` configures for this sensor
         from imu.live_commands import LIVE_RATE_HZ
@@ -164,7 +166,7 @@ def run_one(job: tuple) -> dict:
         kw.update(fault_kw)
         faults = Faults(**kw)
         world2 = SimWorld(0)
-        dev2 = world2.add_device(profile, session=spec, seed=1000 + i, faults=faults, replay_s=replay_s)
+        dev2 = world2.add_device(profile, session=spec, seed=1000 + i, faults=faults, resume=resume)
         try:
             session2, res2 = run_simulated(world2, Path(tmp) / "faults", spec.exercise, rate_hz=rate_req)
         except Exception as e:  # noqa: BLE001 - a crash is a result here
@@ -303,8 +305,8 @@ def main(argv=None) -> int:
                     help="live: the rate imu live configures per sensor (default); suite: each session's rate")
     ap.add_argument("--faults", default="",
                     help="override fault knobs, e.g. 'disconnect_at=(),dup=0' (Faults fields)")
-    ap.add_argument("--replay", type=float, default=0.0,
-                    help="simulated sensors re-send this many seconds buffered before a disconnect (0: standard firmware)")
+    ap.add_argument("--no-resume", action="store_true",
+                    help="simulated DIY sensors without RESUME: restarted after a reconnect, the samples taken meanwhile lost")
     args = ap.parse_args(argv)
     from imu.sim import benchmark_suite
 
@@ -322,11 +324,11 @@ def main(argv=None) -> int:
         else:
             idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, n)]
     fault_kw = eval(f"dict({args.faults})") if args.faults else {}  # noqa: S307 - a benchmark knob
-    jobs = [(i, suite[i], args.replay, fault_kw, args.rates) for i in idx]
+    jobs = [(i, suite[i], not args.no_resume, fault_kw, args.rates) for i in idx]
     t0 = time.perf_counter()
     print(f"live benchmark: {len(jobs)} sessions of benchmark_suite(seed=0), {args.rates} rates, {args.jobs} jobs"
           + (f", faults {fault_kw}" if fault_kw else "")
-          + (f", sensors replaying {args.replay:g} s after a reconnect" if args.replay else ""))
+          + (", DIY sensors without RESUME" if args.no_resume else ""))
     if args.jobs > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(args.jobs) as ex:
             results = list(ex.map(run_one, jobs))

@@ -8,7 +8,7 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 
 from imu.ble.faults import FaultInjector, Faults
 from imu.ble.sim_world import SimWorld, catalog_names
-from imu.profiles import PROFILES, recognise
+from imu.profiles import PROFILES, diy, recognise
 from imu.sim import SessionSpec, SetSpec
 
 SHORT = SessionSpec("lying-leg-raise", [SetSpec("textbook", 3)], rest_s=(3.0, 4.0), rest_kinds=("lie_still",), seed=2)
@@ -98,6 +98,33 @@ def test_unsolicited_disconnect_reaches_the_callback_and_a_fresh_client_reconnec
         return dev.injector.stats.disconnects
 
     assert asyncio.run(main()) == 1
+
+
+@pytest.mark.parametrize("firmware_resumes", [True, False])
+def test_diy_status_answers_resume_like_the_firmware(firmware_resumes):
+    """Every control write is answered in Status (notification and read alike): RESUME is "ok", or
+    "unknown opcode" from a firmware without it, which then does not stream."""
+    async def main():
+        world = SimWorld(0)
+        dev = world.add_device("diy", session=SHORT, resume=firmware_resumes)
+        scanner, client_cls = world.backends()
+        found = await BleakScanner.find_device_by_address(dev.address, timeout=2, backend=scanner)
+        prof = PROFILES["diy"].for_device(dev.name)
+        notified = []
+        async with BleakClient(found, backend=client_cls) as c:
+            await c.start_notify(diy.STATUS, lambda ch, d: notified.append(diy.parse_status(d)))
+            for u, b in prof.resume_commands(100, 12.5):
+                await c.write_gatt_char(u, b, response=True)
+            read = diy.parse_status(await c.read_gatt_char(diy.STATUS))
+            await c.write_gatt_char(diy.CONTROL, b"\x07\x00", response=True)
+            short = diy.parse_status(await c.read_gatt_char(diy.STATUS))
+        return dev, [(s.last_opcode, s.last_result) for s in notified], read, short
+
+    dev, notified, read, short = asyncio.run(main())
+    answer = "ok" if firmware_resumes else "unknown opcode"
+    assert notified[:3] == [(diy.CMD_RATE, "ok"), (diy.CMD_RANGE, "ok"), (diy.CMD_RESUME, answer)]
+    assert (read.last_opcode, read.last_result, read.streaming) == (diy.CMD_RESUME, answer, firmware_resumes)
+    assert short.last_result == ("bad length" if firmware_resumes else "unknown opcode")
 
 
 def test_gatt_errors_like_a_real_device():

@@ -2,16 +2,22 @@
 
 The sessions are short (3 reps per set, short rests) and run as fast as possible (--speed 0).
 """
+import asyncio
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from imu.ble.faults import Faults
+from imu.ble.sim_world import SimWorld
+from imu.live.simrun import run_simulated_async
 from imu.live_commands import main
 from imu.process import reps_process
-from imu.profiles import PROFILES
+from imu.profiles import PROFILES, diy
 from imu.recording import read_recording
+from imu.sim import SessionSpec, SetSpec, simulate_session
 
 SHORT = ["--speed", "0", "--sim-reps", "4", "--sim-rest", "5", "8", "--no-view"]
 KEY = ["set", "rep", "start_s", "peak_s", "end_s", "up_s", "top_hold_s", "down_s", "rom_deg", "flags"]
@@ -50,10 +56,11 @@ def test_live_sim_each_profile_equals_analyze(profile, tmp_path, capsys):
     assert summary["totals"]["reps"] == len(live)
 
 
-def test_live_sim_with_faults_survives_and_reports_them(tmp_path, capsys):
+@pytest.mark.parametrize("profile", ["diy", "movesense"])
+def test_live_sim_with_faults_survives_and_reports_them(profile, tmp_path, capsys):
     out = tmp_path / "faults"
-    assert main(["live", "--sim", "--exercise", "lying-leg-raise", "--out", str(out), *SHORT,
-                 "--loss", "0.05", "--burst-loss", "0.02", "--dup", "0.02", "--malformed", "0.02",
+    assert main(["live", "--sim", "--sim-profile", profile, "--exercise", "lying-leg-raise", "--out", str(out),
+                 *SHORT, "--loss", "0.05", "--burst-loss", "0.02", "--dup", "0.02", "--malformed", "0.02",
                  "--disconnect-every", "25", "--drift-ppm", "80", "--sim-seed", "4"]) == 0
     text = capsys.readouterr().out
     assert "reconnected after" in text
@@ -61,9 +68,79 @@ def test_live_sim_with_faults_survives_and_reports_them(tmp_path, capsys):
     assert link["disconnects"] >= 2 and link["reconnects"] == link["disconnects"]
     assert link["lost_samples"] > 0 and 0.03 < link["loss_fraction"] < 0.4
     assert link["duplicate_notifications"] > 0 and link["malformed"] > 0
-    assert link["disconnect_gaps"] == link["disconnects"]
-    assert any(g["cause"] == "disconnect" for g in link["gap_list"])
+    if profile == "diy":        # RESUME: the 3 s out of range are re-sent, only lost packets leave gaps
+        assert link["resumed"] == link["reconnects"] and link["longest_gap_s"] < 3.0
+        assert link["stale_samples"] == 0     # it resumed after exactly what the host had: nothing twice
+    else:                       # restarted: every disconnect is a gap
+        assert link["resumed"] == link["resume_refused"] == 0 and link["longest_gap_s"] > 3.0
+        assert link["disconnect_gaps"] == link["disconnects"]
+        assert any(g["cause"] == "disconnect" for g in link["gap_list"])
     _same_as_analyze(out)                                             # still live == offline
+
+
+RESUME_SPEC = SessionSpec("lying-leg-raise", [SetSpec("textbook", 6), SetSpec("textbook", 6)], rest_s=(4.0, 6.0),
+                          rest_kinds=("lie_still",), seed=2)
+
+
+def _diy_session(out, faults=Faults(), resume=True):
+    """A live session with a simulated DIY sensor: (session side, recording, link report)."""
+    world = SimWorld(0)
+    world.add_device("diy", session=RESUME_SPEC, seed=3, faults=faults, resume=resume)
+    # a sensor that never streams again would keep the session waiting: fail instead
+    session, result = asyncio.run(asyncio.wait_for(
+        run_simulated_async(world, out, "lying-leg-raise", rate_hz=100), 60))
+    side = session.sides[0]
+    return side, read_recording(side.path), result["reports"][side.label]
+
+
+def _mid_first_set_s() -> float:
+    st = simulate_session(replace(RESUME_SPEC, rate_hz=100.0, gyro=True)).sets[0]
+    return 0.5 * (st.start_s + st.end_s)
+
+
+def _reps(side):
+    return [(r.set, r.rep) for r in side.engine.reps]
+
+
+def test_diy_resume_after_a_disconnect_mid_set_loses_nothing(tmp_path):
+    clean_side, clean, _ = _diy_session(tmp_path / "clean")
+    side, rec, link = _diy_session(tmp_path / "cut", Faults(disconnect_at=(_mid_first_set_s(),), disconnect_s=3.0))
+    assert link["disconnects"] == link["reconnects"] == link["resumed"] == 1 and link["resume_refused"] == 0
+    # the raw file: every sample once, in order, no gap: the same as without the disconnect
+    q = rec.quality
+    assert q["gaps"] == [] and q["duplicates_dropped"] == 0 and q["reordered_rows"] == 0
+    assert q["rows_read"] == rec.n == clean.n
+    assert np.all(np.diff(rec.t_s) > 0)
+    np.testing.assert_allclose(rec.t_s, clean.t_s, atol=2e-6)
+    np.testing.assert_array_equal(rec.acc_g, clean.acc_g)
+    np.testing.assert_array_equal(rec.gyro_dps, clean.gyro_dps)
+    assert link["lost_samples"] == 0 and link["stale_samples"] == 0       # nothing missing, nothing re-sent twice
+    assert _reps(side) == _reps(clean_side) and len(_reps(side)) > 0
+
+
+def test_diy_firmware_without_resume_is_restarted_and_streams_on(tmp_path):
+    mid = _mid_first_set_s()
+    side, rec, link = _diy_session(tmp_path, Faults(disconnect_at=(mid,), disconnect_s=3.0), resume=False)
+    assert link["reconnects"] == link["resume_refused"] == 1 and link["resumed"] == 0
+    assert any("cannot resume" in e for e in side.link.stats.events)
+    # restarted with START: the time out of range is a gap, and the stream went on to the end
+    (gap,) = rec.quality["gaps"]
+    assert 3.0 < gap["duration_s"] < 4.0 and link["disconnect_gaps"] == 1
+    assert rec.t_s[-1] - gap["end_s"] > 40.0
+    assert side.stream.stats.samples == rec.n and rec.n > 100 * 60
+
+
+@pytest.mark.parametrize("down_s, why", [(45.0, "ring"), (65.0, "hold")])
+def test_diy_resume_after_a_long_disconnect_gives_what_the_ring_held(down_s, why, tmp_path):
+    side, rec, link = _diy_session(tmp_path, Faults(disconnect_at=(5.0,), disconnect_s=down_s))
+    assert link["resumed"] == 1 and link["downtime_s"] > down_s
+    (gap,) = rec.quality["gaps"]
+    lost_s = link["downtime_s"] + 0.15          # out of range, then the connection set-up
+    if why == "ring":           # the oldest samples of the ring were overwritten: the rest came back
+        assert gap["duration_s"] == pytest.approx(lost_s - diy.RING_SAMPLES / 100.0, abs=0.1)
+    else:                       # no host for 60 s: the firmware stopped sampling and emptied its ring
+        assert gap["duration_s"] == pytest.approx(lost_s, abs=0.1)
+    assert np.all(np.diff(rec.t_s) > 0)
 
 
 @pytest.mark.parametrize("profile", ["thingy52", "metawear", "witmotion"])

@@ -313,6 +313,10 @@ DIY_V1 = h("01 01 34 12 40 42 0F 00 10 27 02 32 00 00 00 00 00 10 CD 0C 33 F3 20
 DIY_V2 = h("01 00 FF FF 00 FF FF FF 40 9C 01 40 00 40 00 C0 00 00")
 DIY_V3 = h("01 02 00 00 40 9B 00 00 40 9C 01 40 00 40 00 40 00 80")
 DIY_S1 = h("01 01 64 00 10 27 32 04 03 5A 01 00 00 00 00 00")
+DIY_V4 = h("01 01 42 00 80 DE 0F 00 10 27 04 32 90 01 70 FE 00 10 04 00 FC FF 00 00"
+           "F4 01 0C FE 00 10 05 00 FB FF 00 00 58 02 A8 FD 00 10 06 00 FA FF 00 00"
+           "BC 02 44 FD 00 10 07 00 F9 FF 00 00")
+DIY_RESUME = h("07 40 42 0F 00")          # resume after t_us = 1 000 000
 
 
 def test_diy_vectors():
@@ -352,10 +356,53 @@ def test_diy_commands():
     assert DiyProfile().start_commands(10)[0][1] == h("03 19 00")
 
 
+def test_diy_resume_commands_are_byte_exact():
+    p = DiyProfile()
+    assert p.resume_commands(100, 1.0) == [(diy.CONTROL, h("03 64 00")), (diy.CONTROL, h("04 02 03")),
+                                           (diy.CONTROL, DIY_RESUME)]
+    # the newest sample of a packet, as the decoder gives it, back on the u32 µs clock
+    last = only(DiyProfile().new_decoder().decode(diy.DATA, DIY_V1)).t_s[-1]       # 1.01 s
+    assert p.resume_commands(100, last)[-1][1] == h("07 50 69 0F 00")
+    dec = DiyProfile().new_decoder()
+    dec.decode(diy.DATA, DIY_V2)
+    after_wrap = only(dec.decode(diy.DATA, DIY_V3)).t_s[-1]                         # 4295.007040 s, unwrapped
+    assert DiyProfile(2, 2000).resume_commands(25, after_wrap) == [
+        (diy.CONTROL, h("03 19 00")), (diy.CONTROL, h("04 00 04")), (diy.CONTROL, h("07 40 9B 00 00"))]
+    assert p.resume_commands(100, float("nan")) is None
+    assert PROFILES["movesense"].resume_commands(52, 1.0) is None                   # cannot resume
+
+
+def test_diy_resume_answer_and_control_results():
+    p = DiyProfile()
+
+    def status(op: int, result: int) -> bytes:
+        return diy.encode_status(False, 100, 10000, 2, 3, 4, last_opcode=op, last_result=result)
+
+    assert p.resume_answer(status(diy.CMD_RESUME, 0)) is True
+    assert p.resume_answer(status(diy.CMD_RESUME, 1)) is False              # a firmware from before RESUME
+    assert p.resume_answer(status(diy.CMD_RANGE, 0)) is None                # not answered yet
+    assert p.resume_answer(DIY_S1) is None and p.resume_answer(b"\x01\x07") is None   # malformed: no answer
+    assert diy.control_result(DIY_RESUME) == diy.RES_OK
+    assert diy.control_result(DIY_RESUME, resume=False) == diy.RES_UNKNOWN_OPCODE
+    assert diy.control_result(DIY_RESUME[:4]) == diy.RES_BAD_LENGTH
+    assert diy.control_result(h("03 10 00")) == diy.RES_BAD_VALUE and diy.control_result(b"") == diy.RES_BAD_LENGTH
+    (uuid, reply), = Encoder(p, 100).responses(diy.CONTROL, DIY_RESUME)
+    assert uuid == diy.STATUS and p.resume_answer(reply) is True
+
+
+def test_diy_resume_vector_v4():
+    s = only(DiyProfile().new_decoder().decode(diy.DATA, DIY_V4))
+    assert s.seq == 0x42                                                    # seq goes on after RESUME
+    np.testing.assert_allclose(s.t_s, [1.04, 1.05, 1.06, 1.07])
+    k = np.arange(4, 8)
+    assert diy.encode_data(0x42, 1_040_000, 10000, 2, 3, np.column_stack([100 * k, -100 * k, 4096 + 0 * k]),
+                           np.column_stack([k, -k, 0 * k])) == DIY_V4
+
+
 def test_diy_spec_document_lists_the_tested_vectors():
     text = (ROOT / "firmware_notes" / "diy_profile.md").read_text()
     flat = re.sub(r"\s+", " ", text)
-    for vec in (DIY_V1, DIY_V2, DIY_V3, DIY_S1):
+    for vec in (DIY_V1, DIY_V2, DIY_V3, DIY_S1, DIY_V4, DIY_RESUME):
         assert vec.hex(" ").upper() in flat
 
 
@@ -371,6 +418,12 @@ def test_diy_reference_firmware_packs_the_spec_vectors(tmp_path):
     assert h(lines["V3"]) == DIY_V3 and h(lines["S1"]) == DIY_S1
     assert lines["CFG"] == "0 0 0 100 2 3 1"             # parses what DiyProfile sends
     assert lines["ERR"] == "3 1"                         # bad rate -> bad value; unknown opcode
+    assert lines["RESUME"] == "0 1 1000000 0 2"          # 07 40 42 0F 00: resume after 1 s; cut short: bad length
+    assert DiyProfile().resume_commands(100, 1.0)[-1][1] == DIY_RESUME
+    assert h(lines["V4"]) == DIY_V4                      # the first packet re-sent from the ring
+    assert lines["RING"] == "6 4 0 2 1080000"            # 6 after t_us; 4 sent; 2 wait for live ones
+    assert lines["WRAP"] == "4 2 79744 40000"            # across the clock wrap; a time jump ends a packet
+    assert lines["FULL"] == f"{diy.RING_SAMPLES} 5 25000 3"   # the ring keeps the newest; overruns counted
     spp = [tuple(map(int, v.split())) for k, v in rows if k == "SPP"]
     assert [r[0] for r in spp] == [25, 50, 100, 200, 400]
     for hz, at247, at185, at23 in spp:                    # same batching as the host encoder

@@ -4,6 +4,8 @@
 //   * sampling is paced by micros() and polls the IMU (configured at the next ODR at or above
 //     the requested rate); for best timing use the IMU FIFO + data-ready interrupt instead and
 //     stamp t0 from the interrupt time;
+//   * every sample goes into a RAM ring (diy::Ring) and the notifications are cut from it; after a
+//     disconnect the sketch keeps sampling for up to 60 s, and RESUME re-sends what the host missed;
 //   * the packing is in diy_protocol.h, which host_selftest.cpp checks against the spec vectors.
 #include <Arduino.h>
 #include <NimBLEDevice.h>
@@ -37,13 +39,19 @@ static diy::Config cfg;
 static diy::Status status = {};
 static volatile bool g_streaming = false, g_connected = false;
 static volatile bool g_start = false, g_stop = false, g_send_status = false;
+static volatile bool g_resume = false, g_lost = false;
+static volatile uint32_t g_resume_t_us = 0;
 static uint16_t g_mtu = 23, g_conn = 0;
 static NimBLEServer* server;
 static NimBLECharacteristic *data_chr, *status_chr;
 
-static int16_t batch[diy::MAX_SAMPLES][6];
-static uint8_t batch_n = 0, batch_target = 1;
-static uint32_t batch_t0 = 0, next_us = 0;
+static diy::Ring ring;                   // every sample taken; packets are cut from it
+static diy::Config applied;              // the configuration the IMU runs with
+static bool sampling = false;            // the IMU is running (streaming, or holding after a disconnect)
+static bool holding = false;             // disconnected while streaming: sampling, not sending
+static uint32_t hold_from_ms = 0;
+static uint8_t batch_target = 1;
+static uint32_t next_us = 0;
 static uint16_t period_us = 10000, seq = 0;
 static uint8_t pending_flags = 0;
 static bool with_gyro = true;
@@ -73,7 +81,7 @@ class ServerCallbacks : public NimBLEServerCallbacks {
   }
   void onDisconnect(NimBLEServer*, NimBLEConnInfo&, int) override {
     g_connected = false;
-    g_stop = true;            // stop sampling; the host re-sends START after reconnecting
+    g_lost = true;            // stop sending, keep sampling: the host may RESUME after reconnecting
     g_mtu = 23;
     NimBLEDevice::startAdvertising();
   }
@@ -83,42 +91,92 @@ class ServerCallbacks : public NimBLEServerCallbacks {
 class ControlCallbacks : public NimBLECharacteristicCallbacks {
   void onWrite(NimBLECharacteristic* c, NimBLEConnInfo&) override {
     NimBLEAttValue v = c->getValue();
-    bool start, stop, req;
-    diy::Result r = diy::apply_control(v.data(), v.length(), cfg, &start, &stop, &req);
-    if (start) g_start = true;
-    if (stop) g_stop = true;
+    diy::Action a;
+    diy::Result r = diy::apply_control(v.data(), v.length(), cfg, a);
+    if (a.start) g_start = true;
+    if (a.stop) g_stop = true;
+    if (a.resume) {
+      g_resume_t_us = a.resume_t_us;
+      g_resume = true;
+    }
     status.last_opcode = v.length() ? v.data()[0] : 0;
     status.last_result = r;
     g_send_status = true;     // reply with a status notification (also for rate/range changes)
-    if (r == diy::RES_OK && g_streaming && !start && !stop && !req) g_start = true;  // re-apply
+    if (r == diy::RES_OK && g_streaming && !a.start && !a.stop && !a.status_request && !a.resume)
+      g_start = true;         // re-apply the configuration
   }
 };
 
 // ---- sampling ----------------------------------------------------------------------------------
-static void start_streaming() {
-  imu.configure(cfg.rate_hz, cfg.acc_code, cfg.gyro_code);
+// START (fresh: seq 0, empty ring), a configuration change while streaming, or RESUME (not fresh:
+// seq continues, the ring keeps what it has).
+static void start_streaming(bool fresh) {
+  bool same = cfg.rate_hz == applied.rate_hz && cfg.acc_code == applied.acc_code &&
+              cfg.gyro_code == applied.gyro_code;
+  if (!sampling || !same) {              // configure() stalls sampling: only when needed
+    imu.configure(cfg.rate_hz, cfg.acc_code, cfg.gyro_code);
+    applied = cfg;
+  }
   period_us = (uint16_t)((1000000UL + cfg.rate_hz / 2) / cfg.rate_hz);
   with_gyro = diy::max_samples(g_mtu, true) > 0;       // MTU 23: acc-only packets
   batch_target = diy::samples_per_packet(cfg, g_mtu, with_gyro);
-  if (!g_streaming) seq = 0;
-  batch_n = 0;
-  next_us = micros();
-  g_streaming = true;
+  if (fresh) {
+    seq = 0;
+    ring.clear();
+  }
+  if (!sampling) next_us = micros();    // already sampling (holding, streaming): keep the schedule
+  sampling = g_streaming = true;
+  holding = false;
 }
 
-static void send_batch() {
-  uint8_t buf[3 + diy::HEADER_LEN + diy::MAX_SAMPLES * 12];
-  size_t cap = g_mtu - 3u < sizeof buf ? g_mtu - 3u : sizeof buf;
-  size_t len = diy::pack_data(buf, cap, pending_flags, seq, batch_t0, period_us,
-                              cfg.acc_code, cfg.gyro_code, batch, batch_n, with_gyro);
-  if (len && data_chr->notify(buf, len)) {
-    seq++;
-    pending_flags = 0;
-  } else {                     // TX queue full: count and flag it on the next packet
-    status.dropped_samples += batch_n;
+static void stop_sampling() {
+  sampling = g_streaming = holding = false;
+  ring.clear();
+  imu.sleep();
+}
+
+// Sends the next packet from the ring if one is ready.  False if none is, or the TX queue is
+// full (the samples stay in the ring and go out on a later call).
+static bool send_next(bool flush) {
+  if (ring.overrun) {                    // unsent samples were overwritten
+    status.dropped_samples += ring.overrun;
+    ring.overrun = 0;
     pending_flags |= diy::FLAG_DROPPED;
   }
-  batch_n = 0;
+  int16_t rows[diy::MAX_SAMPLES][6];
+  uint32_t t0;
+  uint16_t period;
+  uint8_t n = ring.next_packet(batch_target, flush, period_us, &t0, &period, rows);
+  if (!n) return false;
+  uint8_t buf[3 + diy::HEADER_LEN + diy::MAX_SAMPLES * 12];
+  size_t cap = g_mtu - 3u < sizeof buf ? g_mtu - 3u : sizeof buf;
+  size_t len = diy::pack_data(buf, cap, pending_flags, seq, t0, period, cfg.acc_code,
+                              cfg.gyro_code, rows, n, with_gyro);
+  if (!len) {                            // does not fit (the MTU shrank): drop, flag it
+    ring.sent(n);
+    status.dropped_samples += n;
+    pending_flags |= diy::FLAG_DROPPED;
+    return false;
+  }
+  if (!data_chr->notify(buf, len)) return false;
+  ring.sent(n);
+  seq++;
+  pending_flags = 0;
+  return true;
+}
+
+static void sample_if_due() {
+  uint32_t now = micros();
+  if ((int32_t)(now - next_us) < 0) return;   // not time yet (wrap-safe)
+  uint32_t t = next_us;                       // scheduled time of this sample, µs
+  next_us += period_us;
+  if ((int32_t)(now - next_us) > (int32_t)(4 * period_us)) {   // fell far behind: resync
+    status.dropped_samples += (now - next_us) / period_us;
+    pending_flags |= diy::FLAG_DROPPED;
+    next_us = now + period_us;
+  }
+  int16_t v[6];
+  if (imu.read(v)) ring.push(t, v);
 }
 
 static void probe_imu() {
@@ -166,34 +224,37 @@ void setup() {
 }
 
 void loop() {
+  if (g_lost) {                             // link dropped: keep sampling into the ring a while
+    g_lost = false;
+    if (g_streaming) {
+      g_streaming = false;
+      holding = true;
+      hold_from_ms = millis();
+    }
+  }
   if (g_stop) {
     g_stop = false;
-    if (batch_n) send_batch();
-    g_streaming = false;
-    imu.sleep();
+    while (g_connected && g_streaming && send_next(true)) {}   // flush what is waiting
+    stop_sampling();
   }
   if (g_start) {
     g_start = false;
-    if (g_streaming && batch_n) send_batch();   // config change mid-stream: flush first
-    start_streaming();
+    start_streaming(!g_streaming);          // while streaming: a configuration change
   }
+  if (g_resume) {
+    g_resume = false;
+    start_streaming(false);
+    ring.resend_after(g_resume_t_us);       // the backlog goes out first, then live
+  }
+  if (holding && millis() - hold_from_ms >= diy::RESUME_HOLD_MS) stop_sampling();  // nobody came
   if (g_send_status) {
     g_send_status = false;
     refresh_status(status.last_opcode, status.last_result);
     if (g_connected) status_chr->notify();
   }
-  if (!g_streaming) { delay(2); return; }
+  if (!sampling) { delay(2); return; }
 
-  uint32_t now = micros();
-  if ((int32_t)(now - next_us) < 0) return;   // not time yet (wrap-safe)
-  uint32_t t = next_us;
-  next_us += period_us;
-  if ((int32_t)(now - next_us) > (int32_t)(4 * period_us)) {   // fell far behind: resync
-    status.dropped_samples += (now - next_us) / period_us;
-    pending_flags |= diy::FLAG_DROPPED;
-    next_us = now + period_us;
-  }
-  if (!imu.read(batch[batch_n])) return;
-  if (batch_n == 0) batch_t0 = t;           // scheduled sample time of the first sample, µs
-  if (++batch_n >= batch_target) send_batch();
+  sample_if_due();
+  if (g_streaming && g_connected)
+    for (int i = 0; i < 4 && send_next(false); i++) {}   // a few per pass: drains a backlog fast
 }

@@ -10,6 +10,13 @@ on :attr:`Link.items` and sets :attr:`Link.wakeup`; decoding happens in the cons
 Order of operations per connection: subscribe to ``profile.notify_uuids`` then write
 ``profile.start_commands(rate)`` (``command_gap_s`` apart). Profiles without stop commands
 (WitMotion, Thingy:52) start streaming on subscription, so their configuration is written first.
+
+**Resume.** On a reconnect, when the profile can resume (DIY) and ``resume_from()`` gives the
+sensor time of the newest sample received (the consumer knows it: the link never decodes), the
+link writes ``profile.resume_commands(rate, last_t_s)`` instead: the sensor re-sends the samples
+it took while the link was down, then streams live. The link then reads the profile's status
+until it answers; a refusal (a firmware without RESUME) or no answer within ``resume_timeout_s``
+falls back to the start commands.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bleak import BleakClient
+from bleak.exc import BleakError
 
 from imu.profiles import Profile
 from imu.profiles.base import normalize_uuid
@@ -35,6 +43,8 @@ class LinkStats:
     connects: int = 0            #: successful connections (the first one included)
     disconnects: int = 0         #: unsolicited disconnects
     reconnects: int = 0          #: successful connections after a disconnect
+    resumed: int = 0             #: reconnects where the sensor re-sent what it sampled meanwhile
+    resume_refused: int = 0      #: reconnects where it could not (restarted: that data is lost)
     failed_attempts: int = 0     #: connection attempts that failed (not found, errors)
     notifications: int = 0
     bytes: int = 0
@@ -57,13 +67,15 @@ class Link:
     def __init__(self, found: Found, profile: Profile, rate_hz: float, *, scanner_backend=None,
                  client_backend=None, clock=None, scan_timeout_s: float = 10.0,
                  connect_timeout_s: float = 20.0, backoff_s: tuple[float, float] = (0.25, 2.0),
-                 log: Callable[[str], None] | None = None, label: str = ""):
+                 log: Callable[[str], None] | None = None, label: str = "",
+                 resume_from: Callable[[], float | None] | None = None, resume_timeout_s: float = 0.5):
         self.found, self.profile, self.rate_hz = found, profile, float(rate_hz)
         self.address = found.address
         self.scanner_backend, self.client_backend = scanner_backend, client_backend
         self.clock = clock or RealClock()
         self.scan_timeout_s, self.connect_timeout_s = scan_timeout_s, connect_timeout_s
         self.backoff_s = backoff_s
+        self.resume_from, self.resume_timeout_s = resume_from, resume_timeout_s
         self.label = label or (found.name or found.address)
         self._log = log or (lambda msg: None)
         self.items: deque = deque()
@@ -75,6 +87,7 @@ class Link:
         self._down_since: float | None = None
         self._attempts = 0
         self._connected_at = 0.0
+        self._resumed: bool | None = None   # the last connection resumed (True), could not (False), did not try
         self.t0 = self.clock.now()
 
     # ----------------------------------------------------------------- the callback: queue only
@@ -109,7 +122,8 @@ class Link:
             self._connected_at = self.clock.now()
             conn = self.conn_id + 1
             p = self.profile
-            commands = p.start_commands(self.rate_hz)
+            resume = self._resume_commands()
+            commands = resume or p.start_commands(self.rate_hz)
             config_first = not p.stop_commands()
             if config_first:
                 await self._write(client, commands)
@@ -118,6 +132,10 @@ class Link:
                 await client.start_notify(u, functools.partial(self._on_notify, u, conn))
             if not config_first:
                 await self._write(client, commands)
+            self._resumed = await self._resume_accepted(client) if resume else None
+            if self._resumed is False:
+                self.log("the sensor cannot resume: restarting it (the samples taken meanwhile are lost)")
+                await self._write(client, p.start_commands(self.rate_hz))
         except BaseException:
             self.client = None
             try:
@@ -126,6 +144,31 @@ class Link:
                 pass
             raise
         self.conn_id = conn
+
+    def _resume_commands(self):
+        """The profile's resume commands on a reconnect after samples were received, else None."""
+        if not self.conn_id or self.resume_from is None or self.profile.resume_status_uuid is None:
+            return None
+        last_t_s = self.resume_from()
+        return None if last_t_s is None else self.profile.resume_commands(self.rate_hz, last_t_s)
+
+    async def _resume_accepted(self, client: BleakClient) -> bool:
+        """Reads the profile's status until it answers the resume command: True if resumed."""
+        p = self.profile
+        uuid = normalize_uuid(p.resume_status_uuid)
+        deadline = self.clock.now() + self.resume_timeout_s
+        while True:
+            try:
+                answer = p.resume_answer(bytes(await client.read_gatt_char(uuid)))
+            except BleakError:
+                if not client.is_connected:
+                    raise
+                answer = None                      # an unreadable status: ask again, then restart
+            if answer is not None:
+                return answer
+            if self.clock.now() >= deadline:
+                return False
+            await self.clock.sleep(0.05)
 
     async def _write(self, client: BleakClient, commands) -> None:
         p = self.profile
@@ -178,9 +221,13 @@ class Link:
                 now = self._connected_at
                 if self.stats.connects:
                     self.stats.reconnects += 1
+                    if self._resumed is not None:
+                        self.stats.resumed += self._resumed
+                        self.stats.resume_refused += not self._resumed
                     if self._down_since is not None:
                         self.stats.downtime_s += now - self._down_since
-                    self.log(f"reconnected after {now - (self._down_since or now):.1f} s")
+                    self.log(f"reconnected after {now - (self._down_since or now):.1f} s"
+                             + ("; the sensor re-sent what it sampled meanwhile" if self._resumed else ""))
                 else:
                     self.log("connected, streaming")
                 self.stats.connects += 1

@@ -7,7 +7,10 @@ Time: *stream time* is the simulator's clock (the sensor's sample times, s from 
 session); the sensor's own timestamps are stream time plus a random clock origin (so 32-bit
 clocks wrap at random moments), and with ``drift_ppm`` stream time runs that much faster than
 host time. The session starts streaming the moment the host first starts the sensor; samples
-taken while the sensor is disconnected or stopped are lost, as with the real devices.
+taken while the sensor is disconnected or stopped are lost, as with the real devices, except
+that the DIY firmware keeps sampling into its ring after a disconnect and RESUME re-sends them
+(``firmware_notes/diy_profile.md`` §4): the ring holds what was sampled since the last START,
+newest ``ring_samples`` only, until ``hold_s`` after a disconnect.
 """
 from __future__ import annotations
 
@@ -40,19 +43,17 @@ class SimDevice:
     """One simulated sensor. Created by :class:`imu.ble.sim_world.SimWorld`."""
 
     def __init__(self, world, profile_name: str, name: str, address: str, data: DataSource,
-                 faults: Faults = Faults(), seed: int = 0, loop: bool = False, replay_s: float = 0.0):
+                 faults: Faults = Faults(), seed: int = 0, loop: bool = False, resume: bool = True):
         faults.validate()
         self.world, self.name, self.address = world, name, address
         self.profile_name = profile_name
         self.profile: Profile = PROFILES[profile_name].for_device(name)
         self.firmware = FIRMWARE[profile_name](self)
+        self.firmware.resume = self.firmware.resume and resume   # False: a DIY firmware without RESUME
         self.adv_uuid, self.services = GATT[profile_name]
         self.mtu = MTU[profile_name]
         self.rate_hz = float(self.firmware.initial_rate_hz or self.profile.default_rate_hz)
         self.data_source, self.loop = data, loop
-        # a firmware option the real protocols do not have (timestamped profiles only): after a
-        # reconnect, re-send the last ``replay_s`` seconds first (the host drops what it already has)
-        self.replay_s = float(replay_s) if self.profile.has_timestamps else 0.0
         self.faults = faults
         self.rng = np.random.default_rng(seed)
         self.injector = FaultInjector(faults, np.random.default_rng([seed, 1]))
@@ -73,6 +74,8 @@ class SimDevice:
         self._disconnects: list[float] | None = None
         self._last_send = float("-inf")
         self.stream_pos_s = 0.0                 # stream time of the last sample sent
+        self._ring_from_s: float | None = None  # stream time since which the ring holds samples (None: empty)
+        self._hold_until_s: float | None = None # disconnected while streaming: sampling ends then
 
     # ----------------------------------------------------------------- advertising
     def advertising(self) -> bool:
@@ -98,15 +101,33 @@ class SimDevice:
             if self.streaming:
                 self.start()            # the new rate applies from now on
 
-    def start(self, delay_s: float = START_DELAY_S) -> None:
+    def start(self, delay_s: float = START_DELAY_S, resume_after_s: float | None = None) -> None:
+        """Streams from now; with ``resume_after_s`` (see :meth:`resume`) the ring comes first."""
         self._gen += 1
         self.streaming = True
         self._encoder = self.profile.new_encoder(self.rate_hz)
-        self._task = asyncio.get_running_loop().create_task(self._guarded(self._gen, delay_s))
+        self._task = asyncio.get_running_loop().create_task(self._guarded(self._gen, delay_s, resume_after_s))
+
+    def resume(self, after_s: float) -> None:
+        """RESUME (DIY): streams like :meth:`start`, but first re-sends the samples in the ring taken
+        after stream time ``after_s``; the packet counter continues."""
+        seq = self._encoder.seq if self._encoder is not None else 0
+        self.start(resume_after_s=after_s)
+        self._encoder.seq = seq
 
     def stop(self) -> None:
+        self._halt()
+        self._ring_from_s = None                # STOP empties the ring
+
+    def _halt(self) -> None:
         self._gen += 1
         self.streaming = False
+
+    def stream_now_s(self) -> float | None:
+        """Stream time now (None before the first start)."""
+        if self.t0_host is None:
+            return None
+        return (self.clock.now() - self.t0_host) * (1.0 + self.faults.drift_ppm * 1e-6)
 
     # ----------------------------------------------------------------- called by the client
     def attach(self, client) -> None:
@@ -114,16 +135,25 @@ class SimDevice:
         self.subscribed = {}
 
     def detach(self) -> None:
-        """The host disconnected: the firmware stops streaming and forgets subscriptions."""
-        self.stop()
+        """The link is gone: the firmware stops streaming and forgets subscriptions (a firmware
+        with RESUME keeps sampling into its ring for ``hold_s``)."""
+        now_s = self.stream_now_s()
+        if self.streaming and self.firmware.resume and now_s is not None:
+            self._hold_until_s = now_s + self.firmware.hold_s
+            self._halt()
+        else:
+            self.stop()
         self.client = None
         self.subscribed = {}
 
     def write(self, uuid: str, data: bytes) -> None:
         self.firmware.on_write(uuid, bytes(data))
-        enc = self._encoder or self.profile.new_encoder(self.rate_hz)
-        for char, payload in enc.responses(uuid, bytes(data)):
+        for char, payload in self.firmware.responses(uuid, bytes(data)):
             self._notify(norm(char), payload)
+
+    def encoder(self):
+        """The profile encoder of the stream (a fresh one when not streaming)."""
+        return self._encoder or self.profile.new_encoder(self.rate_hz)
 
     def subscribe(self, uuid: str, callback: Callable) -> None:
         self.subscribed[uuid] = callback
@@ -151,9 +181,9 @@ class SimDevice:
         if client is not None:
             client.lost()
 
-    async def _guarded(self, gen: int, delay_s: float) -> None:
+    async def _guarded(self, gen: int, delay_s: float, resume_after_s: float | None) -> None:
         try:
-            await self._stream(gen, delay_s)
+            await self._stream(gen, delay_s, resume_after_s)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - a simulator bug must end the session, not hang it
@@ -161,7 +191,7 @@ class SimDevice:
             self.finished = True
             self.world.device_finished(self)
 
-    async def _stream(self, gen: int, delay_s: float) -> None:
+    async def _stream(self, gen: int, delay_s: float, resume_after_s: float | None) -> None:
         t, acc, gyro = self.data(self.rate_hz)
         n = len(t)
         if n == 0:
@@ -175,22 +205,31 @@ class SimDevice:
         if first:
             self.t0_host = start_host - t[0] * scale
             self._disconnects = self.faults.disconnect_times(1e6 if self.loop else cycle_s + t[0])
-        tau0 = (start_host - self.t0_host) / scale               # stream time to resume from
-        if not first and self.replay_s:
-            tau0 -= self.replay_s
-        cycle = int((tau0 - t[0]) // cycle_s) if self.loop else 0
-        i = int(np.searchsorted(t + cycle * cycle_s, tau0))
+        tau0 = (start_host - self.t0_host) / scale               # stream time of the live start
+
+        def first_at(tau: float) -> int:
+            """Index (counting on through the cycles of a looped session) of the first sample at or after tau."""
+            cycle = max(0, int((tau - t[0]) // cycle_s)) if self.loop else 0
+            return cycle * n + int(np.searchsorted(t + cycle * cycle_s, tau))
+
+        m = live = first_at(tau0)
+        ring = self._ring_from_s is not None and (self._hold_until_s is None or tau0 <= self._hold_until_s)
+        if resume_after_s is not None and ring:     # RESUME: the ring's samples after resume_after_s first
+            m = max(first_at(resume_after_s + 0.5 * period), first_at(self._ring_from_s),
+                    live - self.firmware.ring_samples)
+            m = min(m, live)
+        else:                                       # START, or nothing left in the ring
+            self._ring_from_s = tau0
+        self._hold_until_s = None
         enc = self._encoder
         while True:
-            if i >= n:
-                if not self.loop:
-                    break
-                cycle, i = cycle + 1, 0
+            cycle, i = divmod(m, n)
+            if cycle and not self.loop:
+                break
             j = min(i + k, n)
-            off = cycle * cycle_s
-            tau = t[i:j] + off
+            tau = t[i:j] + cycle * cycle_s
             packets = enc.packets(tau + self.origin_s, acc[i:j], gyro[i:j], flush=False)
-            i = j
+            m += j - i
             if not packets:
                 continue
             tau_last = float(tau[-1])

@@ -1,8 +1,9 @@
 """What each simulated sensor looks like over GATT: its characteristics, what it does when the
 host writes a command, subscribes or reads (the firmware side of :mod:`imu.profiles`).
 
-A :class:`Firmware` drives a :class:`imu.ble.sim_device.SimDevice` through four calls:
-``device.set_rate(hz)``, ``device.start()``, ``device.stop()`` and ``device.use_profile(p)``.
+A :class:`Firmware` drives a :class:`imu.ble.sim_device.SimDevice` through five calls:
+``device.set_rate(hz)``, ``device.start()``, ``device.stop()``, ``device.use_profile(p)`` and,
+for the DIY firmware's RESUME, ``device.resume(after_s)``.
 Rates and start conditions follow the vendor protocols (``firmware_notes/README.md``): DIY,
 Movesense, Polar and MetaWear stream after a start command; WitMotion and Thingy:52 stream as soon
 as their data characteristic is subscribed, at the rate last configured (10 Hz out of the box).
@@ -42,12 +43,19 @@ class Firmware:
 
     initial_rate_hz: float | None = None     # None: the profile's default rate
     streams_on_subscribe = False
+    resume = False                           # knows a RESUME command (the DIY firmware)
+    ring_samples = 0                         # samples it keeps for RESUME
+    hold_s = 0.0                             # how long it keeps sampling after a disconnect
 
     def __init__(self, device):
         self.dev = device
 
     def on_write(self, uuid: str, data: bytes) -> None:
         pass
+
+    def responses(self, uuid: str, data: bytes) -> list[tuple[str, bytes]]:
+        """Notifications answering a write: by default the profile encoder's (Polar's control point)."""
+        return self.dev.encoder().responses(uuid, data)
 
     def on_subscribe(self, uuid: str) -> None:
         if self.streams_on_subscribe and uuid in self.dev.profile.notify_uuids:
@@ -62,29 +70,58 @@ class Firmware:
 
 
 class DiyFirmware(Firmware):
+    """The reference firmware (``firmware_notes/diy_firmware``): every control write updates Status
+    (last opcode and result) and is answered by a Status notification; RESUME re-sends from the
+    sample ring. ``resume = False`` is a firmware from before RESUME ("unknown opcode")."""
+
+    resume = True
+    ring_samples = diy.RING_SAMPLES
+    hold_s = diy.RESUME_HOLD_S
+
+    def __init__(self, device):
+        super().__init__(device)
+        self.last_opcode = self.last_result = 0
+
     def on_write(self, uuid, data):
-        if uuid != diy.CONTROL or not data:
+        if uuid != diy.CONTROL:
             return
+        self.last_opcode = data[0] if data else 0
+        self.last_result = diy.control_result(data, self.resume)
+        if self.last_result != diy.RES_OK:
+            return                                   # nothing changes
         op = data[0]
-        if op == diy.CMD_RATE and len(data) == 3:
-            (hz,) = struct.unpack_from("<H", data, 1)
-            if diy.MIN_RATE_HZ <= hz <= diy.MAX_RATE_HZ:
-                self.dev.set_rate(float(hz))
-        elif op == diy.CMD_RANGE and len(data) == 3:
-            p = self.dev.profile
-            if data[1] < len(diy.ACC_RANGES_G) and data[2] < len(diy.GYRO_RANGES_DPS):
-                p.acc_code, p.gyro_code = data[1], data[2]
+        if op == diy.CMD_RATE:
+            self.dev.set_rate(float(struct.unpack_from("<H", data, 1)[0]))
+        elif op == diy.CMD_RANGE:
+            self.dev.profile.acc_code, self.dev.profile.gyro_code = data[1], data[2]
         elif op == diy.CMD_START:
             self.dev.start()
         elif op == diy.CMD_STOP:
             self.dev.stop()
+        elif op == diy.CMD_RESUME:
+            self._resume(struct.unpack_from("<I", data, 1)[0])
+
+    def _resume(self, t_us: int) -> None:
+        """The firmware compares sample times with ``t_us`` as int32 differences on its µs clock."""
+        now_s = self.dev.stream_now_s()
+        if now_s is None:                            # never streamed: nothing in the ring
+            self.dev.resume(float("inf"))
+            return
+        ahead_us = (diy.sensor_clock_us(now_s + self.dev.origin_s) - t_us) % diy.CLOCK_MOD_US
+        if ahead_us >= diy.CLOCK_MOD_US // 2:        # t_us after now (as int32)
+            ahead_us -= diy.CLOCK_MOD_US
+        self.dev.resume(now_s - ahead_us * 1e-6)
+
+    def responses(self, uuid, data):
+        return [(diy.STATUS, self.read(diy.STATUS))] if uuid == diy.CONTROL else []
 
     def read(self, uuid):
         if uuid != diy.STATUS:
             return super().read(uuid)
         p, rate = self.dev.profile, round(self.dev.rate_hz)
         return diy.encode_status(self.dev.streaming, rate, round(1e6 / rate), p.acc_code, p.gyro_code,
-                                 max(1, min(19, (rate + 12) // 25)))
+                                 max(1, min(diy.MAX_SAMPLES, (rate + 12) // 25)),
+                                 last_opcode=self.last_opcode, last_result=self.last_result)
 
 
 class MovesenseFirmware(Firmware):

@@ -72,8 +72,9 @@ class SimWorld:
 
     def add_device(self, profile: str, *, name: str | None = None, address: str | None = None,
                    session: SessionSpec | None = None, data=None, faults: Faults = Faults(),
-                   seed: int = 0, loop: bool = False, replay_s: float = 0.0) -> SimDevice:
-        """A simulated sensor of ``profile`` streaming ``session`` (or ``data(rate) -> (t, acc, gyro)``)."""
+                   seed: int = 0, loop: bool = False, resume: bool = True) -> SimDevice:
+        """A simulated sensor of ``profile`` streaming ``session`` (or ``data(rate) -> (t, acc, gyro)``).
+        ``resume=False``: a DIY firmware from before RESUME (a reconnect loses what it sampled meanwhile)."""
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         if name is None or address is None:
@@ -85,7 +86,7 @@ class SimWorld:
         if data is None:
             keep = self.sims.setdefault(address, {})
             data = session_source(session or SessionSpec(seed=seed), keep)
-        dev = SimDevice(self, profile, name, address, data, faults, seed, loop, replay_s)
+        dev = SimDevice(self, profile, name, address, data, faults, seed, loop, resume)
         self.devices.append(dev)
         return dev
 

@@ -13,6 +13,7 @@ closed; :func:`imu.live.outputs.write_outputs` then writes the ``imu analyze`` f
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,8 @@ class LiveSession:
             for side in self.sides:
                 side.writer.close()
             raise
+        for side in self.sides:
+            side.link.resume_from = functools.partial(self._resume_point, side)
         self.stop = asyncio.Event()
         self.on_rep: Callable | None = None       # (side, event) for printers
         self.stopped_by = ""
@@ -137,6 +140,12 @@ class LiveSession:
                 side.new_reps.append(ev.rep)
             if self.on_rep is not None:
                 self.on_rep(side, ev)
+
+    def _resume_point(self, side: Side) -> float | None:
+        """Where a reconnecting sensor resumes (:mod:`imu.ble.link`): the sensor time of the newest
+        sample received, once what is still queued has been processed."""
+        self._safe_drain(side)
+        return side.stream.sensor_t_s
 
     def _safe_drain(self, side: Side) -> None:
         """Processes what is queued; a failure is logged, never fatal (a full disk ends the session)."""

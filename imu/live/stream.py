@@ -74,6 +74,8 @@ class SideStream:
         self._limits = np.array([MAX_ACC_G] * 3 + ([MAX_GYRO_DPS] * 3 if self.has_gyro else []))
         self._conn_pending = False
         self.last_t: float | None = None          #: newest recording time written
+        self.sensor_t_s: float | None = None      #: decoder time of the newest sample received (resume point)
+        self._sensor_rec_t = -np.inf              # ... and its recording time
 
     def _new_connection(self, conn: int) -> None:
         self.conn = conn
@@ -120,6 +122,8 @@ class SideStream:
                     continue
                 if b.seq is not None:
                     loss.seq(b.seq)
+                if b.t_s is not None and t[-1] > self._sensor_rec_t:
+                    self._sensor_rec_t, self.sensor_t_s = float(t[-1]), float(b.t_s[-1])
                 if self._conn_pending:
                     starts.append(n_rows)
                     self._conn_pending = False

@@ -18,6 +18,10 @@ Typical use with bleak::
         await asyncio.sleep(profile.command_gap_s)
     decoder = profile.new_decoder()          # uses the rate of the last start_commands() call
     ...  batches = decoder.decode(uuid, data)
+
+After a reconnect, a profile that can resume (DIY) gives ``resume_commands(rate_hz, last_t_s)``
+instead: the sensor re-sends what it sampled after ``last_t_s`` while the link was down. Read
+``resume_status_uuid`` afterwards; if ``resume_answer(value)`` is not True, send the start commands.
 """
 from __future__ import annotations
 
@@ -125,6 +129,7 @@ class Profile(abc.ABC):
     write_response: ClassVar[bool] = True     #: write-with-response for the commands
     name_prefixes: ClassVar[tuple[str, ...]] = ()
     advertised_uuids: ClassVar[tuple[str, ...]] = ()
+    resume_status_uuid: ClassVar[str | None] = None  #: read after resume_commands() (None: cannot resume)
 
     _rate_hz: float | None = None             # set by start_commands()
 
@@ -158,6 +163,19 @@ class Profile(abc.ABC):
 
     @abc.abstractmethod
     def stop_commands(self) -> list[tuple[str, bytes]]: ...
+
+    def resume_commands(self, rate_hz: float, last_t_s: float) -> list[tuple[str, bytes]] | None:
+        """Writes that configure the sensor like :meth:`start_commands` and resume streaming with
+        the samples it took after sensor time ``last_t_s`` (s, as this profile's decoders give
+        ``Samples.t_s``: the newest sample received before a disconnect), or None if the profile
+        cannot resume."""
+        return None
+
+    def resume_answer(self, status: bytes) -> bool | None:
+        """From a read of :attr:`resume_status_uuid` after :meth:`resume_commands`: True if the
+        sensor resumed, False if it refused (send :meth:`start_commands`), None if the value does
+        not answer the resume command (yet)."""
+        return None
 
     def _rate(self, rate_hz: float | None) -> float:
         if rate_hz is not None:

@@ -10,8 +10,13 @@ Specification, test vectors and reference firmware: ``firmware_notes/diy_profile
   (±125/250/500/1000/2000 deg/s); 1 LSB = full scale / 32768.
 * control (write): ``01`` start, ``02`` stop, ``03 <u16 Hz>`` rate (25-400),
   ``04 <acc code> <gyro code>`` ranges, ``05 <u8 n>`` samples per packet (0 = auto),
-  ``06`` request a status notification.
+  ``06`` request a status notification, ``07 <u32 t_us>`` resume: re-send the samples taken after
+  ``t_us`` from the firmware's ring (:data:`RING_SAMPLES`), ``seq`` continuing, then stream live.
 * status (read/notify): 16 bytes, see :func:`parse_status`.
+
+After a reconnect :meth:`DiyProfile.resume_commands` resumes from the newest sample received; a
+firmware without RESUME answers "unknown opcode" (:meth:`DiyProfile.resume_answer`) and the host
+falls back to :meth:`~imu.profiles.base.Profile.start_commands`.
 """
 from __future__ import annotations
 
@@ -33,11 +38,18 @@ HEADER = struct.Struct("<BBHIHBB")   # version, flags, seq, t0_us, period_us, n,
 FLAG_GYRO, FLAG_DROPPED = 0x01, 0x02
 ACC_RANGES_G = (2, 4, 8, 16)                  # code -> full scale, g
 GYRO_RANGES_DPS = (125, 250, 500, 1000, 2000)  # code -> full scale, deg/s
-CMD_START, CMD_STOP, CMD_RATE, CMD_RANGE, CMD_BATCH, CMD_STATUS = 1, 2, 3, 4, 5, 6
+CMD_START, CMD_STOP, CMD_RATE, CMD_RANGE, CMD_BATCH, CMD_STATUS, CMD_RESUME = 1, 2, 3, 4, 5, 6, 7
 MIN_RATE_HZ, MAX_RATE_HZ = 25, 400
+MAX_SAMPLES = 19                 # per packet, (247 - 3 - 12) / 12
+RING_SAMPLES = 4096              # the firmware's sample ring that RESUME re-sends from (>= 10 s at 400 Hz)
+RESUME_HOLD_S = 60.0             # after a disconnect the firmware keeps sampling this long, then empties the ring
+CLOCK_MOD_US = 1 << 32           # the u32 µs sensor clock of t0_us
 STATUS_FMT = struct.Struct("<BBHHBBBBBBI")
 IMU_IDS = {0: "unknown", 1: "LSM6DS3", 2: "LSM6DSO", 3: "ICM-42688-P", 4: "BMI270", 5: "MPU-6050"}
 RESULTS = {0: "ok", 1: "unknown opcode", 2: "bad length", 3: "bad value", 4: "busy"}
+RES_OK, RES_UNKNOWN_OPCODE, RES_BAD_LENGTH, RES_BAD_VALUE = 0, 1, 2, 3
+_COMMAND_LEN = {CMD_START: 1, CMD_STOP: 1, CMD_RATE: 3, CMD_RANGE: 3, CMD_BATCH: 2, CMD_STATUS: 1,
+                CMD_RESUME: 5}
 
 
 @dataclass
@@ -76,6 +88,36 @@ def encode_status(streaming: bool, rate_hz: int, period_us: int, acc_code: int, 
                            last_opcode, last_result, dropped)
 
 
+def control_result(data: bytes, resume: bool = True) -> int:
+    """The Status result code the firmware reports for a control write (``apply_control`` in
+    ``diy_protocol.h``); ``resume=False``: a firmware from before RESUME (``07`` is unknown)."""
+    if not data:
+        return RES_BAD_LENGTH
+    op = data[0]
+    if op not in _COMMAND_LEN or (op == CMD_RESUME and not resume):
+        return RES_UNKNOWN_OPCODE
+    if len(data) != _COMMAND_LEN[op]:
+        return RES_BAD_LENGTH
+    if op == CMD_RATE and not MIN_RATE_HZ <= struct.unpack_from("<H", data, 1)[0] <= MAX_RATE_HZ:
+        return RES_BAD_VALUE
+    if op == CMD_RANGE and (data[1] >= len(ACC_RANGES_G) or data[2] >= len(GYRO_RANGES_DPS)):
+        return RES_BAD_VALUE
+    if op == CMD_BATCH and data[1] > MAX_SAMPLES:
+        return RES_BAD_VALUE
+    return RES_OK
+
+
+def sensor_clock_us(t_s: float) -> int:
+    """The firmware's u32 µs clock reading of a sample time as the decoder gives it
+    (:attr:`Samples.t_s <imu.profiles.base.Samples>`: the unwrapped ``t0_us + i·period_us`` in s)."""
+    return round(t_s * 1e6) % CLOCK_MOD_US
+
+
+def encode_resume(t_us: int) -> bytes:
+    """RESUME: ``07`` + u32 LE sensor time; the firmware re-sends the samples taken after it."""
+    return struct.pack("<BI", CMD_RESUME, t_us % CLOCK_MOD_US)
+
+
 def _ranges(byte: int) -> tuple[int, int]:
     acc, gyro = byte & 0x0F, byte >> 4
     if acc >= len(ACC_RANGES_G) or gyro >= len(GYRO_RANGES_DPS):
@@ -107,6 +149,7 @@ class DiyProfile(Profile):
     advertised_uuids = (SERVICE,)
     name_prefixes = ("RepIMU",)
     default_rate_hz = 100.0
+    resume_status_uuid = STATUS
 
     def __init__(self, acc_range_g: int = 8, gyro_range_dps: int = 1000):
         self.acc_code = ACC_RANGES_G.index(acc_range_g)
@@ -126,6 +169,22 @@ class DiyProfile(Profile):
 
     def stop_commands(self):
         return [(CONTROL, bytes([CMD_STOP]))]
+
+    def resume_commands(self, rate_hz, last_t_s):
+        """Rate, ranges, then RESUME after the sample at decoder time ``last_t_s``."""
+        if not np.isfinite(last_t_s):
+            return None
+        self._rate_hz = self.device_rate_hz(rate_hz)
+        return self._start_commands(self._rate_hz)[:-1] + [(CONTROL, encode_resume(sensor_clock_us(last_t_s)))]
+
+    def resume_answer(self, status):
+        """True/False once Status reports the result of RESUME (any error, typically "unknown
+        opcode" from an older firmware, is False); None while it reports another command."""
+        try:
+            st = parse_status(status)
+        except DecodeError:
+            return None
+        return st.last_result == "ok" if st.last_opcode == CMD_RESUME else None
 
     def new_decoder(self, rate_hz=None):
         return DiyDecoder()
@@ -177,7 +236,7 @@ class DiyEncoder(EncoderBase):
 
     def __init__(self, profile: DiyProfile, rate_hz: float):
         super().__init__(profile, rate_hz)
-        self.samples_per_packet = max(1, min(19, (round(rate_hz) + 12) // 25))  # as firmware
+        self.samples_per_packet = max(1, min(MAX_SAMPLES, (round(rate_hz) + 12) // 25))  # as firmware
         self.period_us = round(1e6 / rate_hz)
         self.seq = 0
         self.streaming = False
@@ -196,8 +255,10 @@ class DiyEncoder(EncoderBase):
         if char_uuid.lower() != CONTROL or not written:
             return []
         p = self.profile
-        if written[0] in (CMD_START, CMD_STOP):
-            self.streaming = written[0] == CMD_START
+        result = control_result(written)
+        if result == RES_OK and written[0] in (CMD_START, CMD_STOP, CMD_RESUME):
+            self.streaming = written[0] != CMD_STOP
         return [(STATUS, encode_status(self.streaming, round(self.rate_hz),
                                        self.period_us, p.acc_code, p.gyro_code,
-                                       self.samples_per_packet, last_opcode=written[0]))]
+                                       self.samples_per_packet, last_opcode=written[0],
+                                       last_result=result))]
