@@ -549,8 +549,12 @@ class RepEngine:
                     self.rejected += len(s.pending)
                     self._gait = True
                     return events
-                if verdict == "backtrack":
-                    first = s.pending[0].timing
+                first = s.pending[0].timing
+                buffered_from_s = self._buf.get("t", self._buf.start, self._buf.start + 1)[0]
+                # a set can only start again from a plateau long enough for a home and still buffered;
+                # otherwise these reps are a set
+                if (verdict == "backtrack" and first.lower_s - first.top_s >= STILL_S
+                        and first.top_s >= buffered_from_s):
                     self.rejected += len(s.pending)
                     self._backtrack = (first.top_s, first.lower_s)
                     return events
