@@ -59,6 +59,11 @@ class Rhythm:
     top_hold_s: float
     down_s: float
 
+    @property
+    def rep_s(self) -> float:
+        """A typical rep's length (s): up, top hold and down."""
+        return self.up_s + self.top_hold_s + self.down_s
+
 
 def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float, float]] = (),
                last: int = 6) -> Rhythm | None:
@@ -88,9 +93,8 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
     set's last rep: those that fit before where its end says it started, when a gap inside it joined
     several reps into one excursion)."""
     r = rhythm
-    rep_s = r.up_s + r.top_hold_s + r.down_s
     a_s = _start_s(a, r, gaps)
-    b_s = a.end_s - rep_s + r.cycle_s if b is None else _start_s(b, r, gaps)  # where a next rep would start
+    b_s = a.end_s - r.rep_s + r.cycle_s if b is None else _start_s(b, r, gaps)  # where a next rep would start
     lost = lost_time_s(gaps, a_s, b_s)
     if lost <= 0.0:
         return []
@@ -98,7 +102,7 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
     if k <= 0:
         return []
     step = (b_s - a_s) / (k + 1)
-    scale = min(1.0, 0.9 * step / max(rep_s, 1e-6))  # each ends before the next
+    scale = min(1.0, 0.9 * step / max(r.rep_s, 1e-6))  # each ends before the next
     nan = float("nan")
     out = []
     for j in range(1, k + 1):
@@ -115,4 +119,4 @@ def _start_s(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> float:
     leg was already on its way up, or back down, when the data resumed); then no later than its end
     minus the set's typical rep."""
     hidden = any(g0 <= rep.start_s <= g1 + LONG_GAP_S for g0, g1 in gaps)
-    return min(rep.start_s, rep.end_s - (rhythm.up_s + rhythm.top_hold_s + rhythm.down_s)) if hidden else rep.start_s
+    return min(rep.start_s, rep.end_s - rhythm.rep_s) if hidden else rep.start_s

@@ -118,9 +118,9 @@ class DiyFirmware(Firmware):
     def read(self, uuid):
         if uuid != diy.STATUS:
             return super().read(uuid)
-        p, rate = self.dev.profile, round(self.dev.rate_hz)
-        return diy.encode_status(self.dev.streaming, rate, round(1e6 / rate), p.acc_code, p.gyro_code,
-                                 max(1, min(diy.MAX_SAMPLES, (rate + 12) // 25)),
+        p, enc = self.dev.profile, self.dev.encoder()  # its period and batching are the firmware's
+        return diy.encode_status(self.dev.streaming, round(self.dev.rate_hz), enc.period_us, p.acc_code,
+                                 p.gyro_code, enc.samples_per_packet,
                                  last_opcode=self.last_opcode, last_result=self.last_result)
 
 
