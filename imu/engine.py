@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
+from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, rep_phases
@@ -153,6 +153,7 @@ class RepEngine:
         self._theta_vals = np.empty(0)
         self._sets_done = 0
         self.reps: list[Rep] = []
+        self._roms = SessionRoms()  # the measured reps' ranges (references of the range flags)
         self.rejected = 0  # excursions that did not make a set
         self.trace_t: list[np.ndarray] = []
         self.trace_deg: list[np.ndarray] = []
@@ -209,21 +210,26 @@ class RepEngine:
             timing = RepTiming(rep.start_s, rep.top_s, rep.lower_s, rep.end_s, rep.rom_deg, rep.bottom_deg,
                                0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps)
             keep = [f for f in rep.flags if f in ("feet_rested", "data_gap")]
-            flags = _ordered(keep + self._flags(timing, rep.set, self.reps))
+            flags = _ordered(keep + self._flags(timing, rep.set))
             if flags != rep.flags:
-                self.reps[i] = replace(rep, flags=flags)
+                self._store(i, replace(rep, flags=flags))
                 events.append(Event("update", self.reps[i]))
         return events
 
-    def _flags(self, timing: RepTiming, set_no: int, reps: list[Rep]) -> list[str]:
-        """Tempo and range flags of a rep of set ``set_no`` among ``reps`` (the session so far)."""
+    def _flags(self, timing: RepTiming, set_no: int) -> list[str]:
+        """Tempo and range flags of a rep of set ``set_no`` among the session's other reps."""
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE)
-        momentum = "momentum" in flags
-        others = [r for r in reps if r.measured and not (r.set == set_no and r.start_s == timing.start_s)]
-        full = full_rom_deg([r.set for r in others] + [set_no], [r.rom_deg for r in others] + [timing.rom_deg],
-                            [r.momentum for r in others] + [momentum])
-        same_set = [r.rom_deg for r in others if r.set == set_no] + [timing.rom_deg]
-        return flags + rom_flags(timing.rom_deg, self.preset, full, float(np.median(same_set)))
+        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, "momentum" in flags)
+        return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
+
+    def _store(self, i: int | None, rep: Rep) -> None:
+        """Puts ``rep`` at ``self.reps[i]`` (None: appends it) and records its range."""
+        if i is None:
+            self.reps.append(rep)
+        else:
+            self.reps[i] = rep
+        if rep.measured:
+            self._roms.put(rep.set, rep.start_s, rep.rom_deg, rep.momentum)
 
     @property
     def stream_gaps(self):
@@ -681,7 +687,7 @@ class RepEngine:
         elif c.gap_s > LONG_GAP_S:  # timing and range distorted by the gap: no form flags
             flags = ["data_gap"]
         else:
-            flags = self._flags(timing, s.number, self.reps) + (["data_gap"] if c.gap_s > 0 else [])
+            flags = self._flags(timing, s.number) + (["data_gap"] if c.gap_s > 0 else [])
         if s.reps:  # the previous rep's bottom hold is now known (unless either was inferred)
             prev = s.reps[-1]
             known = not (prev.inferred or c.inferred)
@@ -691,7 +697,7 @@ class RepEngine:
                 pflags.append("feet_rested")
             upd = replace(prev, bottom_hold_s=hold, flags=_ordered(pflags))
             s.reps[-1] = upd
-            self.reps[self.reps.index(prev)] = upd
+            self._store(next(i for i in range(len(self.reps) - 1, -1, -1) if self.reps[i] is prev), upd)
             events.append(Event("update", upd))
         rep = Rep(set=s.number, rep=len(s.reps) + 1, start_s=timing.start_s, top_s=timing.top_s,
                   lower_s=timing.lower_s, end_s=timing.end_s, rom_deg=timing.rom_deg,
@@ -699,7 +705,7 @@ class RepEngine:
                   bottom_deg=timing.bottom_deg, flags=_ordered(flags), gap_s=c.gap_s)
         s.reps.append(rep)
         s.last_end_s = rep.end_s
-        self.reps.append(rep)
+        self._store(None, rep)
         events.append(Event("rep", rep))
         return events
 

@@ -35,10 +35,42 @@ def full_rom_deg(set_ids, roms, momentum) -> float:
     ranges, leaving out swung reps (a swing overshoots; a single set of partial reps stays partial)."""
     set_ids, roms, momentum = (np.asarray(x) for x in (set_ids, roms, momentum))
     keep = ~momentum.astype(bool)
-    medians = np.sort([np.median(roms[keep & (set_ids == s)]) for s in np.unique(set_ids[keep])])
-    if len(medians) == 0:
-        return float("nan")
-    return float(np.median(medians[len(medians) // 2 :]))
+    return _upper_median([float(np.median(roms[keep & (set_ids == s)])) for s in np.unique(set_ids[keep])])
+
+
+def _upper_median(set_medians: list[float]) -> float:
+    medians = np.sort(set_medians)
+    return float(np.median(medians[len(medians) // 2 :])) if len(medians) else float("nan")
+
+
+class SessionRoms:
+    """The measured reps' ranges of a session so far, per set: the references of the ``partial`` and
+    ``uneven_rom`` rules (:func:`full_rom_deg`, the set's median) for one more rep, in time linear in
+    its set and the number of sets rather than in the session."""
+
+    def __init__(self) -> None:
+        self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, momentum)}
+        self._medians: dict[int, float | None] = {}  # cached median of a set's unswung ranges
+
+    def put(self, set_no: int, start_s: float, rom_deg: float, momentum: bool) -> None:
+        """Records (or revises) a measured rep."""
+        self._sets.setdefault(set_no, {})[start_s] = (rom_deg, momentum)
+        self._medians.pop(set_no, None)
+
+    def references(self, set_no: int, start_s: float, rom_deg: float, momentum: bool) -> tuple[float, float]:
+        """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
+        ``start_s`` with this range, all other recorded reps as they are."""
+        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, momentum)]
+        medians = [self._median(s) for s in self._sets if s != set_no]
+        unswung = [r for r, m in own if not m]
+        medians = [m for m in medians if m is not None] + ([float(np.median(unswung))] if unswung else [])
+        return _upper_median(medians), float(np.median([r for r, _ in own]))
+
+    def _median(self, set_no: int) -> float | None:
+        if set_no not in self._medians:
+            unswung = [r for r, m in self._sets[set_no].values() if not m]
+            self._medians[set_no] = float(np.median(unswung)) if unswung else None
+        return self._medians[set_no]
 
 
 def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:
