@@ -38,6 +38,7 @@ from imu.signals import GRID_HZ, Block, SignalFront
 
 STILL_S = 0.4  #: stillness that establishes a home position
 STILL_DPS = 10.0  #: slower than this counts as still
+AFRESH_RETRIES = 3  #: excursions measured afresh in a row without the search moving past the latest one
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
@@ -142,6 +143,7 @@ class RepEngine:
         self._state = SEEK
         self._pos = 0  # absolute grid index where the search resumes
         self._home_since = 0  # where the current HOME state began
+        self._afresh = (-1, 0)  # the latest excursion measured afresh in a new frame, retries since
         self._set: _SetState | None = None
         self._level = 0.0  # resting level of the leg in the current frame (deg)
         self._exc: dict = {}
@@ -398,7 +400,7 @@ class RepEngine:
             events = self._abort()
             self._pos = on + plateau  # seek the new home from the plateau on
             return True, events
-        if first == i_bad and first != i_long and self._set.number is None:
+        if first == i_bad and first != i_long and self._set.number is None and self._may_start_afresh(on):
             # the leg turned in another plane than the tentative set's: measure this excursion afresh
             # from where it started
             self.rejected += len(self._set.pending)
@@ -416,6 +418,13 @@ class RepEngine:
         self._exc["height"] = float(height[first + k0])
         self._state = SETTLE
         return True, []
+
+    def _may_start_afresh(self, on: int) -> bool:
+        """Whether an excursion starting at ``on`` may be measured afresh: each time starts the search
+        a little earlier, so only ``AFRESH_RETRIES`` times in a row without getting past the latest one."""
+        latest, tries = self._afresh
+        self._afresh = (on, 0) if on > latest else (latest, tries + 1)
+        return self._afresh[1] <= AFRESH_RETRIES
 
     def _new_home_inside(self, on: int, theta: np.ndarray, height: np.ndarray, level: float, k0: int):
         """A still plateau inside the excursion that the leg then leaves by moving further away from
