@@ -18,7 +18,8 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
    movements during rests (bending a knee, shifting, re-strapping) are not reps, and neither is
    continuous swinging without pauses (walking; flutter kicks are told from walking by where the
    centripetal pull points). A posture change that ran into the first rep is undone by starting the
-   set again from the plateau it ended on. Staying far below the resting level or out of the plane,
+   set again from the plateau it ended on; a set found inside out (its home was the first rep's top
+   hold, so it ran from top to top) starts again from the rest its reps really began from. Staying far below the resting level or out of the plane,
    implausible excursions (too long, too big for the preset) and long stillness elsewhere end the
    search; a pause longer than ``set_gap_s`` ends a set.
 """
@@ -53,6 +54,7 @@ TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
+INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
@@ -143,6 +145,7 @@ class RepEngine:
         self._state = SEEK
         self._pos = 0  # absolute grid index where the search resumes
         self._home_since = 0  # where the current HOME state began
+        self._inverted_from = (-np.inf, -np.inf)  # the last real bottom an inside-out set restarted from (s)
         self._afresh = (-1, 0)  # the latest excursion measured afresh in a new frame, retries since
         self._set: _SetState | None = None
         self._level = 0.0  # resting level of the leg in the current frame (deg)
@@ -573,6 +576,11 @@ class RepEngine:
                     self.rejected += len(s.pending)
                     self._backtrack = (first.top_s, first.lower_s)
                     return events
+                bottom = self._bottom_before(s) if verdict == "set" else None
+                if bottom is not None:
+                    self.rejected += len(s.pending)
+                    self._backtrack = self._inverted_from = bottom
+                    return events
                 events += self._confirm(s)
             return events
         for c in self._with_lost(s.reps[-1:] + [cand], s.reps)[1:]:
@@ -651,6 +659,42 @@ class RepEngine:
         if same_top and (other_start or long_hold) and all(c.measured for c in s.pending):  # (a gap: not comparable)
             return "backtrack"
         return "set"
+
+    def _bottom_before(self, s: _SetState) -> tuple[float, float] | None:
+        """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
+        hold (after a posture change ran into that rep), so it counts from top to top. Then, shortly
+        before the home, the leg rested still where the reps turn, in their plane, and moved from there
+        only within the set's range: the end of that rest (s, s) is the set's real bottom (None if there
+        is none)."""
+        tms = [c.timing for c in s.pending if c.measured]
+        if len(tms) < 2:
+            return None
+        rom = float(np.median([tm.rom_deg for tm in tms]))
+        t = self._buf.get("t", self._buf.start)
+        lo = self._buf.start + int(np.searchsorted(t, max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1])))
+        hi = self._buf.start + int(np.searchsorted(t, tms[0].start_s))
+        n = int(STILL_S * GRID_HZ)
+        if hi - lo < n:
+            return None
+        theta = self._theta(lo, hi) - float(np.median(s.bottoms))
+        near_top = (theta > 0.6 * rom) & (theta < 1.5 * rom)
+        in_plane = np.abs(out_of_plane_deg(self._buf.get("g", lo, hi), s.axis)) < 10.0
+        still = (self._buf.get("speed_dps", lo, hi) < STILL_DPS) & near_top & in_plane & self._seen(lo)[: hi - lo]
+        # rests from which the leg moved only within the set's range; from the latest one back across
+        # reps as long as a rest is no longer than the set's pauses there (a longer one began the set)
+        in_range = (theta > -0.3 * rom) & (theta < 1.5 * rom)
+        stays = np.flip(np.logical_and.accumulate(np.flip(in_range)))
+        edges = np.diff(np.concatenate(([0], (still & stays).astype(np.int8), [0])))
+        runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)) if b - a >= n]
+        if not runs:
+            return None
+        pause_s = 2.0 * float(np.median([tm.lower_s - tm.top_s for tm in tms])) + 0.5
+        k = len(runs) - 1
+        while k > 0 and (runs[k][1] - runs[k][0]) / GRID_HZ <= pause_s and (
+                theta[runs[k - 1][1] : runs[k][0]] < 0.3 * rom).any():
+            k -= 1
+        end = lo + runs[k][1] - 1  # last sample of that rest
+        return float(t[end - n + 1 - self._buf.start]), float(t[end + 1 - self._buf.start])
 
     def _shin_upright(self, a_s: float, b_s: float) -> bool:
         """Whether the shin hangs roughly vertical below its pivot (walking) rather than lying
@@ -775,14 +819,15 @@ class RepEngine:
 
     # ------------------------------------------------------------------ memory
     def _trim(self) -> None:
-        if self._state in (EXCURSION, SETTLE):
-            keep_from = self._exc["on"] - int(1.5 * GRID_HZ)
+        if self._state in (EXCURSION, SETTLE):  # (a tentative set's first rep: what came before, too)
+            first = self._set is not None and self._set.number is None and not self._set.pending
+            keep_from = self._exc["on"] - int((INVERTED_LOOKBACK_S if first else 1.5) * GRID_HZ)
         else:
             keep_from = self._pos - int(3.0 * GRID_HZ)
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
             # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep (backtracking)
-            anchor = s.pending[0].timing.start_s if s.pending else s.last_end_s
+            anchor = s.pending[0].timing.start_s - INVERTED_LOOKBACK_S if s.pending else s.last_end_s
             t = self._buf.get("t", self._buf.start)
             keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, anchor)) - 2)
         keep_from = max(keep_from, self._pos - int(30 * GRID_HZ)) if self._state == HOME else keep_from

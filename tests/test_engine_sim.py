@@ -71,3 +71,19 @@ def test_reps_are_shown_as_they_end_when_a_backtrack_is_impossible():
             if ev.kind == "rep" and ev.rep.rep >= eng.preset.min_set_reps:
                 late.append(float(t[min(a + 36, len(t)) - 1] - ev.rep.end_s))
     assert len(late) >= 8 and max(late) < 1.0
+
+
+def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_bottom():
+    # bent-knee raises (seed 0, session 16): moving into position ran into the second set's first rep, and
+    # the leg first held still at that rep's top; the set used to be counted from top to top (10 of 11 reps,
+    # each starting as the real one came down)
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[16])
+    reps = run_engine(sim)
+    second = sim.sets[1]
+    got = [r for r in reps if second.start_s - 1 <= r.peak_s <= second.end_s + 1]
+    truth = [r for r in sim.reps if r.set == 2]
+    assert len(got) == len(truth) == 11
+    assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
+    assert max(abs(g.top_s - t.top_s) for g, t in zip(got, truth)) < 0.5
