@@ -151,7 +151,7 @@ class RepEngine:
         self._level = 0.0  # resting level of the leg in the current frame (deg)
         self._exc: dict = {}
         self._backtrack: tuple[float, float] | None = None
-        self._implausible = False
+        self._implausible: RepTiming | None = None  # an excursion just found not to be a rep
         self._gait = False
         self._theta_key: tuple | None = None  # frame of the cached leg angles
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
@@ -484,11 +484,15 @@ class RepEngine:
             # the leg came back inside a gap (or left sight before it settled): where the set rests
             end_level = float(np.median(self._set.bottoms))
         events = self._complete(on, trough, stop, end_level)
-        if self._implausible or self._gait:  # not a rep: start afresh from where the leg now is
-            self._implausible = self._gait = False
+        if self._implausible is not None or self._gait:  # not a rep: start afresh from where the leg now is
+            bad, self._implausible, self._gait = self._implausible, None, False
             self.rejected += 1
             events += self._abort()
             self._pos = trough if first == i_rise else stop + 1
+            if bad is not None and bad.lower_s - bad.top_s >= REHOME_STILL_S:
+                # it stayed away long (a posture change, held): a set may start from there
+                t = self._buf.get("t", on, stop + 1)
+                self._pos = on + int(np.searchsorted(t, bad.top_s))
             return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
             self._level = min(self._level, float(np.median(theta[stop - back - n + 1 : stop - back + 1])))
@@ -532,7 +536,7 @@ class RepEngine:
             return []
         gaps = self._buf.get("gap_s", pre, stop + 1)
         if not self._plausible(timing, float(gaps.max())):
-            self._implausible = True
+            self._implausible = timing
             return []
         gap_s = float(gaps[(t >= timing.start_s) & (t <= timing.end_s)].max(initial=0.0))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]

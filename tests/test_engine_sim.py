@@ -87,3 +87,18 @@ def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_b
     assert len(got) == len(truth) == 11
     assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
     assert max(abs(g.top_s - t.top_s) for g, t in zip(got, truth)) < 0.5
+
+
+def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
+    # seated leg raises, accelerometer only (seed 0, session 115): the leg moved into a new position and
+    # stayed there, so the first excursion was too long for a rep; the search used to resume after it,
+    # in the first rep's top hold, and counted the third set from top to top
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[115])
+    reps = run_engine(sim)
+    third = sim.sets[2]
+    got = [r for r in reps if third.start_s - 1 <= r.peak_s <= third.end_s + 1]
+    truth = [r for r in sim.reps if r.set == 3]
+    assert len(got) == len(truth) == 10
+    assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
