@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import tempfile
 import time
 from pathlib import Path
@@ -96,7 +98,9 @@ def bench_speed(data_dir: Path | None) -> None:
         from imu.cli import main
 
         t0 = time.perf_counter()
-        main(["analyze", str(path), "--out", str(Path(tmp) / "out"), "--exercise", "lying-leg-raise", "--no-history"])
+        with contextlib.redirect_stdout(io.StringIO()):  # the session summary: not what this bench is about
+            main(["analyze", str(path), "--out", str(Path(tmp) / "out"), "--exercise", "lying-leg-raise",
+                  "--no-history"])
         analyze_s = time.perf_counter() - t0
     print(f"  pandas.read_csv of the hour: {read_s:.2f} s; imu analyze: {analyze_s:.2f} s "
           f"= {analyze_s / read_s:.1f}x")
