@@ -24,10 +24,22 @@ _BLOCK = 256  # samples per block of the recurrence (keeps the running products 
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 
 
+def norm(v: np.ndarray) -> np.ndarray:
+    """Length of each row of ``v`` (..., 3), summing the squares in axis order (as ``np.linalg.norm``
+    of a row would, without its per-call overhead and without a reduction over a 3-long axis)."""
+    sq = v * v
+    return np.sqrt(sq[..., 0] + sq[..., 1] + sq[..., 2])
+
+
 def unit(v: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (zero rows stay zero)."""
-    n = np.sqrt((v * v).sum(axis=-1, keepdims=True))
-    return np.divide(v, n, out=np.zeros_like(v), where=n > 0)
+    """Rows scaled to length 1 (zero rows stay zero, as do rows with a NaN)."""
+    n = norm(v)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = v / n
+    bad = ~(n[..., 0] > 0)
+    if bad.any():
+        out[bad] = 0.0
+    return out
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -39,15 +51,47 @@ def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+class BlockedRecurrence:
+    """``y[k] = a[k] * y[k-1] + x[k]`` (``y[-1] = y0``) for fixed memory factors ``0 < a <= 1`` and any
+    number of drives ``x`` (n, c), vectorised over whole arrays.
+
+    Within each block of ``_BLOCK`` samples, ``y = p * (y_before + cumsum(x / p))`` with ``p`` the
+    block's running product of ``a`` (computed once, for every drive); all blocks are evaluated in one
+    numpy call each, and only the value carried from one block to the next (c floats per block) is
+    chained in Python.
+    """
+
+    def __init__(self, a: np.ndarray):
+        self.n = len(a)
+        blocks = -(-self.n // _BLOCK)
+        padded = np.ones(blocks * _BLOCK)
+        padded[: self.n] = a
+        self.p = np.cumprod(padded.reshape(blocks, _BLOCK), axis=1)  # (blocks, _BLOCK)
+
+    def __call__(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        blocks = self.p.shape[0]
+        y = np.zeros((blocks * _BLOCK, x.shape[1]))
+        np.divide(x, self.p.reshape(-1)[: self.n, None], out=y[: self.n])
+        y3 = y.reshape(blocks, _BLOCK, x.shape[1])
+        np.cumsum(y3, axis=1, out=y3)
+        y3 += self._carried(y3[:, -1, :], y0)[:, None, :]
+        y3 *= self.p[:, :, None]
+        return y[: self.n]
+
+    def _carried(self, sums: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        """``y`` just before each block, from each block's last running product and cumulative sum
+        (the same float operations as the vectorised blocks, so the chain matches them exactly)."""
+        out = np.empty((len(sums), len(y0)))
+        prev = [float(v) for v in y0]
+        for b, (p_end, s_end) in enumerate(zip(self.p[:, -1].tolist(), sums.tolist())):
+            out[b] = prev
+            prev = [p_end * (v + s) for v, s in zip(prev, s_end)]
+        return out
+
+
 def first_order_recurrence(a: np.ndarray, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
     """``y[k] = a[k] * y[k-1] + x[k]`` for all k (``y[-1] = y0``), vectorised; ``0 < a <= 1``."""
-    y = np.empty_like(x)
-    prev = y0
-    for s in range(0, len(a), _BLOCK):
-        p = np.cumprod(a[s : s + _BLOCK])[:, None]
-        y[s : s + _BLOCK] = p * (prev + np.cumsum(x[s : s + _BLOCK] / p, axis=0))
-        prev = y[s + len(p) - 1]
-    return y
+    return BlockedRecurrence(a)(x, y0)
 
 
 class GravityFilter:
@@ -65,18 +109,20 @@ class GravityFilter:
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
         self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
+        # memory factors exp(-dt / tau) while slow, moving and re-acquiring
+        self._still, self._moving, self._reacquire = np.exp(-self.dt / np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S]))
         self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
     def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray, gap: np.ndarray | None = None,
               reacquire: np.ndarray | None = None) -> np.ndarray:
         """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
-        moving = ((gyro_dps * gyro_dps).sum(axis=1) > self.moving_dps**2) | (
-            np.abs(np.sqrt((acc_g * acc_g).sum(axis=1)) - 1.0) > self.accel_error_g)
-        tau = np.where(moving, self.tau_moving_s, self.tau_s)
+        sq = gyro_dps * gyro_dps
+        moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (
+            np.abs(norm(acc_g) - 1.0) > self.accel_error_g)
+        a = np.where(moving, self._moving, self._still)
         if reacquire is not None:
-            tau[reacquire] = REACQUIRE_TAU_S
-        a = np.exp(-self.dt / tau)
+            a[reacquire] = self._reacquire
         if gap is not None:
             a[gap] = 1.0  # held
         return a
@@ -93,20 +139,26 @@ class GravityFilter:
             return g_acc
         gap = gap if gap is not None and gap.any() else None
         reacquire = reacquire if reacquire is not None and reacquire.any() else None
-        a = self.gains(acc_g, gyro_dps, gap, reacquire)[:, None]
+        a = self.gains(acc_g, gyro_dps, gap, reacquire)
+        recurrence = BlockedRecurrence(a)
+        a = a[:, None]
         omega_dt = np.radians(gyro_dps) * self.dt
         if gap is not None:
             omega_dt[gap] = 0.0
+        pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         for i in range(self.PASSES):
             first = g_acc[0] if self._out[i] is None else None
             y0 = first if first is not None else self._out[i]
             s0 = first if first is not None else self._state[i]
-            # increments about the previous pass's estimate, one sample behind (the state being rotated)
+            # increments about the previous pass's estimate, one sample behind (the state being
+            # rotated): -omega x state = state x omega
             state = np.vstack([s0[None, :], about[:-1]])
             self._state[i] = about[-1].copy()
-            drive = a * (-cross(omega_dt, state)) + (1.0 - a) * g_acc
-            raw = first_order_recurrence(a[:, 0], drive, y0)
+            drive = cross(state, omega_dt)
+            drive *= a
+            drive += pull
+            raw = recurrence(drive, y0)
             self._out[i] = raw[-1].copy()
             about = unit(raw)
         return about
