@@ -174,7 +174,7 @@ def leg_angle_deg(g: np.ndarray, home: np.ndarray, axis: np.ndarray) -> np.ndarr
 
     Positive in the direction of the set's lifts (the axis is chosen so); out-of-plane tilt is ignored.
     """
-    s = cross(home, g) @ axis
+    s = g @ cross(axis, home)  # = (home x g) . axis, the scalar triple product
     c = g @ home
     return np.degrees(np.arctan2(s, c))
 
