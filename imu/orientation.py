@@ -34,17 +34,15 @@ def norm(v: np.ndarray) -> np.ndarray:
 def unit(v: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (zero rows stay zero, as do rows with a NaN)."""
     n = norm(v)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = v / n
-    bad = ~(n[..., 0] > 0)
-    if bad.any():
-        out[bad] = 0.0
-    return out
+    ok = n > 0
+    if ok.all():
+        return v / n
+    return np.divide(v, n, out=np.zeros_like(v), where=ok)
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (n, 3) arrays (``np.cross`` without its per-call overhead)."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
     out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
     out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
     out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
@@ -58,7 +56,8 @@ class BlockedRecurrence:
     Within each block of ``_BLOCK`` samples, ``y = p * (y_before + cumsum(x / p))`` with ``p`` the
     block's running product of ``a`` (computed once, for every drive); all blocks are evaluated in one
     numpy call each, and only the value carried from one block to the next (c floats per block) is
-    chained in Python.
+    chained in Python. Works component by component (each component's samples contiguous), whatever
+    the memory layout of ``x``; returns (n, c) in the layout that keeps the components contiguous.
     """
 
     def __init__(self, a: np.ndarray):
@@ -70,21 +69,24 @@ class BlockedRecurrence:
 
     def __call__(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
         blocks = self.p.shape[0]
-        y = np.zeros((blocks * _BLOCK, x.shape[1]))
-        np.divide(x, self.p.reshape(-1)[: self.n, None], out=y[: self.n])
-        y3 = y.reshape(blocks, _BLOCK, x.shape[1])
-        np.cumsum(y3, axis=1, out=y3)
-        y3 += self._carried(y3[:, -1, :], y0)[:, None, :]
-        y3 *= self.p[:, :, None]
-        return y[: self.n]
+        y = np.zeros((x.shape[1], blocks * _BLOCK))  # component-first
+        np.divide(x.T, self.p.reshape(-1)[: self.n], out=y[:, : self.n])
+        y3 = y.reshape(x.shape[1], blocks, _BLOCK)
+        np.cumsum(y3, axis=2, out=y3)
+        y3 += self._carried(y3[:, :, -1], y0)[:, :, None]
+        y3 *= self.p
+        return y[:, : self.n].T
 
     def _carried(self, sums: np.ndarray, y0: np.ndarray) -> np.ndarray:
-        """``y`` just before each block, from each block's last running product and cumulative sum
-        (the same float operations as the vectorised blocks, so the chain matches them exactly)."""
-        out = np.empty((len(sums), len(y0)))
+        """``y`` just before each block (c, blocks), from each block's last running product and
+        cumulative sums ``sums`` (c, blocks) (the same float operations as the vectorised blocks, so
+        the chain matches them exactly)."""
+        if sums.shape[1] == 1:
+            return np.asarray(y0, dtype=float)[:, None]
+        out = np.empty(sums.shape)
         prev = [float(v) for v in y0]
-        for b, (p_end, s_end) in enumerate(zip(self.p[:, -1].tolist(), sums.tolist())):
-            out[b] = prev
+        for b, (p_end, s_end) in enumerate(zip(self.p[:, -1].tolist(), sums.T.tolist())):
+            out[:, b] = prev
             prev = [p_end * (v + s) for v, s in zip(prev, s_end)]
         return out
 
@@ -134,9 +136,11 @@ class GravityFilter:
         accelerometer's samples at a gap's edges may be swung: a straight path between them can point
         anywhere). ``reacquire``: True for samples just after such a gap, where the estimate
         converges quickly from the held direction to where the leg now is."""
-        g_acc = unit(acc_g)
         if gyro_dps is None or len(acc_g) == 0:
-            return g_acc
+            return unit(acc_g)
+        # component by component: each component's samples contiguous (Fortran order)
+        acc_g, gyro_dps = np.asfortranarray(acc_g), np.asfortranarray(gyro_dps)
+        g_acc = unit(acc_g)
         gap = gap if gap is not None and gap.any() else None
         reacquire = reacquire if reacquire is not None and reacquire.any() else None
         a = self.gains(acc_g, gyro_dps, gap, reacquire)
@@ -153,7 +157,8 @@ class GravityFilter:
             s0 = first if first is not None else self._state[i]
             # increments about the previous pass's estimate, one sample behind (the state being
             # rotated): -omega x state = state x omega
-            state = np.vstack([s0[None, :], about[:-1]])
+            state = np.empty_like(about)
+            state[0], state[1:] = s0, about[:-1]
             self._state[i] = about[-1].copy()
             drive = cross(state, omega_dt)
             drive *= a
@@ -161,7 +166,7 @@ class GravityFilter:
             raw = recurrence(drive, y0)
             self._out[i] = raw[-1].copy()
             about = unit(raw)
-        return about
+        return np.ascontiguousarray(about)
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
