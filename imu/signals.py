@@ -121,8 +121,8 @@ class SignalFront:
         aftermath, not yet a reliable leg angle."""
         n = len(long_gap)
         out = np.zeros(n, bool)
-        if n == 0:
-            return out
+        if n == 0 or not (self._reacquire_left or self._in_gap_s > 0 or long_gap.any()):
+            return out  # no gap here, none just before
         k = int(round(REACQUIRE_S * GRID_HZ))
         if self._reacquire_left:  # carried over from the previous block
             m = min(self._reacquire_left, n)
