@@ -29,6 +29,19 @@ def test_resampler_fills_short_gaps_and_breaks_on_long_ones():
     assert [round(g.duration_s, 2) for g in r.gaps] == [0.51, 8.01]  # from the last sample before each gap to the first after it
 
 
+def test_resampler_marks_exactly_the_grid_points_inside_each_hole():
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.choice([0.01, 0.01, 0.02, 0.3, 0.04], 3000))  # many holes over 0.2 s, some on grid points
+    t[::7] = np.round(t[::7], 2)
+    t = np.unique(t)
+    gt, _, gap, _ = GridResampler(50.0, max_fill_s=5.0)(t, np.zeros((len(t), 1)))
+    want = np.zeros(len(gt))
+    for a, b in zip(t[:-1], t[1:]):
+        if b - a > 0.2:
+            want[(gt > a) & (gt < b)] = b - a
+    np.testing.assert_array_equal(gap, want)
+
+
 def _rotating_sensor(rate=50.0, seconds=6.0, rom=80.0, gyro=True):
     """A shin turning about the sensor's x axis by a minimum-jerk ramp, up and back down."""
     t = np.arange(0, seconds, 1 / rate)
