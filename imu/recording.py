@@ -405,48 +405,21 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
     body = data[body_start:body_end]
     wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
     usecols = [pos[c] for c in wanted]
-    columns = _parse_plain_numbers(body, usecols)
-    if columns is None:
-        read_kw = dict(header=None, usecols=usecols, engine="c", skip_blank_lines=True, encoding_errors="replace")
-        try:
-            df = pd.read_csv(io.BytesIO(body), dtype={i: np.float64 for i in usecols}, **read_kw)
-        except ValueError as e:
-            if isinstance(e, pd.errors.ParserError):
-                raise RecordingError(source, f"lines {line_no[0]}-{line_no[-1]}", f"garbled CSV: {e}") from None
-            _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, e)
-            raise  # not reached
-        columns = [df[c].to_numpy(dtype=np.float64) for c in usecols]
+    read_kw = dict(header=None, usecols=usecols, engine="c", skip_blank_lines=True, encoding_errors="replace")
+    try:
+        df = pd.read_csv(io.BytesIO(body), dtype={i: np.float64 for i in usecols}, **read_kw)
+    except ValueError as e:
+        if isinstance(e, pd.errors.ParserError):
+            raise RecordingError(source, f"lines {line_no[0]}-{line_no[-1]}", f"garbled CSV: {e}") from None
+        _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, e)
+        raise  # not reached
+    columns = [df[c].to_numpy(dtype=np.float64) for c in usecols]
     if len(columns[0]) != data_idx.size:
         raise RecordingError(
             source, f"lines {line_no[0]}-{line_no[-1]}",
             f"garbled CSV: {data_idx.size} data lines but {len(columns[0])} rows parsed (stray quotes?)",
         )
     return _Raw(source, fmt, columns[0], np.column_stack(columns[1:]), extras, where, where(0), flags)
-
-
-#: Bytes of a CSV body that holds nothing but plain decimal numbers and empty fields.
-_PLAIN_NUMBER_BYTES = b"0123456789.-+eE,\n"
-
-
-def _parse_plain_numbers(body: bytes, usecols: list[int]) -> list[np.ndarray] | None:
-    """Columns ``usecols`` (in that order, float64 arrays) of a CSV body of plain decimal numbers, parsed with
-    pyarrow's multithreaded reader; None when the body holds anything else (words such as nan or inf,
-    spaces, quotes, carriage returns, text columns) or pyarrow refuses it: pandas then parses it and
-    names any problem. On such plain numbers both parsers give the same floats (empty fields: NaN)."""
-    if body.translate(None, _PLAIN_NUMBER_BYTES):
-        return None
-    import pyarrow as pa
-    from pyarrow import csv as pa_csv
-
-    names = [f"f{i}" for i in usecols]  # pyarrow's generated column names
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(body), read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
-            convert_options=pa_csv.ConvertOptions(column_types={c: pa.float64() for c in names},
-                                                  include_columns=names))
-    except (pa.ArrowException, ValueError):
-        return None
-    return [table.column(c).to_numpy(zero_copy_only=False) for c in names]
 
 
 def _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, err) -> None:
