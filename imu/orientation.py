@@ -111,8 +111,9 @@ class GravityFilter:
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
         self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
-        # memory factors exp(-dt / tau) while slow, moving and re-acquiring
-        self._still, self._moving, self._reacquire = np.exp(-self.dt / np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S]))
+        # the recurrence's memory factors exp(-dt / tau) while slow, moving and re-acquiring
+        taus_s = np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S])
+        self._a_still, self._a_moving, self._a_reacquire = np.exp(-self.dt / taus_s)
         self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
@@ -122,9 +123,9 @@ class GravityFilter:
         sq = gyro_dps * gyro_dps
         moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (
             np.abs(norm(acc_g) - 1.0) > self.accel_error_g)
-        a = np.where(moving, self._moving, self._still)
+        a = np.where(moving, self._a_moving, self._a_still)
         if reacquire is not None:
-            a[reacquire] = self._reacquire
+            a[reacquire] = self._a_reacquire
         if gap is not None:
             a[gap] = 1.0  # held
         return a
