@@ -62,16 +62,17 @@ class BlockedRecurrence:
 
     def __init__(self, a: np.ndarray):
         self.n = len(a)
-        blocks = -(-self.n // _BLOCK)
-        padded = np.ones(blocks * _BLOCK)
+        block = min(_BLOCK, max(self.n, 1))  # (a short input is one block of its own length)
+        blocks = -(-self.n // block)
+        padded = np.ones(blocks * block)
         padded[: self.n] = a
-        self.p = np.cumprod(padded.reshape(blocks, _BLOCK), axis=1)  # (blocks, _BLOCK)
+        self.p = np.cumprod(padded.reshape(blocks, block), axis=1)  # (blocks, block)
 
     def __call__(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
-        blocks = self.p.shape[0]
-        y = np.zeros((x.shape[1], blocks * _BLOCK))  # component-first
+        blocks, block = self.p.shape
+        y = np.zeros((x.shape[1], blocks * block))  # component-first
         np.divide(x.T, self.p.reshape(-1)[: self.n], out=y[:, : self.n])
-        y3 = y.reshape(x.shape[1], blocks, _BLOCK)
+        y3 = y.reshape(x.shape[1], blocks, block)
         np.cumsum(y3, axis=2, out=y3)
         y3 += self._carried(y3[:, :, -1], y0)[:, :, None]
         y3 *= self.p
