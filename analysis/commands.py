@@ -99,9 +99,9 @@ def add_commands(subparsers) -> dict[str, Handler]:
 
 
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Handler:
-    from .history import NotASession
-
     def run(args: argparse.Namespace) -> int:
+        from .history import NotASession  # here, not at registration: `imu analyze` does not need the history
+
         try:
             return fn(args)
         except (_Bad, NotASession) as e:

@@ -38,6 +38,7 @@ TRACE_COLOR = "#222222"
 
 FIG_SIZE_IN = (16.0, 6.0)
 DPI = 110
+PNG_COMPRESS_LEVEL = 3  #: zlib level of session.png: ~3x faster to encode than the default 6, ~10 % larger
 _LEFT, _RIGHT = 0.05, 0.99  # axes position in figure fraction
 
 
@@ -221,10 +222,10 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
         groups = list(reps_df.groupby("set", sort=True))
         bounds = [(float(g["start_s"].min()), float(g["end_s"].max())) for _, g in groups]
         char_px = 0.62 * 9 * dpi / 72  # approx. width of a 9 pt bold character
+        ax.vlines([x for b in bounds for x in b], 0.0, 1.0, transform=ax.get_xaxis_transform(),
+                  colors="#555555", linestyles="--", lw=0.8, zorder=2)  # one collection, not a line per set
         for k, (set_no, g) in enumerate(groups):
-            s0, s1 = bounds[k]
-            for xb in (s0, s1):
-                ax.axvline(xb, color="#555555", ls="--", lw=0.8, zorder=2)
+            s0 = bounds[k][0]
             nflag = sum(1 for i in g.index if flags[i])
             next_x = bounds[k + 1][0] if k + 1 < len(bounds) else x1 + pad
             room_px = (next_x - s0) * px_per_s - 4
@@ -256,5 +257,5 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=len(handles),
               frameon=False, fontsize=9)
     fig.subplots_adjust(left=_LEFT, right=_RIGHT, top=0.89, bottom=0.17)
-    fig.savefig(path, format="png", dpi=dpi)
+    fig.savefig(path, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     return path

@@ -324,7 +324,11 @@ def sets_table(reps_df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finite(s) -> np.ndarray:
-    a = np.asarray(pd.to_numeric(pd.Series(s), errors="coerce"), dtype=float)
+    s = s if isinstance(s, pd.Series) else pd.Series(s)
+    if s.dtype.kind in "fiu":  # numbers already (the engine's reps): no text to coerce
+        a = s.to_numpy(dtype=float)
+    else:
+        a = np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
     return a[np.isfinite(a)]
 
 

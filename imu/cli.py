@@ -109,7 +109,6 @@ def _analyze(args) -> int:
 
 def _report(rec, exercise: str, out: Path, args) -> None:
     from analysis.export import write_session
-    from analysis.history import add_to_history
     from imu.process import reps_process
 
     result = reps_process(rec, exercise)
@@ -123,6 +122,8 @@ def _report(rec, exercise: str, out: Path, args) -> None:
         print(f"  set {s}: {len(reps)} reps  tempo {tempos}")
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     if not args.no_history:
+        from analysis.history import add_to_history  # (sqlite3 and the history's tables: not needed otherwise)
+
         message = add_to_history(out, args.db)
         if message:
             print(message)

@@ -77,9 +77,8 @@ class GridResampler:
         steps = np.diff(t)
         long_gaps = np.flatnonzero(steps > self.max_fill_s)
         start = 0
-        for j in list(long_gaps) + [len(t) - 1]:
-            seg_t, seg_x = t[start : j + 1], x[start : j + 1]
-            gt, gx, gm = self._segment(seg_t, seg_x, np.diff(seg_t))
+        for j in [*long_gaps.tolist(), len(t) - 1]:
+            gt, gx, gm = self._segment(t[start : j + 1], x[start : j + 1], steps[start:j])
             out_t.append(gt), out_x.append(gx), out_gap.append(gm)
             if j < len(t) - 1:  # a long gap follows: restart the grid after it
                 self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
@@ -87,6 +86,8 @@ class GridResampler:
                 breaks.append(sum(len(a) for a in out_t))
                 start = j + 1
         self._last_t, self._last_x = float(t[-1]), x[-1].copy()
+        if len(out_t) == 1:  # no long gap (the usual case): nothing to join
+            return out_t[0], out_x[0], out_gap[0], breaks
         return np.concatenate(out_t), np.concatenate(out_x), np.concatenate(out_gap), breaks
 
     def _segment(self, t: np.ndarray, x: np.ndarray, steps: np.ndarray):
@@ -99,8 +100,12 @@ class GridResampler:
         for c in range(x.shape[1]):
             vals[:, c] = np.interp(grid, t, x[:, c])
         gap = np.zeros(len(grid))
-        for j in np.flatnonzero(steps > self.gap_s):
-            gap[(grid > t[j]) & (grid < t[j + 1])] = steps[j]
-            if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
-                self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
+        holes = np.flatnonzero(steps > self.gap_s)
+        if len(holes):  # grid points strictly inside each hole carry its length
+            inside_from = np.searchsorted(grid, t[holes], side="right")
+            inside_to = np.searchsorted(grid, t[holes + 1], side="left")
+            for j, a, b in zip(holes.tolist(), inside_from.tolist(), inside_to.tolist()):
+                gap[a:b] = steps[j]
+                if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
+                    self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
         return grid, vals, gap

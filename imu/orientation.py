@@ -24,30 +24,77 @@ _BLOCK = 256  # samples per block of the recurrence (keeps the running products 
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 
 
+def norm(v: np.ndarray) -> np.ndarray:
+    """Length of each row of ``v`` (..., 3), summing the squares in axis order (as ``np.linalg.norm``
+    of a row would, without its per-call overhead and without a reduction over a 3-long axis)."""
+    sq = v * v
+    return np.sqrt(sq[..., 0] + sq[..., 1] + sq[..., 2])
+
+
 def unit(v: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (zero rows stay zero)."""
-    n = np.sqrt((v * v).sum(axis=-1, keepdims=True))
-    return np.divide(v, n, out=np.zeros_like(v), where=n > 0)
+    """Rows scaled to length 1 (zero rows stay zero, as do rows with a NaN)."""
+    n = norm(v)[..., None]
+    ok = n > 0
+    if ok.all():
+        return v / n
+    return np.divide(v, n, out=np.zeros_like(v), where=ok)
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (n, 3) arrays (``np.cross`` without its per-call overhead)."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
     out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
     out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
     out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
     return out
 
 
+class BlockedRecurrence:
+    """``y[k] = a[k] * y[k-1] + x[k]`` (``y[-1] = y0``) for fixed memory factors ``0 < a <= 1`` and any
+    number of drives ``x`` (n, c), vectorised over whole arrays.
+
+    Within each block of ``_BLOCK`` samples, ``y = p * (y_before + cumsum(x / p))`` with ``p`` the
+    block's running product of ``a`` (computed once, for every drive); all blocks are evaluated in one
+    numpy call each, and only the value carried from one block to the next (c floats per block) is
+    chained in Python. Works component by component (each component's samples contiguous), whatever
+    the memory layout of ``x``; returns (n, c) in the layout that keeps the components contiguous.
+    """
+
+    def __init__(self, a: np.ndarray):
+        self.n = len(a)
+        block = min(_BLOCK, max(self.n, 1))  # (a short input is one block of its own length)
+        blocks = -(-self.n // block)
+        padded = np.ones(blocks * block)
+        padded[: self.n] = a
+        self.p = np.cumprod(padded.reshape(blocks, block), axis=1)  # (blocks, block)
+
+    def __call__(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        blocks, block = self.p.shape
+        y = np.zeros((x.shape[1], blocks * block))  # component-first
+        np.divide(x.T, self.p.reshape(-1)[: self.n], out=y[:, : self.n])
+        y3 = y.reshape(x.shape[1], blocks, block)
+        np.cumsum(y3, axis=2, out=y3)
+        y3 += self._carried(y3[:, :, -1], y0)[:, :, None]
+        y3 *= self.p
+        return y[:, : self.n].T
+
+    def _carried(self, sums: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        """``y`` just before each block (c, blocks), from each block's last running product and
+        cumulative sums ``sums`` (c, blocks) (the same float operations as the vectorised blocks, so
+        the chain matches them exactly)."""
+        if sums.shape[1] == 1:
+            return np.asarray(y0, dtype=float)[:, None]
+        out = np.empty(sums.shape)
+        prev = [float(v) for v in y0]
+        for b, (p_end, s_end) in enumerate(zip(self.p[:, -1].tolist(), sums.T.tolist())):
+            out[:, b] = prev
+            prev = [p_end * (v + s) for v, s in zip(prev, s_end)]
+        return out
+
+
 def first_order_recurrence(a: np.ndarray, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
     """``y[k] = a[k] * y[k-1] + x[k]`` for all k (``y[-1] = y0``), vectorised; ``0 < a <= 1``."""
-    y = np.empty_like(x)
-    prev = y0
-    for s in range(0, len(a), _BLOCK):
-        p = np.cumprod(a[s : s + _BLOCK])[:, None]
-        y[s : s + _BLOCK] = p * (prev + np.cumsum(x[s : s + _BLOCK] / p, axis=0))
-        prev = y[s + len(p) - 1]
-    return y
+    return BlockedRecurrence(a)(x, y0)
 
 
 class GravityFilter:
@@ -65,18 +112,21 @@ class GravityFilter:
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
         self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
+        # the recurrence's memory factors exp(-dt / tau) while slow, moving and re-acquiring
+        taus_s = np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S])
+        self._a_still, self._a_moving, self._a_reacquire = np.exp(-self.dt / taus_s)
         self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
     def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray, gap: np.ndarray | None = None,
               reacquire: np.ndarray | None = None) -> np.ndarray:
         """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
-        moving = ((gyro_dps * gyro_dps).sum(axis=1) > self.moving_dps**2) | (
-            np.abs(np.sqrt((acc_g * acc_g).sum(axis=1)) - 1.0) > self.accel_error_g)
-        tau = np.where(moving, self.tau_moving_s, self.tau_s)
+        sq = gyro_dps * gyro_dps
+        moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (
+            np.abs(norm(acc_g) - 1.0) > self.accel_error_g)
+        a = np.where(moving, self._a_moving, self._a_still)
         if reacquire is not None:
-            tau[reacquire] = REACQUIRE_TAU_S
-        a = np.exp(-self.dt / tau)
+            a[reacquire] = self._a_reacquire
         if gap is not None:
             a[gap] = 1.0  # held
         return a
@@ -88,28 +138,37 @@ class GravityFilter:
         accelerometer's samples at a gap's edges may be swung: a straight path between them can point
         anywhere). ``reacquire``: True for samples just after such a gap, where the estimate
         converges quickly from the held direction to where the leg now is."""
-        g_acc = unit(acc_g)
         if gyro_dps is None or len(acc_g) == 0:
-            return g_acc
+            return unit(acc_g)
+        # component by component: each component's samples contiguous (Fortran order)
+        acc_g, gyro_dps = np.asfortranarray(acc_g), np.asfortranarray(gyro_dps)
+        g_acc = unit(acc_g)
         gap = gap if gap is not None and gap.any() else None
         reacquire = reacquire if reacquire is not None and reacquire.any() else None
-        a = self.gains(acc_g, gyro_dps, gap, reacquire)[:, None]
+        a = self.gains(acc_g, gyro_dps, gap, reacquire)
+        recurrence = BlockedRecurrence(a)
+        a = a[:, None]
         omega_dt = np.radians(gyro_dps) * self.dt
         if gap is not None:
             omega_dt[gap] = 0.0
+        pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         for i in range(self.PASSES):
             first = g_acc[0] if self._out[i] is None else None
             y0 = first if first is not None else self._out[i]
             s0 = first if first is not None else self._state[i]
-            # increments about the previous pass's estimate, one sample behind (the state being rotated)
-            state = np.vstack([s0[None, :], about[:-1]])
+            # increments about the previous pass's estimate, one sample behind (the state being
+            # rotated): -omega x state = state x omega
+            state = np.empty_like(about)
+            state[0], state[1:] = s0, about[:-1]
             self._state[i] = about[-1].copy()
-            drive = a * (-cross(omega_dt, state)) + (1.0 - a) * g_acc
-            raw = first_order_recurrence(a[:, 0], drive, y0)
+            drive = cross(state, omega_dt)
+            drive *= a
+            drive += pull
+            raw = recurrence(drive, y0)
             self._out[i] = raw[-1].copy()
             about = unit(raw)
-        return about
+        return np.ascontiguousarray(about)
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
@@ -122,7 +181,7 @@ def leg_angle_deg(g: np.ndarray, home: np.ndarray, axis: np.ndarray) -> np.ndarr
 
     Positive in the direction of the set's lifts (the axis is chosen so); out-of-plane tilt is ignored.
     """
-    s = cross(home, g) @ axis
+    s = g @ cross(axis, home)  # = (home x g) . axis, the scalar triple product
     c = g @ home
     return np.degrees(np.arctan2(s, c))
 

@@ -51,10 +51,23 @@ def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[fl
     if band.sum() < 2:
         return None
     tau = np.interp(frac[band], _MJ_Y, _MJ_X)
-    slope, intercept = np.polyfit(tau, t[band], 1)
+    slope, intercept = _line_fit(tau, t[band])
     if not np.isfinite(slope) or slope <= 0:
         return None
     return float(intercept), float(slope)
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and intercept of ``y`` over ``x``: ``np.polyfit(x, y, 1)`` in closed form
+    (about the means, so large clock values lose no precision), without its per-call overhead."""
+    x_mean, y_mean = float(x.mean()), float(y.mean())
+    dx = x - x_mean
+    sxx = float(dx @ dx)
+    if sxx == 0.0:  # all at one x: numpy's minimum-norm answer, as before
+        slope, intercept = np.polyfit(x, y, 1)
+        return float(slope), float(intercept)
+    slope = float(dx @ (y - y_mean)) / sxx
+    return slope, y_mean - slope * x_mean
 
 
 def _crossing(t: np.ndarray, theta: np.ndarray, level: float) -> float:

@@ -56,6 +56,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from imu.orientation import norm
+
 __all__ = [
     "RecordingError",
     "Recording",
@@ -150,12 +152,15 @@ class _Raw:
     source: str
     fmt: str
     t: np.ndarray  # (n,) float64
-    acc: np.ndarray  # (n, 3) float64, raw unit
-    gyro: np.ndarray | None  # (n, 3) float64, raw unit
+    samples: np.ndarray  # (n, 3) ax ay az, or (n, 6) ax ay az gx gy gz; float64, raw units
     extra_columns: list
     where: Callable[[int], str]  # 0-based data row -> location text
     last_data_where: str = ""  # location text right after the data (for "no data rows")
     flags: dict = field(default_factory=dict)
+
+    @property
+    def has_gyro(self) -> bool:
+        return self.samples.shape[1] == 6
 
 
 def _rows_where(n: int) -> str:
@@ -279,12 +284,12 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         if raw[:2] != b"\x1f\x8b":
             raise RecordingError(source, "whole file", "not gzip data although the name ends in .gz")
         data, truncated_stream = _gunzip(raw, source)
-        if not data.strip():
+        if not data or data.isspace():
             what = "compressed stream cut off before any data" if truncated_stream else "file is empty"
             raise RecordingError(source, "line 1", what)
     else:
         data = raw
-    if not data.strip():
+    if data.isspace():  # (as `not data.strip()`, without copying the file)
         raise RecordingError(source, "line 1", "file is empty (only blank lines)")
     if data[:4] == b"PAR1":
         raise RecordingError(source, "line 1", "this is a Parquet file, not CSV text: name it .parquet")
@@ -317,7 +322,8 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         commas0 = fields == 1
     else:
         cpos = np.flatnonzero(arr == 44)
-        ncomma = np.searchsorted(cpos, ends) - np.searchsorted(cpos, starts)
+        upto_end = np.searchsorted(cpos, ends)  # commas before each line's end = before the next line's start
+        ncomma = np.diff(upto_end, prepend=0)
         fields = ncomma + 1
         commas0 = ncomma == 0
     # Blank (whitespace-only) lines are skipped, as pandas does; they can only be lines without commas.
@@ -391,10 +397,8 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         return f"line {int(line_no[k])} (data row {k + 1})"
 
     if not data_idx.size:
-        t = np.empty(0)
-        acc = np.empty((0, 3))
-        gyro = np.empty((0, 3)) if has_gyro else None
-        return _Raw(source, fmt, t, acc, gyro, extras, where, f"line {hdr + 2}", flags)
+        samples = np.empty((0, 6 if has_gyro else 3))
+        return _Raw(source, fmt, np.empty(0), samples, extras, where, f"line {hdr + 2}", flags)
 
     body_start = int(starts[data_idx[0]])
     body_end = int(ends[data_idx[-1]])
@@ -409,16 +413,13 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
             raise RecordingError(source, f"lines {line_no[0]}-{line_no[-1]}", f"garbled CSV: {e}") from None
         _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, e)
         raise  # not reached
-    if len(df) != data_idx.size:
+    columns = [df[c].to_numpy(dtype=np.float64) for c in usecols]
+    if len(columns[0]) != data_idx.size:
         raise RecordingError(
             source, f"lines {line_no[0]}-{line_no[-1]}",
-            f"garbled CSV: {data_idx.size} data lines but {len(df)} rows parsed (stray quotes?)",
+            f"garbled CSV: {data_idx.size} data lines but {len(columns[0])} rows parsed (stray quotes?)",
         )
-    vals = df[usecols].to_numpy(dtype=np.float64)
-    t = vals[:, 0].copy()
-    acc = vals[:, 1:4].copy()
-    gyro = vals[:, 4:7].copy() if has_gyro else None
-    return _Raw(source, fmt, t, acc, gyro, extras, where, where(0), flags)
+    return _Raw(source, fmt, columns[0], np.column_stack(columns[1:]), extras, where, where(0), flags)
 
 
 def _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, err) -> None:
@@ -465,12 +466,9 @@ def _raw_from_frame(df: pd.DataFrame, source: str, fmt: str) -> _Raw:
     def col(c):
         return _numeric_column(source, c, df.iloc[:, pos[c]].to_numpy(), where)
 
-    t = col("t")
-    acc = np.column_stack([col(c) for c in ACC_COLUMNS]) if len(df) else np.empty((0, 3))
-    gyro = None
-    if has_gyro:
-        gyro = np.column_stack([col(c) for c in GYRO_COLUMNS]) if len(df) else np.empty((0, 3))
-    return _Raw(source, fmt, t, acc, gyro, extras, where, "data row 1", {})
+    columns = list(ACC_COLUMNS) + (list(GYRO_COLUMNS) if has_gyro else [])
+    samples = np.column_stack([col(c) for c in columns]) if len(df) else np.empty((0, len(columns)))
+    return _Raw(source, fmt, col("t"), samples, extras, where, "data row 1", {})
 
 
 def _load_parquet(path: Path, source: str) -> _Raw:
@@ -521,10 +519,10 @@ def _tilt_rate_dps(acc_g: np.ndarray, t: np.ndarray, rate: float) -> tuple[float
     c = np.cumsum(np.vstack([np.zeros((1, 3)), acc_g]), axis=0)
     sm = (c[w:] - c[:-w]) / w
     tm = np.convolve(t, np.ones(w) / w, mode="valid")
-    norm = np.linalg.norm(sm, axis=1)
-    ok = norm > 1e-9
+    length = np.linalg.norm(sm, axis=1)
+    ok = length > 1e-9
     u = np.zeros_like(sm)
-    u[ok] = sm[ok] / norm[ok, None]
+    u[ok] = sm[ok] / length[ok, None]
     dots = np.clip(np.sum(u[w:] * u[:-w], axis=1), -1.0, 1.0)
     dt = tm[w:] - tm[:-w]
     rate_dps = np.degrees(np.arccos(dots)) / np.maximum(dt, 1e-9)
@@ -536,7 +534,8 @@ def _tilt_rate_dps(acc_g: np.ndarray, t: np.ndarray, rate: float) -> tuple[float
 
 def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
     src = raw.source
-    t, acc, gyro, where = raw.t, raw.acc, raw.gyro, raw.where
+    t, vals, where = raw.t, raw.samples, raw.where
+    acc, gyro = vals[:, :3], (vals[:, 3:] if raw.has_gyro else None)
     n_read = int(t.shape[0])
     if n_read == 0:
         raise RecordingError(src, raw.last_data_where, "no data rows (at least 2 s of data are needed)")
@@ -546,7 +545,6 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
         k = int(bad_t[0])
         raise RecordingError(src, where(k), f"time stamp t is not a finite number ({float(t[k])})")
     names = list(ACC_COLUMNS) + (list(GYRO_COLUMNS) if gyro is not None else [])
-    vals = acc if gyro is None else np.hstack([acc, gyro])
     inf = np.isinf(vals)
     if inf.any():
         k, j = (int(x) for x in np.argwhere(inf)[0])
@@ -565,13 +563,14 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
     if raw.flags.get("truncated_stream"):
         quality["truncated_stream"] = True
 
-    if np.isnan(acc).any(axis=1).all():
+    nan = np.isnan(vals)
+    if nan[:, :3].any() and nan[:, :3].any(axis=1).all():
         raise RecordingError(src, _rows_where(n_read), "no valid accelerometer samples: every row has a missing (NaN) ax/ay/az value")
     quality["gyro_all_nan"] = False
-    if gyro is not None and np.isnan(gyro).all():
+    if gyro is not None and nan[:, 3:].all():
         gyro = None
         quality["gyro_all_nan"] = True
-        vals = acc
+        vals, nan = acc, nan[:, :3]
 
     # ---- order: stable sort, count the rows that arrived late
     order = np.arange(n_read)
@@ -579,7 +578,7 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
     reordered = int(late.sum())
     if reordered:
         order = np.argsort(t, kind="stable")
-        t, vals = t[order], vals[order]
+        t, vals, nan = t[order], vals[order], nan[order]
     quality["reordered_rows"] = reordered
 
     # ---- duplicates: keep the first row of each time stamp
@@ -594,17 +593,16 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
         dups_exact = int(equal.sum())
         conflicts = int((~equal).sum())
         keep = ~same_t
-        t, vals, order = t[keep], vals[keep], order[keep]
+        t, vals, order, nan = t[keep], vals[keep], order[keep], nan[keep]
     quality["duplicates_dropped"] = dups_exact
     quality["duplicate_t_conflicts"] = conflicts
 
     # ---- NaN samples: interpolate short runs, drop long ones and the ones at the edges
-    period0 = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-    nanrow = np.isnan(vals).any(axis=1)
     filled_rows = dropped_rows = runs_filled = runs_dropped = 0
     dropped_spans = []
-    if nanrow.any():
-        s_idx, e_idx = _nan_runs(nanrow)
+    if nan.any():
+        period0 = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+        s_idx, e_idx = _nan_runs(nan.any(axis=1))
         drop = np.zeros(t.size, dtype=bool)
         fill = np.zeros(t.size, dtype=bool)
         for s, e in zip(s_idx.tolist(), e_idx.tolist()):
@@ -652,7 +650,7 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
 
     # ---- units
     acc = vals[:, :3]
-    med = float(np.median(np.linalg.norm(acc, axis=1)))
+    med = float(np.median(norm(acc)))
     if acc_unit == "g" and 5.0 <= med <= 15.0:
         raise RecordingError(
             src, all_rows,
@@ -692,7 +690,7 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
                 f"(over {MAX_GYRO_DPS:g} deg/s){hint}",
             )
         if gyro_unit == "dps":
-            g99 = float(np.percentile(np.linalg.norm(gyro_out, axis=1), 99))
+            g99 = float(np.percentile(norm(gyro_out), 99))
             if g99 < 3.0:
                 tilt99, tilt_max = _tilt_rate_dps(acc, t, rate)
                 if tilt99 > 20.0 and tilt_max > 20.0:

@@ -23,7 +23,7 @@ import numpy as np
 
 from imu.filters import GridResampler, StreamSos
 from imu.gaps import LONG_GAP_S
-from imu.orientation import GravityFilter, unit
+from imu.orientation import GravityFilter, norm, unit
 
 GRID_HZ = 50.0
 UNRELIABLE_G = 0.25
@@ -97,19 +97,19 @@ class SignalFront:
         acc = x[:, :3]
         x_f = self.lowpass(x)
         acc_f = x_f[:, :3]
-        jolt = _norm(acc - acc_f)
+        jolt = norm(acc - acc_f)
         if self.has_gyro:
             gyro = x[:, 3:6]
             gyro_f = x_f[:, 3:6]
             long_gap = gap_s > LONG_GAP_S  # the interpolated gyroscope is not fused across these
             reacquire = self._after_gaps(long_gap, gap_s)
             g = self.gravity(acc, gyro, long_gap, reacquire)  # unfiltered: the fusion itself smooths, without a filter's lag
-            speed = _norm(gyro_f)
+            speed = norm(gyro_f)
             if long_gap.any():  # the interpolated gyroscope says nothing: how fast the estimate turns there
                 speed[long_gap] = self._turn_rate_dps(g)[long_gap]
             self._remember(g)
         else:
-            ok = np.abs(np.linalg.norm(acc_f, axis=1) - 1.0) < UNRELIABLE_G
+            ok = np.abs(norm(acc_f) - 1.0) < UNRELIABLE_G
             block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap_s, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
@@ -121,8 +121,8 @@ class SignalFront:
         aftermath, not yet a reliable leg angle."""
         n = len(long_gap)
         out = np.zeros(n, bool)
-        if n == 0:
-            return out
+        if n == 0 or not (self._reacquire_left or self._in_gap_s > 0 or long_gap.any()):
+            return out  # no gap here, none just before
         k = int(round(REACQUIRE_S * GRID_HZ))
         if self._reacquire_left:  # carried over from the previous block
             m = min(self._reacquire_left, n)
@@ -199,7 +199,3 @@ def _concat(a: Block, b: Block) -> Block:
 
 def _slice(b: Block, i: int, j: int, g: np.ndarray) -> Block:
     return Block(b.t[i:j], g[i:j], b.speed_dps[i:j], b.jolt_g[i:j], b.gap_s[i:j], b.acc_g[i:j])
-
-
-def _norm(v: np.ndarray) -> np.ndarray:
-    return np.sqrt((v * v).sum(axis=1))

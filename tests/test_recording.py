@@ -748,3 +748,29 @@ def test_an_hour_long_recording_reads_completely(tmp_path):
     rec = read_recording(p)
     assert rec.n == n and rec.rate_hz == pytest.approx(100.0)
     np.testing.assert_allclose(rec.acc_g[:, 2], np.round(cols["az"], 6))
+
+
+# --------------------------------------------------------------------------------------------
+# what reading gives does not depend on how the file is laid out
+
+
+@pytest.mark.parametrize("gyro", [True, False])
+def test_line_endings_do_not_change_what_is_read(tmp_path, gyro):
+    df = static_frame(20.0, 100.0, gyro=gyro)
+    df.loc[[5, 300, 301], "ax"] = np.nan  # empty fields: short NaN runs, filled
+    df["t"] += 12345.0
+    plain = csv_text(df)
+    fast = read_recording(write_text(tmp_path / "plain.csv", plain))
+    general = read_recording(write_text(tmp_path / "crlf.csv", plain.replace("\n", "\r\n")))
+    np.testing.assert_array_equal(fast.t_s, general.t_s)
+    np.testing.assert_array_equal(fast.acc_g, general.acc_g)
+    if gyro:
+        np.testing.assert_array_equal(fast.gyro_dps, general.gyro_dps)
+    assert fast.quality == general.quality
+    assert fast.quality["nan_rows_filled"] == 3
+
+
+def test_a_value_of_number_characters_that_is_no_number_is_refused(tmp_path):
+    lines = csv_lines(static_frame())
+    lines[40] = "0.78,1-2," + ",".join(lines[40].split(",")[2:])  # only plain number characters, not a number
+    assert_refused(write_text(tmp_path / "bad.csv", "\n".join(lines) + "\n"), "line 41 (data row 40)", "non-numeric value '1-2'")

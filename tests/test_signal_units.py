@@ -4,7 +4,7 @@ import pytest
 
 from imu.filters import GridResampler, StreamSos
 from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
-from imu.orientation import GravityFilter, leg_angle_deg, plane_axis, tilt_deg
+from imu.orientation import GravityFilter, first_order_recurrence, leg_angle_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, fit_ramp, minimum_jerk, rep_phases
 from imu.presets import PRESETS, auto_preset, get_preset
 
@@ -27,6 +27,19 @@ def test_resampler_fills_short_gaps_and_breaks_on_long_ones():
     assert gap[(gt > 2.0) & (gt < 2.5)].all() and not gap[gt < 1.99].any()
     assert len(breaks) == 1 and gt[breaks[0]] >= 12.0
     assert [round(g.duration_s, 2) for g in r.gaps] == [0.51, 8.01]  # from the last sample before each gap to the first after it
+
+
+def test_resampler_marks_exactly_the_grid_points_inside_each_hole():
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.choice([0.01, 0.01, 0.02, 0.3, 0.04], 3000))  # many holes over 0.2 s, some on grid points
+    t[::7] = np.round(t[::7], 2)
+    t = np.unique(t)
+    gt, _, gap, _ = GridResampler(50.0, max_fill_s=5.0)(t, np.zeros((len(t), 1)))
+    want = np.zeros(len(gt))
+    for a, b in zip(t[:-1], t[1:]):
+        if b - a > 0.2:
+            want[(gt > a) & (gt < b)] = b - a
+    np.testing.assert_array_equal(gap, want)
 
 
 def _rotating_sensor(rate=50.0, seconds=6.0, rom=80.0, gyro=True):
@@ -52,6 +65,26 @@ def test_gravity_filter_follows_a_rotation_with_the_gyro():
     assert acc_only > 15.0  # the disturbance is real: 0.33 g at the peak
     assert fused < 0.7 * acc_only
     assert worst(GravityFilter(50.0)(g, gyro)) < 1.0  # without disturbance the fusion is exact to 1 deg
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 1000])
+def test_blocked_recurrence_matches_the_sample_by_sample_loop(n):
+    rng = np.random.default_rng(n)
+    a = np.exp(-0.02 / rng.choice([0.3, 1.0, 4.0], n))
+    a[n // 3 : n // 2] = 1.0  # held, as across a gap
+    x = rng.normal(size=(n, 3))
+    y0 = np.array([0.2, -1.0, 0.5])
+    want, prev = np.empty_like(x), y0
+    for k in range(n):
+        want[k] = prev = a[k] * prev + x[k]
+    np.testing.assert_allclose(first_order_recurrence(a, x, y0), want, rtol=1e-11, atol=1e-11)
+
+
+def test_unit_keeps_zero_and_nan_rows_zero():
+    v = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [np.nan, 1.0, 0.0]])
+    np.testing.assert_array_equal(unit(v), [[0.6, 0.8, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(unit(np.zeros(3)), np.zeros(3))
+    np.testing.assert_allclose(unit(np.array([0.0, 2.0, 0.0])), [0.0, 1.0, 0.0])
 
 
 def test_leg_angle_is_signed_along_the_lift():
