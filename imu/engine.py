@@ -675,7 +675,9 @@ class RepEngine:
             return None
         rom = float(np.median([tm.rom_deg for tm in tms]))
         t = self._buf.get("t", self._buf.start)
-        lo = self._buf.start + int(np.searchsorted(t, max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1])))
+        # (not before what a long stay at home may have dropped: 30 s before the latest rep's start, see _trim)
+        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1], s.pending[-1].timing.start_s - 28.0)
+        lo = self._buf.start + int(np.searchsorted(t, lo_s))
         hi = self._buf.start + int(np.searchsorted(t, tms[0].start_s))
         n = int(STILL_S * GRID_HZ)
         if hi - lo < n:
@@ -823,11 +825,13 @@ class RepEngine:
 
     # ------------------------------------------------------------------ memory
     def _trim(self) -> None:
-        if self._state in (EXCURSION, SETTLE):  # (a tentative set's first rep: what came before, too)
+        # what a possible set's first rep may look back at is kept whatever the chunking (see _bottom_before)
+        look = int((INVERTED_LOOKBACK_S + 2.0) * GRID_HZ)
+        if self._state in (EXCURSION, SETTLE):
             first = self._set is not None and self._set.number is None and not self._set.pending
-            keep_from = self._exc["on"] - int((INVERTED_LOOKBACK_S if first else 1.5) * GRID_HZ)
+            keep_from = self._exc["on"] - (look if first else int(1.5 * GRID_HZ))
         else:
-            keep_from = self._pos - int(3.0 * GRID_HZ)
+            keep_from = self._pos - look
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
             # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep (backtracking)

@@ -87,6 +87,16 @@ def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_b
     assert len(got) == len(truth) == 11
     assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
     assert max(abs(g.top_s - t.top_s) for g, t in zip(got, truth)) < 0.5
+    # what the engine looks back at is kept whatever the chunking: live (BLE packets) gives the same reps
+    from imu.engine import RepEngine
+
+    d = sim.data
+    t, acc, gyro = d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values
+    live = RepEngine(sim.spec.exercise, has_gyro=True)
+    for a in range(0, len(t), 37):
+        live.feed(t[a:a + 37], acc[a:a + 37], gyro[a:a + 37])
+    live.finish()
+    assert [(r.set, r.rep, r.start_s, r.end_s) for r in live.reps] == [(r.set, r.rep, r.start_s, r.end_s) for r in reps]
 
 
 def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
