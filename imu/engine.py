@@ -26,6 +26,7 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from statistics import median
 
 import numpy as np
 
@@ -328,7 +329,7 @@ class RepEngine:
         level = float(leg_angle_deg(home[None, :], s.home, s.axis)[0])
         oop = abs(float(out_of_plane_deg(home[None, :], s.axis)[0]))
         recent = s.last_end_s is None or t_s - s.last_end_s < self.preset.set_gap_s
-        near = abs(level - (np.median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self.preset.min_rom_deg)
+        near = abs(level - (median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self.preset.min_rom_deg)
         return recent and near and oop < 10.0
 
     def _abnormal(self, a: int, since: int) -> int | None:
@@ -482,7 +483,7 @@ class RepEngine:
             end_level = float(theta[trough - back])
         if self._set.bottoms and not self._seen(trough)[: stop - trough + 1].all():
             # the leg came back inside a gap (or left sight before it settled): where the set rests
-            end_level = float(np.median(self._set.bottoms))
+            end_level = float(median(self._set.bottoms))
         events = self._complete(on, trough, stop, end_level)
         if self._implausible is not None or self._gait:  # not a rep: start afresh from where the leg now is
             bad, self._implausible, self._gait = self._implausible, None, False
@@ -528,7 +529,7 @@ class RepEngine:
         bottom = float(np.median(theta[: max(1, on - pre + 1)][-n_bottom:]))
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
         if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
-            bottom = float(np.median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
+            bottom = float(median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
         end_at = trough - pre + 1
         timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
                             speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level)
@@ -648,14 +649,14 @@ class RepEngine:
         holds = [tm.lower_s - tm.top_s for tm in tms]
         pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
         durations = [tm.end_s - tm.start_s for tm in tms]
-        continuous = (np.median(holds) < GAIT_PAUSE_S and np.median(pauses) < GAIT_PAUSE_S
-                      and np.median(durations) < GAIT_CYCLE_S)
+        continuous = (median(holds) < GAIT_PAUSE_S and median(pauses) < GAIT_PAUSE_S
+                      and median(durations) < GAIT_CYCLE_S)
         if continuous and (self.preset.slug != "flutter-kick" or self._shin_upright(tms[0].start_s, tms[-1].end_s)):
             return "gait"
         rest = tms[1:]
-        rom = float(np.median([tm.rom_deg for tm in rest]))
+        rom = float(median([tm.rom_deg for tm in rest]))
         # the transition ends where the reps turn (same top), but starts where they never return to
-        same_top = abs(tms[0].top_deg - float(np.median([tm.top_deg for tm in rest]))) < 0.1 * rom
+        same_top = abs(tms[0].top_deg - float(median([tm.top_deg for tm in rest]))) < 0.1 * rom
         # from further away (rested reps start lower), by more than the reps differ among themselves
         spread = max(tm.rom_deg for tm in rest) - min(tm.rom_deg for tm in rest)
         other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom, spread)
@@ -671,9 +672,9 @@ class RepEngine:
         only within the set's range: the end of that rest (s, s) is the set's real bottom (None if there
         is none)."""
         tms = [c.timing for c in s.pending if c.measured]
-        if len(tms) < 2:
+        if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
             return None
-        rom = float(np.median([tm.rom_deg for tm in tms]))
+        rom = float(median([tm.rom_deg for tm in tms]))
         t = self._buf.get("t", self._buf.start)
         # (not before what a long stay at home may have dropped: 30 s before the latest rep's start, see _trim)
         lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1], s.pending[-1].timing.start_s - 28.0)
@@ -682,19 +683,20 @@ class RepEngine:
         n = int(STILL_S * GRID_HZ)
         if hi - lo < n:
             return None
-        theta = self._theta(lo, hi) - float(np.median(s.bottoms))
+        theta = self._theta(lo, hi) - float(median(s.bottoms))
         near_top = (theta > 0.6 * rom) & (theta < 1.5 * rom)
         in_plane = np.abs(out_of_plane_deg(self._buf.get("g", lo, hi), s.axis)) < 10.0
-        still = (self._buf.get("speed_dps", lo, hi) < STILL_DPS) & near_top & in_plane & self._seen(lo)[: hi - lo]
+        seen = self._seen(lo)[: hi - lo]  # (the leg's way from the rest to the reps must be seen, not guessed)
+        still = (self._buf.get("speed_dps", lo, hi) < STILL_DPS) & near_top & in_plane & seen
         # rests from which the leg moved only within the set's range; from the latest one back across
         # reps as long as a rest is no longer than the set's pauses there (a longer one began the set)
-        in_range = (theta > -0.3 * rom) & (theta < 1.5 * rom)
+        in_range = (theta > -0.3 * rom) & (theta < 1.5 * rom) & seen
         stays = np.flip(np.logical_and.accumulate(np.flip(in_range)))
         edges = np.diff(np.concatenate(([0], (still & stays).astype(np.int8), [0])))
         runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)) if b - a >= n]
         if not runs:
             return None
-        pause_s = 2.0 * float(np.median([tm.lower_s - tm.top_s for tm in tms])) + 0.5
+        pause_s = 2.0 * float(median([tm.lower_s - tm.top_s for tm in tms])) + 0.5
         k = len(runs) - 1
         while k > 0 and (runs[k][1] - runs[k][0]) / GRID_HZ <= pause_s and (
                 theta[runs[k - 1][1] : runs[k][0]] < 0.3 * rom).any():
@@ -732,8 +734,8 @@ class RepEngine:
         roms = [c.timing.rom_deg for c in s.pending if c.measured] + [r.rom_deg for r in s.reps if r.measured]
         if not roms:
             return True
-        med = float(np.median(roms))
-        bottom_ref = float(np.median(s.bottoms))
+        med = float(median(roms))
+        bottom_ref = float(median(s.bottoms))
         if abs(timing.bottom_deg - bottom_ref) > max(5.0, 0.2 * min(timing.rom_deg, med)):
             return False
         return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med

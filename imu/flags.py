@@ -1,6 +1,8 @@
 """Form flags of a rep (pure functions; the rules and thresholds are documented in :mod:`imu.presets`)."""
 from __future__ import annotations
 
+from statistics import median
+
 import numpy as np
 
 from imu.phases import RepTiming
@@ -63,13 +65,13 @@ class SessionRoms:
         own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, momentum)]
         medians = [self._median(s) for s in self._sets if s != set_no]
         unswung = [r for r, m in own if not m]
-        medians = [m for m in medians if m is not None] + ([float(np.median(unswung))] if unswung else [])
-        return _upper_median(medians), float(np.median([r for r, _ in own]))
+        medians = [m for m in medians if m is not None] + ([float(median(unswung))] if unswung else [])
+        return _upper_median(medians), float(median([r for r, _ in own]))
 
     def _median(self, set_no: int) -> float | None:
         if set_no not in self._medians:
             unswung = [r for r, m in self._sets[set_no].values() if not m]
-            self._medians[set_no] = float(np.median(unswung)) if unswung else None
+            self._medians[set_no] = float(median(unswung)) if unswung else None
         return self._medians[set_no]
 
 

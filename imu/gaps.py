@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import median
 
 import numpy as np
 
@@ -79,9 +80,9 @@ def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float
     measured = [r for r, c in zip(reps, clean) if c][-last:]
     if not measured:
         return None
-    return Rhythm(float(np.median(cycles[-last:])), float(np.median([r.top_s - r.start_s for r in measured])),
-                  float(np.median([r.lower_s - r.top_s for r in measured])),
-                  float(np.median([r.end_s - r.lower_s for r in measured])))
+    return Rhythm(float(np.median(cycles[-last:])), float(median([r.top_s - r.start_s for r in measured])),
+                  float(median([r.lower_s - r.top_s for r in measured])),
+                  float(median([r.end_s - r.lower_s for r in measured])))
 
 
 def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list[RepTiming]:
