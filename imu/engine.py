@@ -19,9 +19,9 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
    continuous swinging without pauses (walking; flutter kicks are told from walking by where the
    centripetal pull points). A posture change that ran into the first rep is undone by starting the
    set again from the plateau it ended on; a set found inside out (its home was the first rep's top
-   hold, so it ran from top to top) starts again from the rest its reps really began from. Staying far below the resting level or out of the plane,
-   implausible excursions (too long, too big for the preset) and long stillness elsewhere end the
-   search; a pause longer than ``set_gap_s`` ends a set.
+   hold, so it ran from top to top) starts again from the rest its reps really began from. Staying far
+   below the resting level or out of the plane, implausible excursions (too long, too big for the
+   preset) and long stillness elsewhere end the search; a pause longer than ``set_gap_s`` ends a set.
 """
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
+HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
@@ -676,8 +677,9 @@ class RepEngine:
             return None
         rom = float(median([tm.rom_deg for tm in tms]))
         t = self._buf.get("t", self._buf.start)
-        # (not before what a long stay at home may have dropped: 30 s before the latest rep's start, see _trim)
-        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1], s.pending[-1].timing.start_s - 28.0)
+        # (not before what a long stay at home may have dropped whatever the chunking, see _trim)
+        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1],
+                   s.pending[-1].timing.start_s - (HOME_KEEP_S - 2.0))
         lo = self._buf.start + int(np.searchsorted(t, lo_s))
         hi = self._buf.start + int(np.searchsorted(t, tms[0].start_s))
         n = int(STILL_S * GRID_HZ)
@@ -836,11 +838,12 @@ class RepEngine:
             keep_from = self._pos - look
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
-            # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep (backtracking)
+            # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep and what
+            # came before it (backtracking, the inside-out check)
             anchor = s.pending[0].timing.start_s - INVERTED_LOOKBACK_S if s.pending else s.last_end_s
             t = self._buf.get("t", self._buf.start)
             keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, anchor)) - 2)
-        keep_from = max(keep_from, self._pos - int(30 * GRID_HZ)) if self._state == HOME else keep_from
+        keep_from = max(keep_from, self._pos - int(HOME_KEEP_S * GRID_HZ)) if self._state == HOME else keep_from
         self._flush_trace(keep_from)
         self._buf.drop_before(keep_from)
 
