@@ -829,13 +829,10 @@ class RepEngine:
 
     # ------------------------------------------------------------------ memory
     def _trim(self) -> None:
-        # what a possible set's first rep may look back at is kept whatever the chunking (see _bottom_before)
+        # what any rep (the first of a new set, perhaps) may look back at is kept whatever the chunking
+        # (see _bottom_before)
         look = int((INVERTED_LOOKBACK_S + 2.0) * GRID_HZ)
-        if self._state in (EXCURSION, SETTLE):
-            first = self._set is not None and self._set.number is None and not self._set.pending
-            keep_from = self._exc["on"] - (look if first else int(1.5 * GRID_HZ))
-        else:
-            keep_from = self._pos - look
+        keep_from = (self._exc["on"] if self._state in (EXCURSION, SETTLE) else self._pos) - look
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:
             # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep and what
