@@ -57,7 +57,7 @@ ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
-MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (measured with a gyroscope)
+MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
@@ -644,19 +644,22 @@ class RepEngine:
 
     def _judge_tentative(self, s: _SetState) -> str:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
-        swinging without pauses, as in walking: only flutter kicks move like that; or a twitch among them,
-        a rep quicker than ``MIN_REP_S``: fidgeting); ``backtrack`` (the
-        first candidate was a posture change merged with the first rep: it rests elsewhere and pauses
-        longer than the rest, so the set really starts from its plateau)."""
+        swinging without pauses, as in walking, unless the shin lies as in flutter kicks with the
+        ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``:
+        fidgeting); ``backtrack`` (the first candidate was a posture change merged with the first rep: it
+        rests elsewhere and pauses longer than the rest, so the set really starts from its plateau)."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
         pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
         durations = [tm.end_s - tm.start_s for tm in tms]
         continuous = (median(holds) < GAIT_PAUSE_S and median(pauses) < GAIT_PAUSE_S
                       and median(durations) < GAIT_CYCLE_S)
-        if continuous and (self.preset.slug != "flutter-kick" or self._shin_upright(tms[0].start_s, tms[-1].end_s)):
+        # continuous kicks with the shin lying are flutter kicks (also for ``auto``, which has yet to say so)
+        kicks = continuous and self.preset.slug in ("flutter-kick", "auto") and not self._shin_upright(
+            tms[0].start_s, tms[-1].end_s)
+        if continuous and not kicks:
             return "gait"
-        if self.has_gyro and self.preset.slug != "flutter-kick" and min(durations) < MIN_REP_S:
+        if self.preset.slug != "flutter-kick" and not kicks and min(durations) < MIN_REP_S:
             return "gait"  # a twitch among them: fidgeting, not a set
         rest = tms[1:]
         rom = float(median([tm.rom_deg for tm in rest]))

@@ -162,12 +162,29 @@ def test_a_faulty_stream_gives_the_same_reps_in_packets_as_at_once():
         [(r.set, r.rep, r.start_s, r.end_s) for r in whole]
 
 
-def test_fidgeting_in_a_plank_between_sets_is_not_a_set():
+@pytest.mark.parametrize("session, first_set", [(94, 10), (23, 7)])
+def test_fidgeting_between_sets_is_not_a_set(session, first_set):
     # plank leg lifts with a gyroscope (seed 0, session 94): twitches of 3-7 deg in 0.2 s with a pause or two
-    # among them made three "sets" (9 reps) in the rests; a leg lifted and lowered in under 0.5 s is no rep
+    # among them made three "sets" (9 reps) in the rests; heel taps without a gyroscope (session 23): one
+    # "set" of 3; a leg lifted and lowered in under 0.5 s is no rep
     from imu.sim import benchmark_suite
 
-    sim = simulate_session(benchmark_suite(0)[94])
+    sim = simulate_session(benchmark_suite(0)[session])
     reps = run_engine(sim)
     assert not [r for r in reps if not any(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for st in sim.sets)]
-    assert sum(sim.sets[0].start_s - 1 <= r.peak_s <= sim.sets[0].end_s + 1 for r in reps) == 10
+    assert sum(sim.sets[0].start_s - 1 <= r.peak_s <= sim.sets[0].end_s + 1 for r in reps) == first_set
+
+
+def test_auto_recognises_flutter_kicks():
+    # continuous kicks with the shin lying used to be judged walking before ``auto`` could pick a preset, so
+    # an ``auto`` session of flutter kicks counted nothing
+    from imu.engine import RepEngine
+
+    sim = simulate_session(SessionSpec("flutter-kick", [SetSpec("textbook", 20), SetSpec("fatigue", 16)],
+                                       gyro=True, seed=21))
+    d = sim.data
+    eng = RepEngine("auto", has_gyro=True)
+    eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values)
+    eng.finish()
+    assert eng.preset.slug == "flutter-kick"
+    assert [sum(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for r in eng.reps) for st in sim.sets] == [20, 16]
