@@ -48,12 +48,22 @@ def match_reps(truth: list, found: list[Rep], tol_s: float = 1.5) -> list[tuple]
     return pairs
 
 
+def in_set(rep: Rep, st) -> bool:
+    """Whether ``rep`` peaks within the simulated set ``st`` (give or take a second)."""
+    return st.start_s - 1.0 <= rep.peak_s <= st.end_s + 1.0
+
+
+def set_counts(sim, reps: list[Rep]) -> list[int]:
+    """Reps found in each of ``sim``'s sets."""
+    return [sum(in_set(r, st) for r in reps) for st in sim.sets]
+
+
 def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
     inside = np.zeros(len(reps), bool)
     for st in sim.sets:
-        in_set = [i for i, r in enumerate(reps) if st.start_s - 1.0 <= r.peak_s <= st.end_s + 1.0]
-        inside[in_set] = True
-        n = len(in_set)
+        found = [i for i, r in enumerate(reps) if in_set(r, st)]
+        inside[found] = True
+        n = len(found)
         score.sets += 1
         score.exact += n == st.reps
         score.within_one += abs(n - st.reps) <= 1

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bench.sim_suite import match_reps, run_engine
+from bench.sim_suite import in_set, match_reps, run_engine, set_counts
 from imu.sim import SessionSpec, SetSpec, simulate_session
 
 
@@ -19,8 +19,7 @@ def session():
 
 def test_every_set_is_counted_and_rests_are_not(session):
     sim, reps = session
-    counts = [sum(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for r in reps) for st in sim.sets]
-    assert counts == [10, 8, 8]
+    assert set_counts(sim, reps) == [10, 8, 8]
     assert len(reps) == 26  # nothing counted while walking, sitting up or fidgeting
     assert sorted({r.set for r in reps}) == [1, 2, 3]
 
@@ -73,45 +72,21 @@ def test_reps_are_shown_as_they_end_when_a_backtrack_is_impossible():
     assert len(late) >= 8 and max(late) < 1.0
 
 
-def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_bottom():
-    # bent-knee raises (seed 0, session 16): moving into position ran into the second set's first rep, and
-    # the leg first held still at that rep's top; the set used to be counted from top to top (10 of 11 reps,
-    # each starting as the real one came down)
-    from imu.sim import benchmark_suite
+def _columns(d):
+    """(t, acc, gyro or None) of a recording's DataFrame."""
+    return d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values if "gx" in d else None
 
-    sim = simulate_session(benchmark_suite(0)[16])
-    reps = run_engine(sim)
-    second = sim.sets[1]
-    got = [r for r in reps if second.start_s - 1 <= r.peak_s <= second.end_s + 1]
-    truth = [r for r in sim.reps if r.set == 2]
-    assert len(got) == len(truth) == 11
-    assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
-    assert max(abs(g.top_s - t.top_s) for g, t in zip(got, truth)) < 0.5
-    # what the engine looks back at is kept whatever the chunking: live (BLE packets) gives the same reps
+
+def _engine_fed(preset: str, t, acc, gyro, packet: int | None = None):
+    """A finished engine fed the samples at once or in ``packet``-sample packets."""
     from imu.engine import RepEngine
 
-    d = sim.data
-    t, acc, gyro = d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values
-    live = RepEngine(sim.spec.exercise, has_gyro=True)
-    for a in range(0, len(t), 37):
-        live.feed(t[a:a + 37], acc[a:a + 37], gyro[a:a + 37])
-    live.finish()
-    assert [(r.set, r.rep, r.start_s, r.end_s) for r in live.reps] == [(r.set, r.rep, r.start_s, r.end_s) for r in reps]
-
-
-def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
-    # seated leg raises, accelerometer only (seed 0, session 115): the leg moved into a new position and
-    # stayed there, so the first excursion was too long for a rep; the search used to resume after it,
-    # in the first rep's top hold, and counted the third set from top to top
-    from imu.sim import benchmark_suite
-
-    sim = simulate_session(benchmark_suite(0)[115])
-    reps = run_engine(sim)
-    third = sim.sets[2]
-    got = [r for r in reps if third.start_s - 1 <= r.peak_s <= third.end_s + 1]
-    truth = [r for r in sim.reps if r.set == 3]
-    assert len(got) == len(truth) == 10
-    assert max(abs(g.start_s - t.start_s) for g, t in zip(got, truth)) < 0.5
+    eng = RepEngine(preset, has_gyro=gyro is not None)
+    step = packet or len(t)
+    for a in range(0, len(t), step):
+        eng.feed(t[a:a + step], acc[a:a + step], None if gyro is None else gyro[a:a + step])
+    eng.finish()
+    return eng
 
 
 def _as_a_faulty_link_delivers(sim, seed: int):
@@ -123,19 +98,43 @@ def _as_a_faulty_link_delivers(sim, seed: int):
         t0 = rng.uniform(st.start_s, st.end_s - 3.0)
         keep &= ~((t >= t0) & (t < t0 + 3.4))
     keep &= ~np.repeat(rng.random(len(t) // 5 + 1) < 0.05, 5)[: len(t)]
-    d = sim.data[keep]
-    return d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values
+    return _columns(sim.data[keep])
 
 
-def _reps_fed(exercise: str, t, acc, gyro, packet: int | None = None):
-    from imu.engine import RepEngine
+def _timing(reps) -> list[tuple]:
+    return [(r.set, r.rep, r.start_s, r.end_s) for r in reps]
 
-    eng = RepEngine(exercise, has_gyro=True)
-    step = packet or len(t)
-    for a in range(0, len(t), step):
-        eng.feed(t[a:a + step], acc[a:a + step], gyro[a:a + step])
-    eng.finish()
-    return eng.reps
+
+def _assert_set_counted_from_its_bottom(sim, reps, k: int, n: int, fields=("start_s",)) -> None:
+    """Set ``k`` (0-based) of ``sim`` has its ``n`` reps, each within 0.5 s of the truth in ``fields``."""
+    got = [r for r in reps if in_set(r, sim.sets[k])]
+    truth = [r for r in sim.reps if r.set == k + 1]
+    assert len(got) == len(truth) == n
+    for f in fields:
+        assert max(abs(getattr(g, f) - getattr(t, f)) for g, t in zip(got, truth)) < 0.5, f
+
+
+def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_bottom():
+    # bent-knee raises (seed 0, session 16): moving into position ran into the second set's first rep, and
+    # the leg first held still at that rep's top; the set used to be counted from top to top (10 of 11 reps,
+    # each starting as the real one came down)
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[16])
+    reps = run_engine(sim)
+    _assert_set_counted_from_its_bottom(sim, reps, 1, 11, ("start_s", "top_s"))
+    # what the engine looks back at is kept whatever the chunking: live (BLE packets) gives the same reps
+    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=37).reps) == _timing(reps)
+
+
+def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
+    # seated leg raises, accelerometer only (seed 0, session 115): the leg moved into a new position and
+    # stayed there, so the first excursion was too long for a rep; the search used to resume after it,
+    # in the first rep's top hold, and counted the third set from top to top
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[115])
+    _assert_set_counted_from_its_bottom(sim, run_engine(sim), 2, 10)
 
 
 def test_a_dropout_in_a_new_set_does_not_turn_it_inside_out():
@@ -145,9 +144,8 @@ def test_a_dropout_in_a_new_set_does_not_turn_it_inside_out():
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[36])
-    reps = _reps_fed(sim.spec.exercise, *_as_a_faulty_link_delivers(sim, 7036))
-    counts = [sum(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for r in reps) for st in sim.sets]
-    assert counts == [13, 14]
+    reps = _engine_fed(sim.spec.exercise, *_as_a_faulty_link_delivers(sim, 7036)).reps
+    assert set_counts(sim, reps) == [13, 14]
 
 
 def test_a_faulty_stream_gives_the_same_reps_in_packets_as_at_once():
@@ -157,9 +155,8 @@ def test_a_faulty_stream_gives_the_same_reps_in_packets_as_at_once():
 
     sim = simulate_session(benchmark_suite(0)[38])
     data = _as_a_faulty_link_delivers(sim, 7038)
-    whole = _reps_fed(sim.spec.exercise, *data)
-    assert [(r.set, r.rep, r.start_s, r.end_s) for r in _reps_fed(sim.spec.exercise, *data, packet=23)] == \
-        [(r.set, r.rep, r.start_s, r.end_s) for r in whole]
+    assert _timing(_engine_fed(sim.spec.exercise, *data, packet=23).reps) == \
+        _timing(_engine_fed(sim.spec.exercise, *data).reps)
 
 
 @pytest.mark.parametrize("session, first_set", [(94, 10), (23, 7)])
@@ -171,20 +168,15 @@ def test_fidgeting_between_sets_is_not_a_set(session, first_set):
 
     sim = simulate_session(benchmark_suite(0)[session])
     reps = run_engine(sim)
-    assert not [r for r in reps if not any(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for st in sim.sets)]
-    assert sum(sim.sets[0].start_s - 1 <= r.peak_s <= sim.sets[0].end_s + 1 for r in reps) == first_set
+    assert not [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+    assert set_counts(sim, reps)[0] == first_set
 
 
 def test_auto_recognises_flutter_kicks():
     # continuous kicks with the shin lying used to be judged walking before ``auto`` could pick a preset, so
     # an ``auto`` session of flutter kicks counted nothing
-    from imu.engine import RepEngine
-
     sim = simulate_session(SessionSpec("flutter-kick", [SetSpec("textbook", 20), SetSpec("fatigue", 16)],
                                        gyro=True, seed=21))
-    d = sim.data
-    eng = RepEngine("auto", has_gyro=True)
-    eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values)
-    eng.finish()
+    eng = _engine_fed("auto", *_columns(sim.data))
     assert eng.preset.slug == "flutter-kick"
-    assert [sum(st.start_s - 1 <= r.peak_s <= st.end_s + 1 for r in eng.reps) for st in sim.sets] == [20, 16]
+    assert set_counts(sim, eng.reps) == [20, 16]
