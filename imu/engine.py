@@ -108,6 +108,10 @@ class _Buffer:
         b = self.end if b is None else b
         return self.arrays[name][a - self.start : b - self.start]
 
+    def index_at(self, t_s: float) -> int:
+        """Absolute index of the first sample at or after ``t_s`` (s)."""
+        return self.start + int(np.searchsorted(self.arrays["t"], t_s))
+
 
 @dataclass
 class _Candidate:
@@ -148,7 +152,7 @@ class RepEngine:
         self._state = SEEK
         self._pos = 0  # absolute grid index where the search resumes
         self._home_since = 0  # where the current HOME state began
-        self._inverted_from = (-np.inf, -np.inf)  # the last real bottom an inside-out set restarted from (s)
+        self._inverted_after_s = -np.inf  # end of the last real bottom an inside-out set restarted from
         self._afresh = (-1, 0)  # the latest excursion measured afresh in a new frame, retries since
         self._set: _SetState | None = None
         self._level = 0.0  # resting level of the leg in the current frame (deg)
@@ -494,8 +498,7 @@ class RepEngine:
             self._pos = trough if first == i_rise else stop + 1
             if bad is not None and bad.lower_s - bad.top_s >= REHOME_STILL_S:
                 # it stayed away long (a posture change, held): a set may start from there
-                t = self._buf.get("t", on, stop + 1)
-                self._pos = on + int(np.searchsorted(t, bad.top_s))
+                self._pos = max(on, self._buf.index_at(bad.top_s))
             return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
             self._level = min(self._level, float(np.median(theta[stop - back - n + 1 : stop - back + 1])))
@@ -586,7 +589,7 @@ class RepEngine:
                 bottom = self._bottom_before(s) if verdict == "set" else None
                 if bottom is not None:
                     self.rejected += len(s.pending)
-                    self._backtrack = self._inverted_from = bottom
+                    self._backtrack, self._inverted_after_s = bottom, bottom[1]
                     return events
                 events += self._confirm(s)
             return events
@@ -683,12 +686,10 @@ class RepEngine:
         if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
             return None
         rom = float(median([tm.rom_deg for tm in tms]))
-        t = self._buf.get("t", self._buf.start)
         # (not before what a long stay at home may have dropped whatever the chunking, see _trim)
-        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_from[1],
+        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_after_s,
                    s.pending[-1].timing.start_s - (HOME_KEEP_S - 2.0))
-        lo = self._buf.start + int(np.searchsorted(t, lo_s))
-        hi = self._buf.start + int(np.searchsorted(t, tms[0].start_s))
+        lo, hi = self._buf.index_at(lo_s), self._buf.index_at(tms[0].start_s)
         n = int(STILL_S * GRID_HZ)
         if hi - lo < n:
             return None
@@ -711,15 +712,13 @@ class RepEngine:
                 theta[runs[k - 1][1] : runs[k][0]] < 0.3 * rom).any():
             k -= 1
         end = lo + runs[k][1] - 1  # last sample of that rest
-        return float(t[end - n + 1 - self._buf.start]), float(t[end + 1 - self._buf.start])
+        return float(self._buf.get("t", end - n + 1, end)[0]), float(self._buf.get("t", end + 1, end + 2)[0])
 
     def _shin_upright(self, a_s: float, b_s: float) -> bool:
         """Whether the shin hangs roughly vertical below its pivot (walking) rather than lying
         (flutter kicks), from the direction of the centripetal acceleration: it points from the
         ankle to the pivot, so it lines up with "up" when the pivot (knee, hip) is above the ankle."""
-        t = self._buf.get("t", self._buf.start)
-        a = self._buf.start + int(np.searchsorted(t, a_s))
-        b = self._buf.start + int(np.searchsorted(t, b_s))
+        a, b = self._buf.index_at(a_s), self._buf.index_at(b_s)
         g = self._buf.get("g", a, b)
         dyn = self._buf.get("acc_g", a, b) - g  # the leg's own acceleration, g
         w2 = np.radians(self._buf.get("speed_dps", a, b)) ** 2
@@ -791,9 +790,7 @@ class RepEngine:
 
     def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
         """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""
-        t = self._buf.get("t", self._buf.start)
-        a = self._buf.start + int(np.searchsorted(t, a_s))
-        b = self._buf.start + int(np.searchsorted(t, b_s))
+        a, b = self._buf.index_at(a_s), self._buf.index_at(b_s)
         if b <= a or a < self._buf.start:
             return []
         self._set = _SetState(home=unit(self._buf.get("g", a, b).mean(axis=0)))
@@ -831,7 +828,7 @@ class RepEngine:
         if self._state in (EXCURSION, SETTLE):
             self.rejected += 1
         self._pos = self._buf.end
-        self._state = SEEK if self._set is None or self._set.axis is None else SEEK
+        self._state = SEEK
         return []
 
     # ------------------------------------------------------------------ memory
@@ -845,8 +842,7 @@ class RepEngine:
             # keep the last rep's end (bottom hold, feet rested) and, while tentative, its first rep and what
             # came before it (backtracking, the inside-out check)
             anchor = s.pending[0].timing.start_s - INVERTED_LOOKBACK_S if s.pending else s.last_end_s
-            t = self._buf.get("t", self._buf.start)
-            keep_from = min(keep_from, self._buf.start + int(np.searchsorted(t, anchor)) - 2)
+            keep_from = min(keep_from, self._buf.index_at(anchor) - 2)
         keep_from = max(keep_from, self._pos - int(HOME_KEEP_S * GRID_HZ)) if self._state == HOME else keep_from
         self._flush_trace(keep_from)
         self._buf.drop_before(keep_from)
