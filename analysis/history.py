@@ -90,7 +90,7 @@ __all__ = [
     "write_weekly_csv",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_FILE_NAME = "history.sqlite3"
 #: Raw recording file names looked for in a session folder (first found wins).
 RECORDING_FILES = ("recording.parquet", "recording.csv", "recording.csv.gz")
@@ -120,8 +120,8 @@ SESSION_COLUMN_DOCS: dict[str, str] = {
     "imported_at": "[ISO 8601, UTC] when the session was added to the store",
 }
 
-# The reps/sets columns stored by schema version 1 (frozen: a change of analysis.tables must come
-# with a schema migration; tests/test_history.py checks they still match).
+# The reps/sets columns stored by the current schema version (a change of analysis.tables must come
+# with a step in _MIGRATIONS; tests/test_history.py checks they still match).
 _STORED_REPS = list(REPS_COLUMNS)
 _STORED_SETS = list(SETS_COLUMNS)
 _REPS_DTYPES = reps_table([]).dtypes
@@ -180,6 +180,12 @@ _SCHEMA = [
     _table_ddl("sets", _STORED_SETS, _SETS_DTYPES),
     _table_ddl("reps", _STORED_REPS, _REPS_DTYPES),
 ]
+
+#: From schema version k to k + 1: the statements that bring a store written by an older program up to
+#: date (its rows stay; a column added later is empty in them).
+_MIGRATIONS: dict[int, list[str]] = {
+    1: ["ALTER TABLE reps ADD COLUMN peak_accel_g REAL"],  # how hard the leg was thrown (g)
+}
 
 
 # --------------------------------------------------------------------------- reading a folder
@@ -401,7 +407,9 @@ class HistoryStore:
         if version == SCHEMA_VERSION:
             return
         with self._transaction():
-            for stmt in _SCHEMA:
+            # a new store is created as it is now; an older one is brought up to date step by step
+            steps = [_SCHEMA] if version == 0 else [_MIGRATIONS[v] for v in range(version, SCHEMA_VERSION)]
+            for stmt in (stmt for step in steps for stmt in step):
                 self.conn.execute(stmt)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

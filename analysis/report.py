@@ -43,7 +43,7 @@ __all__ = ["explain_rep", "session_report_html", "write_session_report", "histor
 REPORT_FILE_NAME = "report.html"
 
 # Flag thresholds used when session.json does not carry the preset (lying-leg-raise's values).
-_DEFAULT_PRESET = {"momentum_up_s": 0.65, "momentum_down_s": 0.65, "momentum_dps": 100.0,
+_DEFAULT_PRESET = {"momentum_up_s": 0.65, "momentum_down_s": 0.65, "momentum_dps": 100.0, "momentum_accel_g": 1.2,
                    "rushed_up_s": 0.8, "rushed_down_s": 0.8, "rushed_rep_s": 4.0,
                    "min_top_hold_s": 0.3, "target_rom_deg": None}
 
@@ -148,11 +148,15 @@ def explain_rep(rep: pd.Series | dict, preset: dict | None = None, set_median_ro
     parts = []
     for code in flags:
         if code == "momentum":
+            accel = rep.get("peak_accel_g")
+            thrown = _fin(accel) and 0 < p["momentum_accel_g"] < accel
             swung = _fin(up) and up < p["momentum_up_s"] and (not _fin(v_up) or v_up > p["momentum_dps"])
             dropped = _fin(down) and down < p["momentum_down_s"] and (not _fin(v_down) or v_down > p["momentum_dps"])
-            if not (swung or dropped):  # thresholds unknown: blame the faster phase
+            if not (thrown or swung or dropped):  # thresholds unknown: blame the faster phase
                 swung = _fin(up) and (not _fin(down) or up <= down)
                 dropped = not swung
+            if thrown:
+                parts.append(f"leg thrown (the ankle accelerated at {float(accel):.1f} g)")
             if swung:
                 parts.append(f"swung up in {_s(up)}" + (f" (peak {float(v_up):.0f}°/s)" if _fin(v_up) else ""))
             if dropped:

@@ -41,13 +41,14 @@ __all__ = [
 
 TIME_DECIMALS = 3
 ANGLE_DECIMALS = 1
+ACCEL_DECIMALS = 2
 
 #: Columns of :func:`reps_table`, in order.
 REPS_COLUMNS: list[str] = [
     "set", "rep", "start_s", "peak_s", "end_s", "up_s", "top_hold_s", "down_s", "bottom_hold_s",
     "tut_s", "tempo", "rom_deg", "peak_up_dps", "peak_down_dps", "momentum", "flags",
     # extra columns
-    "top_s", "lower_s", "bottom_deg", "side",
+    "top_s", "lower_s", "bottom_deg", "peak_accel_g", "side",
 ]
 
 #: Columns of :func:`sets_table`, in order.
@@ -80,7 +81,7 @@ COLUMN_UNITS: dict[str, dict[str, str]] = {
         "set": "#", "rep": "#", "start_s": "s", "peak_s": "s", "end_s": "s", "up_s": "s",
         "top_hold_s": "s", "down_s": "s", "bottom_hold_s": "s", "tut_s": "s", "tempo": "s-s-s-s",
         "rom_deg": "deg", "peak_up_dps": "deg/s", "peak_down_dps": "deg/s", "momentum": "true/false",
-        "flags": "codes", "top_s": "s", "lower_s": "s", "bottom_deg": "deg", "side": "text",
+        "flags": "codes", "top_s": "s", "lower_s": "s", "bottom_deg": "deg", "peak_accel_g": "g", "side": "text",
     },
     "sets": {
         "set": "#", "start_s": "s", "end_s": "s", "duration_s": "s", "reps": "count", "tut_s": "s",
@@ -109,12 +110,14 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "rom_deg": "range of motion: top angle minus the resting angle before the rep",
         "peak_up_dps": "peak angular speed on the way up",
         "peak_down_dps": "peak angular speed on the way down",
-        "momentum": "true when the rep carries the momentum flag (swung up and/or dropped)",
+        "momentum": "true when the rep carries the momentum flag (swung up, thrown and/or dropped)",
         "flags": "form-flag codes joined with ';' (empty when none): "
                  "momentum, rushed, partial, feet_rested, no_top_hold, uneven_rom, data_gap, inferred",
         "top_s": "the leg arrives at the top (end of the up phase)",
         "lower_s": "the leg starts down (end of the top hold)",
         "bottom_deg": "resting angle before the rep, relative to the set's first resting position",
+        "peak_accel_g": "how hard the leg was thrown: how far the ankle's acceleration left 1 g "
+                        "(90th percentile over the rep); over the preset's momentum_accel_g is momentum",
         "side": "which leg's sensor counted the rep (left/right) with two sensors; empty otherwise",
     },
     "sets": {
@@ -242,6 +245,7 @@ def reps_table(reps: Sequence[Rep], side: str | Sequence[str] | None = None) -> 
             "top_s": _r(r.top_s, T),
             "lower_s": _r(r.lower_s, T),
             "bottom_deg": _r(r.bottom_deg, A),
+            "peak_accel_g": _r(r.peak_accel_g, ACCEL_DECIMALS),
             "side": sd,
         })
     df = pd.DataFrame(rows, columns=REPS_COLUMNS)

@@ -33,7 +33,7 @@ import numpy as np
 from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
-from imu.phases import RepTiming, rep_phases
+from imu.phases import RepTiming, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
 from imu.rep import Rep
 from imu.signals import GRID_HZ, Block, SignalFront
@@ -54,7 +54,10 @@ AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
-#: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so
+#: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so that
+#: the same reps are flagged with and without one
+ACC_ONLY_RANGE_G = 0.35  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
+#: the person's full range: its tilt may be off by up to ~20 deg (asin 0.35)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
 MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
@@ -220,7 +223,7 @@ class RepEngine:
             if not rep.measured:  # nothing to revise: no form flags without the data
                 continue
             timing = RepTiming(rep.start_s, rep.top_s, rep.lower_s, rep.end_s, rep.rom_deg, rep.bottom_deg,
-                               0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps)
+                               0.0, 0.0, rep.peak_up_dps, rep.peak_down_dps, rep.peak_accel_g)
             keep = [f for f in rep.flags if f in ("feet_rested", "data_gap")]
             flags = _ordered(keep + self._flags(timing, rep.set))
             if flags != rep.flags:
@@ -230,8 +233,9 @@ class RepEngine:
 
     def _flags(self, timing: RepTiming, set_no: int) -> list[str]:
         """Tempo and range flags of a rep of set ``set_no`` among the session's other reps."""
-        flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE)
-        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, "momentum" in flags)
+        flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE, self.has_gyro)
+        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
+                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g))
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
 
     def _store(self, i: int | None, rep: Rep) -> None:
@@ -241,7 +245,12 @@ class RepEngine:
         else:
             self.reps[i] = rep
         if rep.measured:
-            self._roms.put(rep.set, rep.start_s, rep.rom_deg, rep.momentum)
+            self._roms.put(rep.set, rep.start_s, rep.rom_deg, not self._range_trusted(rep.momentum, rep.peak_accel_g))
+
+    def _range_trusted(self, momentum: bool, peak_accel_g: float) -> bool:
+        """Whether a rep's range may set the person's full range: not swung (a swing overshoots) and,
+        without a gyroscope, not moved so briskly that its tilt is unsure (``ACC_ONLY_RANGE_G``)."""
+        return not momentum and (self.has_gyro or peak_accel_g <= ACC_ONLY_RANGE_G)
 
     @property
     def stream_gaps(self):
@@ -544,7 +553,9 @@ class RepEngine:
         if not self._plausible(timing, float(gaps.max())):
             self._implausible = timing
             return []
-        gap_s = float(gaps[(t >= timing.start_s) & (t <= timing.end_s)].max(initial=0.0))
+        inside = (t >= timing.start_s) & (t <= timing.end_s)
+        gap_s = float(gaps[inside].max(initial=0.0))
+        timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
         return self._add_candidate(_Candidate(timing, gap_s), peak_g)
@@ -771,6 +782,7 @@ class RepEngine:
         rep = Rep(set=s.number, rep=len(s.reps) + 1, start_s=timing.start_s, top_s=timing.top_s,
                   lower_s=timing.lower_s, end_s=timing.end_s, rom_deg=timing.rom_deg,
                   peak_up_dps=timing.peak_up_dps, peak_down_dps=timing.peak_down_dps,
+                  peak_accel_g=timing.peak_accel_g,
                   bottom_deg=timing.bottom_deg, flags=_ordered(flags), gap_s=c.gap_s)
         s.reps.append(rep)
         s.last_end_s = rep.end_s

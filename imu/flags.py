@@ -9,11 +9,15 @@ from imu.phases import RepTiming
 from imu.presets import Preset
 
 
-def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0) -> list[str]:
-    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations and peak speeds.
+def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0,
+                speeds_measured: bool = True) -> list[str]:
+    """``momentum``, ``rushed`` and ``no_top_hold`` from the phase durations, peak speeds and the
+    ankle's own acceleration.
 
     ``duration_scale`` multiplies the preset's duration limits: without a gyroscope the leg's own
     acceleration makes ramps look shorter than they are (see :data:`imu.engine.ACC_ONLY_DURATION_SCALE`).
+    ``speeds_measured``: False without a gyroscope, where the peak speeds are read off the tilt, which
+    the same acceleration distorts; ``momentum`` then rests on the acceleration alone.
     """
     up = timing.top_s - timing.start_s
     down = timing.end_s - timing.lower_s
@@ -22,7 +26,8 @@ def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0) 
     flags = []
     swung = up < k * preset.momentum_up_s and timing.peak_up_dps > preset.momentum_dps
     dropped = down < k * preset.momentum_down_s and timing.peak_down_dps > preset.momentum_dps
-    if swung or dropped:
+    thrown = 0.0 < preset.momentum_accel_g < timing.peak_accel_g
+    if thrown or (speeds_measured and (swung or dropped)):
         flags.append("momentum")
     elif (up < k * preset.rushed_up_s or down < k * preset.rushed_down_s
           or timing.end_s - timing.start_s < k * preset.rushed_rep_s):
@@ -32,11 +37,12 @@ def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0) 
     return flags
 
 
-def full_rom_deg(set_ids, roms, momentum) -> float:
+def full_rom_deg(set_ids, roms, untrusted) -> float:
     """The person's full range of motion (deg): the median of the upper half of the sets' median
-    ranges, leaving out swung reps (a swing overshoots; a single set of partial reps stays partial)."""
-    set_ids, roms, momentum = (np.asarray(x) for x in (set_ids, roms, momentum))
-    keep = ~momentum.astype(bool)
+    ranges, leaving out ``untrusted`` reps (swung: a swing overshoots; see
+    :meth:`imu.engine.RepEngine._range_trusted`); a single set of partial reps stays partial."""
+    set_ids, roms, untrusted = (np.asarray(x) for x in (set_ids, roms, untrusted))
+    keep = ~untrusted.astype(bool)
     return _upper_median([float(np.median(roms[keep & (set_ids == s)])) for s in np.unique(set_ids[keep])])
 
 
@@ -51,27 +57,27 @@ class SessionRoms:
     its set and the number of sets rather than in the session."""
 
     def __init__(self) -> None:
-        self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, momentum)}
-        self._medians: dict[int, float | None] = {}  # cached median of a set's unswung ranges
+        self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, untrusted)}
+        self._medians: dict[int, float | None] = {}  # cached median of a set's trusted ranges
 
-    def put(self, set_no: int, start_s: float, rom_deg: float, momentum: bool) -> None:
-        """Records (or revises) a measured rep."""
-        self._sets.setdefault(set_no, {})[start_s] = (rom_deg, momentum)
+    def put(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> None:
+        """Records (or revises) a measured rep (``untrusted``: its range may not set the full range)."""
+        self._sets.setdefault(set_no, {})[start_s] = (rom_deg, untrusted)
         self._medians.pop(set_no, None)
 
-    def references(self, set_no: int, start_s: float, rom_deg: float, momentum: bool) -> tuple[float, float]:
+    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> tuple[float, float]:
         """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
         ``start_s`` with this range, all other recorded reps as they are."""
-        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, momentum)]
+        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted)]
         medians = [self._median(s) for s in self._sets if s != set_no]
-        unswung = [r for r, m in own if not m]
-        medians = [m for m in medians if m is not None] + ([float(median(unswung))] if unswung else [])
+        trusted = [r for r, u in own if not u]
+        medians = [m for m in medians if m is not None] + ([float(median(trusted))] if trusted else [])
         return _upper_median(medians), float(median([r for r, _ in own]))
 
     def _median(self, set_no: int) -> float | None:
         if set_no not in self._medians:
-            unswung = [r for r, m in self._sets[set_no].values() if not m]
-            self._medians[set_no] = float(median(unswung)) if unswung else None
+            trusted = [r for r, u in self._sets[set_no].values() if not u]
+            self._medians[set_no] = float(median(trusted)) if trusted else None
         return self._medians[set_no]
 
 

@@ -37,6 +37,7 @@ class RepTiming:
     end_deg: float
     peak_up_dps: float
     peak_down_dps: float
+    peak_accel_g: float = 0.0  #: the ankle's own acceleration during the rep, g (see :func:`peak_accel_g`)
 
 
 def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[float, float] | None:
@@ -127,6 +128,20 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     peak_up = float(speed_dps[up_mask].max()) if up_mask.any() else float(speed_dps[: i_peak + 1].max())
     peak_down = float(-speed_dps[dn_mask].min()) if dn_mask.any() else float(-speed_dps[i_peak:].min())
     return RepTiming(start, top_s, lower, end, rom, bottom_deg, top, end_deg, max(peak_up, 0.0), max(peak_down, 0.0))
+
+
+def peak_accel_g(acc_g: np.ndarray) -> float:
+    """How hard the leg was thrown (g): how far the low-passed acceleration's magnitude left 1 g,
+    the 90th percentile over the rep (a knock or a single noisy sample does not count).
+
+    A controlled rep keeps the ankle's own acceleration well under 1 g; a leg swung up or dropped
+    reaches one to several g (its tangential and centripetal acceleration), which the accelerometer
+    sees with or without a gyroscope.
+    """
+    if len(acc_g) == 0:
+        return 0.0
+    sq = acc_g * acc_g
+    return float(np.percentile(np.abs(np.sqrt(sq[:, 0] + sq[:, 1] + sq[:, 2]) - 1.0), 90))
 
 
 def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):

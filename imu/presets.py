@@ -5,8 +5,14 @@ is the fitted minimum-jerk duration of the up or down phase (see :mod:`imu.phase
 
 Flag rules (per rep):
 
-- ``momentum``: swung up (the up phase shorter than ``momentum_up_s`` with a peak speed over
-  ``momentum_dps``) or dropped (the same for the down phase with ``momentum_down_s``).
+- ``momentum``: thrown (the ankle's own acceleration, :func:`imu.phases.peak_accel_g`, over
+  ``momentum_accel_g``), or, with a gyroscope, swung up (the up phase shorter than ``momentum_up_s``
+  with a peak speed over ``momentum_dps``) or dropped (the same for the down phase with
+  ``momentum_down_s``). A controlled rep keeps the ankle's acceleration under about 0.5 g on a short
+  lever (bent knee, prone or plank hip extension) and under 1 g with the straight leg swinging from the
+  hip at a brisk tempo; a swung or dropped leg reaches about twice that. Without a gyroscope the
+  speeds are read off the accelerometer's tilt, which that same acceleration distorts, so there only
+  the acceleration decides.
 - ``rushed``: not momentum, but up shorter than ``rushed_up_s``, down shorter than ``rushed_down_s`` or
   the whole rep (up, top hold and down) shorter than ``rushed_rep_s``: controlled, yet faster than the
   tempo target (trainers teach about 2 s up, 1 s at the top and 2-4 s down: 5 s or more a rep).
@@ -35,6 +41,7 @@ class Preset:
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
     momentum_dps: float = 100.0
+    momentum_accel_g: float = 1.2  #: the ankle's own acceleration (g) beyond which a rep was thrown (0 disables)
     rushed_up_s: float = 0.8
     rushed_down_s: float = 0.8
     rushed_rep_s: float = 4.0
@@ -65,25 +72,29 @@ PRESETS: dict[str, Preset] = {
         replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
                 min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
         replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
-                min_rom_deg=6, target_rom_deg=55),
+                min_rom_deg=6, target_rom_deg=55, momentum_accel_g=0.7),
         replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
-                min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5),
+                min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5,
+                momentum_accel_g=0.8),
         replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
                 min_rom_deg=6, target_rom_deg=60),
         replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
-                min_rom_deg=3, target_rom_deg=40, momentum_dps=70),
+                min_rom_deg=3, target_rom_deg=40, momentum_dps=70, momentum_accel_g=0.8),
         replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
-                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3),
+                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
+                momentum_accel_g=0.45),
         replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
-                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3),
+                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
+                momentum_accel_g=0.55),
         replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
                 min_rom_deg=8, target_rom_deg=80, feet_rest_applies=False, min_top_hold_s=0.3),
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
                 min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
-                uneven_ratio=0.5),
+                uneven_ratio=0.5, momentum_accel_g=0.0),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
-                min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3),
+                min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3,
+                momentum_accel_g=0.7),
     ]
 }
 

@@ -19,7 +19,8 @@ from imu.gaps import measured
 
 #: Form-flag codes and what they mean (thresholds live in :mod:`imu.presets`).
 FLAG_DESCRIPTIONS: dict[str, str] = {
-    "momentum": "swung up ballistically and/or dropped: up or down faster than the preset's momentum limit",
+    "momentum": "swung up ballistically and/or dropped: the ankle thrown harder than the preset's acceleration "
+                "limit, or up or down faster than its momentum limit",
     "rushed": "controlled but faster than the preset's tempo target (up or down too quick)",
     "partial": "range of motion short of the preset's target top, or clearly short of the person's own full reps",
     "feet_rested": "the legs rested on the floor (relaxed, below the hover level) in the bottom pause after this rep",
@@ -69,6 +70,7 @@ class Rep(PhaseTimes):
     flags: tuple[str, ...] = field(default_factory=tuple)  #: form-flag codes, see FLAG_DESCRIPTIONS
     bottom_hold_s: float | None = None  #: pause at the bottom before the next rep; None for a set's last rep
     gap_s: float = 0.0  #: longest stretch of lost data inside the rep (s)
+    peak_accel_g: float = 0.0  #: how hard the leg was thrown: the ankle's own acceleration, g (see imu.phases.peak_accel_g)
 
     @property
     def inferred(self) -> bool:

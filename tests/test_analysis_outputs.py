@@ -84,7 +84,7 @@ def test_reps_table_columns_and_values():
     assert REPS_COLUMNS[:16] == [
         "set", "rep", "start_s", "peak_s", "end_s", "up_s", "top_hold_s", "down_s", "bottom_hold_s",
         "tut_s", "tempo", "rom_deg", "peak_up_dps", "peak_down_dps", "momentum", "flags"]
-    assert REPS_COLUMNS[16:] == ["top_s", "lower_s", "bottom_deg", "side"]
+    assert REPS_COLUMNS[16:] == ["top_s", "lower_s", "bottom_deg", "peak_accel_g", "side"]
     assert len(df) == 6
     assert df["set"].tolist() == [1, 1, 1, 2, 2, 2]
     assert df["rep"].tolist() == [1, 2, 3, 1, 2, 3]
@@ -255,7 +255,7 @@ def test_write_session_files(tmp_path):
     lines = text.splitlines()
     assert lines[0] == ",".join(REPS_COLUMNS)
     assert len(lines) == 7
-    assert lines[1] == "1,1,10.0,12.5,16.0,2.0,1.0,3.0,1.0,7.0,3-1-2-1,80.0,100.0,120.0,false,,12.0,13.0,0.0,"
+    assert lines[1] == "1,1,10.0,12.5,16.0,2.0,1.0,3.0,1.0,7.0,3-1-2-1,80.0,100.0,120.0,false,,12.0,13.0,0.0,0.0,"
     assert lines[2].split(",")[14:16] == ["true", "momentum;rushed"]
     assert lines[3].split(",")[8] == ""  # bottom_hold_s empty on a set's last rep
     assert "\r" not in text

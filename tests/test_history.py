@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,28 @@ def test_schema_wal_and_version(tmp_path):
         HistoryStore(db)
 
 
+def test_a_store_of_schema_version_1_is_upgraded_and_keeps_its_sessions(tmp_path):
+    # version 1 had no peak_accel_g column in reps: the sessions stored then stay, with the column empty
+    db = tmp_path / "h.sqlite3"
+    with HistoryStore(db) as store:
+        store.add_session_dir(make_session(tmp_path / "a", week1_a(), started_at="2024-01-01T18:00:00+01:00"))
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE reps DROP COLUMN peak_accel_g")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with HistoryStore(db) as store:
+        old = store.reps()
+        assert len(old) == 2 and old["peak_accel_g"].isna().all()
+        assert list(old["rom_deg"]) == [80.0, 90.0]
+        thrown = [replace(r, peak_accel_g=2.5) for r in week1_b()]
+        store.add_session_dir(make_session(tmp_path / "b", thrown, started_at="2024-01-07T23:30:00+01:00"))
+        assert list(store.reps()["peak_accel_g"].fillna(-1.0)) == [-1.0, -1.0, 2.5, 2.5]
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    con.close()
+
+
 def test_not_a_database(tmp_path):
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"this is not sqlite at all" * 100)
@@ -136,7 +159,7 @@ def test_not_a_database(tmp_path):
 
 
 def test_stored_columns_are_the_tables_columns():
-    # schema v1 stores exactly these; a change in analysis.tables needs a schema migration
+    # the schema stores exactly these; a change in analysis.tables needs a schema migration
     from analysis import history
     assert history._STORED_REPS == REPS_COLUMNS and history._STORED_SETS == SETS_COLUMNS
     assert set(SESSION_COLUMN_DOCS) == set(history.SESSION_COLUMNS)

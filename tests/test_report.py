@@ -42,6 +42,9 @@ def test_explain_rep_sentences():
         "Set 2, rep 7: lowered in 0.6 s, legs dropped."
     assert explain_rep(rep_row(flags="momentum", up_s=0.4, peak_up_dps=180.0), PRESET) == \
         "Set 2, rep 7: swung up in 0.4 s (peak 180°/s)."
+    # a short swing that turned slowly (or a rep counted without a gyroscope): the acceleration tells
+    assert explain_rep(rep_row(flags="momentum", up_s=0.9, down_s=0.9, peak_accel_g=2.3), PRESET) == \
+        "Set 2, rep 7: leg thrown (the ankle accelerated at 2.3 g)."
     assert explain_rep(rep_row(flags="rushed", up_s=0.7), PRESET) == \
         "Set 2, rep 7: raised in 0.7 s, quicker than the target tempo."
     assert explain_rep(rep_row(flags="rushed", up_s=1.0, top_hold_s=0.5, down_s=1.0), PRESET) == \

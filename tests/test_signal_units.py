@@ -5,7 +5,7 @@ import pytest
 from imu.filters import GridResampler, StreamSos
 from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
 from imu.orientation import GravityFilter, first_order_recurrence, leg_angle_deg, plane_axis, tilt_deg, unit
-from imu.phases import RepTiming, fit_ramp, minimum_jerk, rep_phases
+from imu.phases import RepTiming, fit_ramp, minimum_jerk, peak_accel_g, rep_phases
 from imu.presets import PRESETS, auto_preset, get_preset
 
 
@@ -131,6 +131,36 @@ def test_tempo_flags():
     assert tempo_flags(_timing(0.4, 0.0, 2.0, v_up=300), p) == ["momentum", "no_top_hold"]
     assert tempo_flags(_timing(2.0, 1.0, 0.4, v_down=300), p) == ["momentum"]
     assert tempo_flags(_timing(1.0, 0.5, 1.0), p) == ["rushed"]  # 2.5 s a rep: under the 4 s tempo target
+
+
+def test_peak_accel_is_how_hard_the_leg_was_thrown_not_a_knock():
+    still = np.tile([0.0, 0.6, 0.8], (100, 1))  # 1 g in any direction: nothing
+    assert peak_accel_g(still) == pytest.approx(0.0, abs=1e-12)
+    knocked = still.copy()
+    knocked[50] *= 5.0  # one sample of 5 g
+    assert peak_accel_g(knocked) == pytest.approx(0.0, abs=1e-12)
+    thrown = still.copy()
+    thrown[30:55] *= 3.0  # a quarter of the rep at 3 g
+    assert peak_accel_g(thrown) == pytest.approx(2.0)
+    dropped = still.copy()
+    dropped[30:55] *= 0.1  # falling: the accelerometer reads almost nothing
+    assert peak_accel_g(dropped) == pytest.approx(0.9)
+
+
+def test_momentum_from_the_ankles_own_acceleration():
+    from dataclasses import replace
+
+    lying, reverse, flutter = (get_preset(s) for s in ("lying-leg-raise", "reverse-leg-lift", "flutter-kick"))
+    controlled = _timing(2.0, 1.0, 2.5)
+    thrown = replace(controlled, peak_accel_g=1.5)
+    assert tempo_flags(thrown, lying) == ["momentum"]  # thrown although its ramps looked controlled
+    assert tempo_flags(replace(controlled, peak_accel_g=0.9), lying) == []  # a brisk straight leg
+    assert tempo_flags(replace(controlled, peak_accel_g=0.6), reverse) == ["momentum"]  # a short lever
+    assert tempo_flags(thrown, flutter) == []  # kicks are fast by nature: no acceleration limit
+    # without a gyroscope the speeds are read off the tilt: fast-looking ramps alone are not a swing
+    quick = _timing(0.4, 0.0, 2.0, v_up=300)
+    assert tempo_flags(quick, lying, speeds_measured=False) == ["rushed", "no_top_hold"]
+    assert tempo_flags(replace(quick, peak_accel_g=2.0), lying, speeds_measured=False) == ["momentum", "no_top_hold"]
 
 
 def test_rom_flags_and_full_range():
