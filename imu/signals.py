@@ -11,9 +11,12 @@ Per grid sample (all chunk-invariant: the filters keep their state between chunk
 
 Without a gyroscope the accelerometer is the only orientation sensor, and while the leg is swung
 hard its own acceleration (several g when it is flung up) hides gravity completely. Where the
-low-passed acceleration's magnitude is more than ``UNRELIABLE_G`` off 1 g the gravity direction is
-bridged by interpolating between the reliable directions on either side (held back until the leg is
-readable again, at most ``MAX_BRIDGE_S``).
+low-passed acceleration's magnitude is more than ``UNRELIABLE_G`` off 1 g (and for ``SETTLE_S``
+after it was off for ``SUSTAINED_S`` or longer: readings that pass through 1 g in the middle of a swing
+say nothing) the gravity direction is bridged between the reliable directions on either side, held
+back until the leg is readable again (at most ``MAX_BRIDGE_S``): by the fitted swing
+(:func:`imu.swing.swing_directions`) when the leg was thrown (``SWING_G``) and the stretch is a turn of
+the shin about one axis, else by interpolating across the readings off 1 g.
 """
 from __future__ import annotations
 
@@ -24,10 +27,14 @@ import numpy as np
 from imu.filters import GridResampler, StreamSos
 from imu.gaps import LONG_GAP_S
 from imu.orientation import GravityFilter, norm, unit
+from imu.swing import swing_directions
 
 GRID_HZ = 50.0
 UNRELIABLE_G = 0.25
 MAX_BRIDGE_S = 2.0
+SETTLE_S = 0.3  #: acc-only: readings are unreliable this long (s) after a sustained stretch off 1 g
+SUSTAINED_S = 0.16  #: acc-only: off 1 g this long (s) is a swing, not a footstep
+SWING_G = 0.5  #: acc-only: a stretch whose acceleration left 1 g by this much (g) is fitted as a swing
 TURN_BASELINE = 5  #: grid samples over which the turning rate of the gravity direction is taken
 REACQUIRE_S = 1.5  #: after a long gap the orientation is re-acquired for this long (see GravityFilter)
 
@@ -64,8 +71,11 @@ class SignalFront:
         self._reacquire_gap_s = 0.0
         self._held: Block | None = None  # acc-only: samples waiting for a reliable direction
         self._held_ok: np.ndarray | None = None
-        self._last_ok_g: np.ndarray | None = None  # direction and time of the last reliable sample released
-        self._last_ok_t: float | None = None
+        self._last_ok_g: np.ndarray | None = None  # direction, time and acceleration of the last reliable
+        self._last_ok_t: float | None = None  # sample released
+        self._last_ok_acc: np.ndarray | None = None
+        self._off_run = 0  # samples off 1 g at the end of the last block
+        self._since_sustained = int(round(SETTLE_S * GRID_HZ))  # samples since a sustained stretch off 1 g ended
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
 
     def __call__(self, t_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> list[tuple[bool, Block]]:
@@ -109,7 +119,8 @@ class SignalFront:
                 speed[long_gap] = self._turn_rate_dps(g)[long_gap]
             self._remember(g)
         else:
-            ok = np.abs(norm(acc_f) - 1.0) < UNRELIABLE_G
+            near_1g = np.abs(norm(acc_f) - 1.0) < UNRELIABLE_G
+            ok = near_1g & self._settled(near_1g)
             block = self._bridge(Block(t, unit(acc_f), np.zeros(len(t)), jolt, gap_s, acc_f), ok)
             block.speed_dps = self._turn_rate_dps(block.g)
             return block
@@ -138,10 +149,36 @@ class SignalFront:
         self._in_gap_s = float(gap_s[-1]) if long_gap[-1] else 0.0
         return out & ~long_gap
 
+    def _settled(self, near_1g: np.ndarray) -> np.ndarray:
+        """False for the ``SETTLE_S`` after each sustained stretch off 1 g (at least ``SUSTAINED_S``:
+        a swing, not a footstep), counting across blocks."""
+        n, settle = len(near_1g), int(round(SETTLE_S * GRID_HZ))
+        out = np.ones(n, bool)
+        out[: max(0, settle - self._since_sustained)] = False
+        edges = np.diff(np.concatenate(([0], (~near_1g).astype(np.int8), [0])))
+        last_end = None
+        sustained = int(round(SUSTAINED_S * GRID_HZ))
+        if n and near_1g[0] and self._off_run >= sustained:  # a stretch ended right at the block's start
+            out[:settle] = False
+            last_end = 0
+        for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            length = e0 - s0 + (self._off_run if s0 == 0 else 0)
+            if e0 == n:  # still off 1 g at the end of the block
+                self._off_run = length
+            elif length >= sustained:
+                out[e0 : e0 + settle] = False
+                last_end = e0
+        if n and near_1g[-1]:
+            self._off_run = 0
+        since = self._since_sustained + n if last_end is None else n - last_end
+        self._since_sustained = min(since, settle)
+        return out
+
     def _bridge(self, new: Block, ok: np.ndarray) -> Block:
         """Releases the samples whose direction is settled: reliable ones, unreliable runs no longer
-        than ``MAX_BRIDGE_S`` interpolated between the reliable samples around them, longer runs as
-        they are. A run still open at the end is held back while it may yet be bridged. Each run is
+        than ``MAX_BRIDGE_S`` fitted as a swing or interpolated between the reliable samples around
+        them, longer runs as they are. A run still open at the end is held back while it may yet be
+        bridged. Each run is
         judged by its own length, so the result does not depend on how the stream was chunked."""
         blk = new if self._held is None else _concat(self._held, new)
         ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
@@ -158,18 +195,32 @@ class SignalFront:
                 break
             if too_long:
                 continue
-            left_t, left_g = (t[s0 - 1], g[s0 - 1]) if s0 > 0 else (self._last_ok_t, self._last_ok_g)
+            left_t, left_g, left_acc = ((t[s0 - 1], g[s0 - 1], blk.acc_g[s0 - 1]) if s0 > 0
+                                        else (self._last_ok_t, self._last_ok_g, self._last_ok_acc))
             if left_g is None:
-                left_t, left_g = t[e0], g[e0]
-            span_t, span_g = np.array([left_t, t[e0]]), np.vstack([left_g, g[e0]])
+                left_t, left_g, left_acc = t[e0], g[e0], None
+            swing = None
+            thrown = np.abs(norm(blk.acc_g[s0:e0]) - 1.0).max() >= SWING_G
+            if thrown and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
+                swing = swing_directions(np.concatenate(([left_t], t[s0 : e0 + 1])),
+                                         np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]))
+            if swing is not None:
+                g[s0:e0] = swing[1:-1]
+                continue
+            # not a swing: interpolated across the readings off 1 g, between those near it
+            near = np.abs(norm(blk.acc_g[s0:e0]) - 1.0) < UNRELIABLE_G
+            span_t = np.concatenate(([left_t], t[s0:e0][near], [t[e0]]))
+            span_g = np.vstack([left_g, g[s0:e0][near], g[e0]])
+            run_t, run_g = t[s0:e0], g[s0:e0]
             for c in range(3):
-                g[s0:e0, c] = np.interp(t[s0:e0], span_t, span_g[:, c])
-            g[s0:e0] = unit(g[s0:e0])
+                run_g[~near, c] = np.interp(run_t[~near], span_t, span_g[:, c])
+            g[s0:e0] = unit(run_g)
         if ok[-1]:
             self._run_t0 = None
         good = np.flatnonzero(ok[:release])
         if len(good):
             self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
+            self._last_ok_acc = blk.acc_g[good[-1]].copy()
         out = _slice(blk, 0, release, g)
         rest = _slice(blk, release, n, g)
         self._held, self._held_ok = (rest, ok[release:]) if len(rest) else (None, None)

@@ -187,3 +187,33 @@ def test_presets_and_auto():
     assert auto_preset([80, 85, 82], [6, 6, 6], [1, 1, 1]).slug == "lying-leg-raise"
     assert auto_preset([20, 25, 22], [0.8, 0.9, 0.8], [0, 0, 0]).slug == "flutter-kick"
     assert auto_preset([12, 11, 13], [5, 5, 5], [2, 2, 2]).slug == "reverse-leg-lift"
+
+
+def _swing(lever_m=0.8, rom_deg=80.0, dur_s=1.0, rate_hz=50.0, seed=0):
+    """A shin swung up and dropped about one axis, read by an accelerometer ``lever_m`` from the axis,
+    strapped in a random orientation: (t, acc (n, 3) g, true leg angle (n,) deg)."""
+    from scipy.spatial.transform import Rotation
+
+    t = np.arange(0.0, dur_s + 1e-9, 1.0 / rate_hz)
+    x = t / dur_s
+    theta = np.radians(rom_deg) * (minimum_jerk(2 * x) - minimum_jerk(2 * x - 1))
+    omega, alpha = np.gradient(theta, t), np.gradient(np.gradient(theta, t), t)
+    r = lever_m / 9.80665  # in the plane (x: along the shin, y: across it): gravity turns against the leg
+    f = np.stack([np.cos(theta) * 0.0 + np.sin(-theta) * 1.0 - omega**2 * r,
+                  np.cos(-theta) * 1.0 + alpha * r, np.zeros_like(t)], axis=1)
+    rot = Rotation.random(random_state=seed).as_matrix()
+    return t, f @ rot.T, np.degrees(theta)
+
+
+def test_a_swing_is_read_through_the_legs_own_acceleration():
+    from imu.swing import fit_swing, swing_directions
+
+    t, acc, truth_deg = _swing()
+    assert np.abs(np.linalg.norm(acc, axis=1) - 1).max() > 1.0  # the accelerometer alone is lost here
+    fit = fit_swing(t, acc)
+    assert fit.plausible and fit.lever_m == pytest.approx(0.8, abs=0.05)
+    angle = tilt_deg(swing_directions(t, acc), unit(acc[0]))
+    assert np.abs(angle - truth_deg).max() < 3.0
+    # readings that are no turn about one axis (a knock, a step): no swing
+    rng = np.random.default_rng(1)
+    assert swing_directions(t, acc + rng.normal(0, 0.4, acc.shape)) is None

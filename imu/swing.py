@@ -1,0 +1,125 @@
+"""The leg's angle through a swing, from the accelerometer alone.
+
+While the leg is swung or dropped its own acceleration (up to several g) hides gravity, so the
+accelerometer's direction says nothing about the leg angle. But the shin turns about a fixed
+horizontal axis (hip or knee), and then the accelerometer reads, in the sensor's frame,
+
+    f(t) = u(theta) + alpha(t) * p - omega(t)^2 * q        (g)
+
+with ``u(theta)`` gravity's direction turned by the leg angle ``theta`` in the plane of motion, ``omega``
+and ``alpha`` the angle's first and second derivatives (rad/s, rad/s^2), ``q`` the lever (the vector from
+the axis to the sensor divided by g: the centripetal term) and ``p`` the same turned by 90 degrees (the
+tangential term). All of it lies in the plane of motion, and ``q`` is fixed in the sensor frame (the
+sensor is strapped to the shin). Given where the leg rested before and after the stretch, the angle
+through it and the lever are the least-squares fit of this model: one unknown angle per sample, two
+equations per sample. Anything that is not a rotation about a fixed axis (walking, a knock) does not
+fit it, and :func:`swing_directions` then says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+G_MPS2 = 9.80665
+MAX_RMS_G = 0.08  #: the model fits a swing to within this (g, root mean square over the stretch)
+CLOSE_RMS_G = 0.04  #: a start of the fit that gets this close is taken without trying the others
+MAX_OUT_OF_PLANE_G = 0.15  #: a rotation about one axis keeps every reading in one plane (g, RMS)
+LEVER_M = (0.05, 1.5)  #: plausible distances from the hip or knee to the ankle sensor (m)
+_JERK_WEIGHT = 1e-4  #: a little smoothness (rad/s^3 residuals scaled by this) keeps the fit well posed
+_START_AMPLITUDES_RAD = (np.radians(90.0), -np.radians(90.0))
+_ROT90 = np.array([[0.0, -1.0], [1.0, 0.0]])
+
+
+@dataclass(frozen=True)
+class SwingFit:
+    """The model fitted through a stretch (see the module docstring)."""
+
+    directions: np.ndarray  #: unit gravity directions (n, 3) in the sensor frame
+    rms_g: float  #: how far the readings lie from the model (g, root mean square)
+    out_of_plane_g: float  #: how far they lie from one plane (g, root mean square)
+    lever_m: float  #: distance from the axis to the sensor (m)
+
+    @property
+    def plausible(self) -> bool:
+        """A turn of the shin about one axis: the model fits and the lever is a leg's."""
+        return (self.rms_g <= MAX_RMS_G and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G
+                and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
+
+
+def fit_swing(t_s: np.ndarray, acc_g: np.ndarray) -> SwingFit | None:
+    """The model fitted through a stretch of acceleration ``acc_g`` (n, 3; g) at evenly spaced times
+    ``t_s`` whose first and last samples are reliable (the leg still or slow there): those two
+    directions are kept, the ones between are fitted. None for a stretch too short to fit."""
+    n = len(t_s)
+    if n < 6:
+        return None
+    _, vecs = np.linalg.eigh(acc_g.T @ acc_g)
+    normal = vecs[:, 0]  # the plane of motion holds every reading: its normal is the weakest direction
+    e1 = acc_g[0] - (acc_g[0] @ normal) * normal
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(normal, e1)
+    f = np.stack([acc_g @ e1, acc_g @ e2], axis=1)
+    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), float(np.arctan2(f[-1, 1], f[-1, 0])))
+    out = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
+    out[0], out[-1] = acc_g[0] / np.linalg.norm(acc_g[0]), acc_g[-1] / np.linalg.norm(acc_g[-1])
+    return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_g @ normal) ** 2))),
+                    float(np.linalg.norm(lever_g) * G_MPS2))
+
+
+def swing_directions(t_s: np.ndarray, acc_g: np.ndarray) -> np.ndarray | None:
+    """Unit gravity directions (n, 3) through a swing (see :func:`fit_swing`), or None when the stretch
+    is not a turn of the shin about one axis (:attr:`SwingFit.plausible`)."""
+    fit = fit_swing(t_s, acc_g)
+    return fit.directions if fit is not None and fit.plausible else None
+
+
+def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g) of the best fit of the model to
+    the in-plane readings ``f`` (n, 2)."""
+    n = len(f)
+    eye = np.eye(n)
+    d1 = np.gradient(eye, dt, axis=0)  # omega = d1 @ theta (np.gradient is linear)
+    d2 = d1 @ d1
+    d3 = np.diff(eye, 3, axis=0) * (_JERK_WEIGHT / dt**3)
+
+    def unpack(x):
+        return np.concatenate(([0.0], x[: n - 2], [theta_end])), x[n - 2 :]
+
+    def residuals(x, sign):
+        theta, q = unpack(x)
+        omega, alpha = d1 @ theta, d2 @ theta
+        p = sign * (_ROT90 @ q)
+        model = np.stack([np.cos(theta), np.sin(theta)], axis=1) + np.outer(alpha, p) - np.outer(omega**2, q)
+        return np.concatenate([(f - model).ravel(), d3 @ theta])
+
+    def jacobian(x, sign):
+        theta, q = unpack(x)
+        omega, alpha = d1 @ theta, d2 @ theta
+        rot = sign * _ROT90
+        p = rot @ q
+        jac = np.zeros((3 * n - 3, n))
+        for c, du in ((0, -np.sin(theta)), (1, np.cos(theta))):  # the model's c-th component
+            d_theta = np.diag(du) + p[c] * d2 - 2.0 * (omega * q[c])[:, None] * d1
+            jac[c : 2 * n : 2, : n - 2] = -d_theta[:, 1:-1]
+            jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, rot[c]) - np.outer(omega**2, eye[c, :2]))
+        jac[2 * n :, : n - 2] = d3[:, 1:-1]
+        return jac
+
+    ramp = np.linspace(0.0, 1.0, n)
+    best, best_rms = None, np.inf
+    for sign in (1.0, -1.0):  # the fit is not convex: a few starts, kept until one fits closely
+        for amplitude in _START_AMPLITUDES_RAD:
+            start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
+            x0 = np.concatenate([start[1:-1], [0.0, 0.0]])
+            res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=200)
+            rms = float(np.sqrt(np.mean(res.fun[: 2 * n] ** 2) * 2.0))
+            if rms < best_rms:
+                best, best_rms = res, rms
+            if best_rms <= CLOSE_RMS_G:
+                break
+        if best_rms <= CLOSE_RMS_G:
+            break
+    theta, q = unpack(best.x)
+    return theta, q, best_rms
