@@ -43,7 +43,8 @@ __all__ = ["explain_rep", "session_report_html", "write_session_report", "histor
 REPORT_FILE_NAME = "report.html"
 
 # Flag thresholds used when session.json does not carry the preset (lying-leg-raise's values).
-_DEFAULT_PRESET = {"momentum_up_s": 0.65, "momentum_down_s": 0.65, "momentum_dps": 100.0, "momentum_accel_g": 1.2,
+_DEFAULT_PRESET = {"momentum_up_s": 0.65, "momentum_down_s": 0.65, "momentum_dps": 100.0,
+                   "momentum_accel_g": 1.2,
                    "rushed_up_s": 0.8, "rushed_down_s": 0.8, "rushed_rep_s": 4.0,
                    "min_top_hold_s": 0.3, "target_rom_deg": None}
 

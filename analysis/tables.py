@@ -81,7 +81,8 @@ COLUMN_UNITS: dict[str, dict[str, str]] = {
         "set": "#", "rep": "#", "start_s": "s", "peak_s": "s", "end_s": "s", "up_s": "s",
         "top_hold_s": "s", "down_s": "s", "bottom_hold_s": "s", "tut_s": "s", "tempo": "s-s-s-s",
         "rom_deg": "deg", "peak_up_dps": "deg/s", "peak_down_dps": "deg/s", "momentum": "true/false",
-        "flags": "codes", "top_s": "s", "lower_s": "s", "bottom_deg": "deg", "peak_accel_g": "g", "side": "text",
+        "flags": "codes", "top_s": "s", "lower_s": "s", "bottom_deg": "deg", "peak_accel_g": "g",
+        "side": "text",
     },
     "sets": {
         "set": "#", "start_s": "s", "end_s": "s", "duration_s": "s", "reps": "count", "tut_s": "s",

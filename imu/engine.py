@@ -233,7 +233,8 @@ class RepEngine:
 
     def _flags(self, timing: RepTiming, set_no: int) -> list[str]:
         """Tempo and range flags of a rep of set ``set_no`` among the session's other reps."""
-        flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE, self.has_gyro)
+        flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
+                            speeds_measured=self.has_gyro)
         full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
                                                  not self._range_trusted("momentum" in flags, timing.peak_accel_g))
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
@@ -245,7 +246,8 @@ class RepEngine:
         else:
             self.reps[i] = rep
         if rep.measured:
-            self._roms.put(rep.set, rep.start_s, rep.rom_deg, not self._range_trusted(rep.momentum, rep.peak_accel_g))
+            untrusted = not self._range_trusted(rep.momentum, rep.peak_accel_g)
+            self._roms.put(rep.set, rep.start_s, rep.rom_deg, untrusted)
 
     def _range_trusted(self, momentum: bool, peak_accel_g: float) -> bool:
         """Whether a rep's range may set the person's full range: not swung (a swing overshoots) and,

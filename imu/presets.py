@@ -41,7 +41,7 @@ class Preset:
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
     momentum_dps: float = 100.0
-    momentum_accel_g: float = 1.2  #: the ankle's own acceleration (g) beyond which a rep was thrown (0 disables)
+    momentum_accel_g: float = 1.2  #: the ankle's own acceleration (g) beyond which a rep was thrown; 0: none
     rushed_up_s: float = 0.8
     rushed_down_s: float = 0.8
     rushed_rep_s: float = 4.0

@@ -70,7 +70,7 @@ class Rep(PhaseTimes):
     flags: tuple[str, ...] = field(default_factory=tuple)  #: form-flag codes, see FLAG_DESCRIPTIONS
     bottom_hold_s: float | None = None  #: pause at the bottom before the next rep; None for a set's last rep
     gap_s: float = 0.0  #: longest stretch of lost data inside the rep (s)
-    peak_accel_g: float = 0.0  #: how hard the leg was thrown: the ankle's own acceleration, g (see imu.phases.peak_accel_g)
+    peak_accel_g: float = 0.0  #: how hard the leg was thrown, g (see imu.phases.peak_accel_g)
 
     @property
     def inferred(self) -> bool:
