@@ -22,8 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from imu.orientation import norm
+
 G_MPS2 = 9.80665
-MAX_RMS_G = 0.08  #: the model fits a swing to within this (g, root mean square over the stretch)
+MAX_RMS_G = 0.08  #: the model fits a swing to within this (g, root mean square over the stretch) ...
+MAX_RELATIVE_RMS = 0.15  #: ... or this share of the readings' own size (scale errors grow with them)
 CLOSE_RMS_G = 0.04  #: a start of the fit that gets this close is taken without trying the others
 MAX_OUT_OF_PLANE_G = 0.15  #: a rotation about one axis keeps every reading in one plane (g, RMS)
 LEVER_M = (0.05, 1.5)  #: plausible distances from the hip or knee to the ankle sensor (m)
@@ -40,11 +43,12 @@ class SwingFit:
     rms_g: float  #: how far the readings lie from the model (g, root mean square)
     out_of_plane_g: float  #: how far they lie from one plane (g, root mean square)
     lever_m: float  #: distance from the axis to the sensor (m)
+    reading_rms_g: float  #: the readings' own size (g, root mean square)
 
     @property
     def plausible(self) -> bool:
         """A turn of the shin about one axis: the model fits and the lever is a leg's."""
-        return (self.rms_g <= MAX_RMS_G and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G
+        return (self.rms_g <= max(MAX_RMS_G, MAX_RELATIVE_RMS * self.reading_rms_g) and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G
                 and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
 
 
@@ -65,7 +69,7 @@ def fit_swing(t_s: np.ndarray, acc_g: np.ndarray) -> SwingFit | None:
     out = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
     out[0], out[-1] = acc_g[0] / np.linalg.norm(acc_g[0]), acc_g[-1] / np.linalg.norm(acc_g[-1])
     return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_g @ normal) ** 2))),
-                    float(np.linalg.norm(lever_g) * G_MPS2))
+                    float(np.linalg.norm(lever_g) * G_MPS2), float(np.sqrt(np.mean(norm(acc_g) ** 2))))
 
 
 def swing_directions(t_s: np.ndarray, acc_g: np.ndarray) -> np.ndarray | None:

@@ -209,11 +209,12 @@ def test_with_a_gyroscope_a_short_swing_is_momentum_although_it_turns_slowly():
     assert all(r.momentum == t.momentum for t, r in pairs)
 
 
-@pytest.mark.parametrize("session", [59, 43])
+@pytest.mark.parametrize("session", [59, 43, 57, 119])
 def test_without_a_gyroscope_swung_sets_are_counted(session):
-    # straight-leg raises (suite session 59, 50 Hz) and prone reverse lifts (session 43, 200 Hz) swung up
-    # and dropped: the ankle's own acceleration (1.5-4 g) hid gravity through each rep, and the bridged tilt
-    # lost every one of them; the fitted swing (imu.swing) finds them, and they are momentum
+    # straight-leg raises (suite sessions 59 and 119), prone reverse lifts (43) and alternating leg lifts
+    # (57) swung up and dropped: the ankle's own acceleration (1.5-4 g) hid gravity through each rep, and the
+    # bridged tilt lost them; the fitted swing (imu.swing) finds them, and they are momentum. In 57 and 119
+    # the sensor's scale errors leave 0.2 g of misfit at readings of 2-4 g: the fit is judged relative to them
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[session])
