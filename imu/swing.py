@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from imu.orientation import norm
 
@@ -110,6 +109,8 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
             jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, rot[c]) - np.outer(omega**2, eye[c, :2]))
         jac[2 * n :, : n - 2] = d3[:, 1:-1]
         return jac
+
+    from scipy.optimize import least_squares  # imported on the first swing: most sessions never fit one
 
     ramp = np.linspace(0.0, 1.0, n)
     best, best_rms = None, np.inf
