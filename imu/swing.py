@@ -29,6 +29,7 @@ MAX_RELATIVE_RMS = 0.15  #: ... or this share of the readings' own size (scale e
 CLOSE_RMS_G = 0.04  #: a start of the fit that gets this close is taken without trying the others
 MAX_OUT_OF_PLANE_G = 0.15  #: a rotation about one axis keeps every reading in one plane (g, RMS)
 LEVER_M = (0.05, 1.5)  #: plausible distances from the hip or knee to the ankle sensor (m)
+_MAX_EVALUATIONS = 30  #: per start: a swing's fit converges in 10-30 steps; a start that has not is a wrong one
 _JERK_WEIGHT = 1e-4  #: a little smoothness (rad/s^3 residuals scaled by this) keeps the fit well posed
 _START_AMPLITUDES_RAD = (np.radians(90.0), -np.radians(90.0))
 _ROT90 = np.array([[0.0, -1.0], [1.0, 0.0]])
@@ -47,8 +48,8 @@ class SwingFit:
     @property
     def plausible(self) -> bool:
         """A turn of the shin about one axis: the model fits and the lever is a leg's."""
-        return (self.rms_g <= max(MAX_RMS_G, MAX_RELATIVE_RMS * self.reading_rms_g) and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G
-                and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
+        return (self.rms_g <= max(MAX_RMS_G, MAX_RELATIVE_RMS * self.reading_rms_g)
+                and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
 
 
 def fit_swing(t_s: np.ndarray, acc_g: np.ndarray) -> SwingFit | None:
@@ -118,7 +119,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
         for amplitude in _START_AMPLITUDES_RAD:
             start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
             x0 = np.concatenate([start[1:-1], [0.0, 0.0]])
-            res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=200)
+            res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=_MAX_EVALUATIONS)
             rms = float(np.sqrt(np.mean(res.fun[: 2 * n] ** 2) * 2.0))
             if rms < best_rms:
                 best, best_rms = res, rms
