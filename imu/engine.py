@@ -32,6 +32,7 @@ import numpy as np
 
 from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
+from imu.masks import true_runs
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -715,8 +716,7 @@ class RepEngine:
         # reps as long as a rest is no longer than the set's pauses there (a longer one began the set)
         in_range = (theta > -0.3 * rom) & (theta < 1.5 * rom) & seen
         stays = np.flip(np.logical_and.accumulate(np.flip(in_range)))
-        edges = np.diff(np.concatenate(([0], (still & stays).astype(np.int8), [0])))
-        runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)) if b - a >= n]
+        runs = [(a, b) for a, b in zip(*true_runs(still & stays)) if b - a >= n]
         if not runs:
             return None
         pause_s = 2.0 * float(median([tm.lower_s - tm.top_s for tm in tms])) + 0.5

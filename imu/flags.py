@@ -5,6 +5,7 @@ from statistics import median
 
 import numpy as np
 
+from imu.masks import true_runs
 from imu.phases import RepTiming
 from imu.presets import Preset
 
@@ -107,8 +108,5 @@ def feet_rested(level_deg: np.ndarray, speed_dps: np.ndarray, start_deg: float, 
 
 
 def _longest_run(mask: np.ndarray) -> int:
-    if not mask.any():
-        return 0
-    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
-    d = np.diff(padded)
-    return int((np.flatnonzero(d == -1) - np.flatnonzero(d == 1)).max())
+    starts, ends = true_runs(mask)
+    return int((ends - starts).max()) if len(starts) else 0

@@ -56,6 +56,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from imu.masks import true_runs
 from imu.orientation import norm
 
 __all__ = [
@@ -505,12 +506,6 @@ def _load_parquet(path: Path, source: str) -> _Raw:
 # Validation and cleaning, common to all sources
 
 
-def _nan_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of runs of True."""
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
 def _tilt_rate_dps(acc_g: np.ndarray, t: np.ndarray, rate: float) -> tuple[float, float]:
     """(99th percentile of the accelerometer tilt rate in deg/s, largest tilt from the median direction in deg)."""
     w = max(1, int(round(0.2 * rate)))
@@ -602,7 +597,7 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
     dropped_spans = []
     if nan.any():
         period0 = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-        s_idx, e_idx = _nan_runs(nan.any(axis=1))
+        s_idx, e_idx = true_runs(nan.any(axis=1))
         drop = np.zeros(t.size, dtype=bool)
         fill = np.zeros(t.size, dtype=bool)
         for s, e in zip(s_idx.tolist(), e_idx.tolist()):

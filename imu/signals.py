@@ -26,6 +26,7 @@ import numpy as np
 
 from imu.filters import GridResampler, StreamSos
 from imu.gaps import LONG_GAP_S
+from imu.masks import true_runs
 from imu.orientation import GravityFilter, norm, unit
 from imu.swing import swing_directions
 
@@ -155,13 +156,12 @@ class SignalFront:
         n, settle = len(near_1g), int(round(SETTLE_S * GRID_HZ))
         out = np.ones(n, bool)
         out[: max(0, settle - self._since_sustained)] = False
-        edges = np.diff(np.concatenate(([0], (~near_1g).astype(np.int8), [0])))
         last_end = None
         sustained = int(round(SUSTAINED_S * GRID_HZ))
         if n and near_1g[0] and self._off_run >= sustained:  # a stretch ended right at the block's start
             out[:settle] = False
             last_end = 0
-        for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        for s0, e0 in zip(*true_runs(~near_1g)):
             length = e0 - s0 + (self._off_run if s0 == 0 else 0)
             if e0 == n:  # still off 1 g at the end of the block
                 self._off_run = length
@@ -183,9 +183,8 @@ class SignalFront:
         blk = new if self._held is None else _concat(self._held, new)
         ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
         t, g, n = blk.t, blk.g.copy(), len(ok)
-        edges = np.diff(np.concatenate(([0], (~ok).astype(np.int8), [0])))
         release = n
-        for s0, e0 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):  # runs [s0, e0)
+        for s0, e0 in zip(*true_runs(~ok)):  # runs [s0, e0)
             t_start = self._run_t0 if s0 == 0 and self._run_t0 is not None else t[s0]
             too_long = t[e0 - 1] - t_start > MAX_BRIDGE_S
             if e0 == n:  # still open
