@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imu.orientation import norm
+
 _MJ_X = np.linspace(0.0, 1.0, 2001)
 _MJ_Y = 10 * _MJ_X**3 - 15 * _MJ_X**4 + 6 * _MJ_X**5
 
@@ -140,8 +142,7 @@ def peak_accel_g(acc_g: np.ndarray) -> float:
     """
     if len(acc_g) == 0:
         return 0.0
-    sq = acc_g * acc_g
-    return float(np.percentile(np.abs(np.sqrt(sq[:, 0] + sq[:, 1] + sq[:, 2]) - 1.0), 90))
+    return float(np.percentile(np.abs(norm(acc_g) - 1.0), 90))
 
 
 def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):

@@ -199,15 +199,15 @@ class SignalFront:
             if left_g is None:
                 left_t, left_g, left_acc = t[e0], g[e0], None
             swing = None
-            thrown = np.abs(norm(blk.acc_g[s0:e0]) - 1.0).max() >= SWING_G
-            if thrown and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
+            off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
+            if off_1g.max() >= SWING_G and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
                 swing = swing_directions(np.concatenate(([left_t], t[s0 : e0 + 1])),
                                          np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]))
             if swing is not None:
                 g[s0:e0] = swing[1:-1]
                 continue
             # not a swing: interpolated across the readings off 1 g, between those near it
-            near = np.abs(norm(blk.acc_g[s0:e0]) - 1.0) < UNRELIABLE_G
+            near = off_1g < UNRELIABLE_G
             span_t = np.concatenate(([left_t], t[s0:e0][near], [t[e0]]))
             span_g = np.vstack([left_g, g[s0:e0][near], g[e0]])
             run_t, run_g = t[s0:e0], g[s0:e0]

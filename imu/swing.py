@@ -18,6 +18,7 @@ fit it, and :func:`swing_directions` then says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -115,16 +116,14 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
 
     ramp = np.linspace(0.0, 1.0, n)
     best, best_rms = None, np.inf
-    for sign in (1.0, -1.0):  # the fit is not convex: a few starts, kept until one fits closely
-        for amplitude in _START_AMPLITUDES_RAD:
-            start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
-            x0 = np.concatenate([start[1:-1], [0.0, 0.0]])
-            res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=_MAX_EVALUATIONS)
-            rms = float(np.sqrt(np.mean(res.fun[: 2 * n] ** 2) * 2.0))
-            if rms < best_rms:
-                best, best_rms = res, rms
-            if best_rms <= CLOSE_RMS_G:
-                break
+    # the fit is not convex: a few starts, kept until one fits closely
+    for sign, amplitude in product((1.0, -1.0), _START_AMPLITUDES_RAD):
+        start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
+        x0 = np.concatenate([start[1:-1], [0.0, 0.0]])
+        res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=_MAX_EVALUATIONS)
+        rms = float(np.sqrt(np.mean(res.fun[: 2 * n] ** 2) * 2.0))
+        if rms < best_rms:
+            best, best_rms = res, rms
         if best_rms <= CLOSE_RMS_G:
             break
     theta, q = unpack(best.x)

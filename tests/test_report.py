@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -107,8 +106,9 @@ def test_report_without_plot_file(tmp_path):
     assert 'id="session-plot"' in text and "Set 1, rep 2: " in text
 
 
-def test_long_session_report_is_fast_and_small(tmp_path):
-    """About an hour of reps (600 reps, 50 sets) with a 25 Hz angle trace."""
+def test_long_session_report_is_small(tmp_path):
+    """About an hour of reps (600 reps, 50 sets) with a 25 Hz angle trace: every rep is in the report, which
+    stays small enough to mail (how fast it renders is measured by ``bench.history_bench``)."""
     reps, t = [], 10.0
     for s in range(1, 51):
         for k in range(1, 13):
@@ -120,11 +120,11 @@ def test_long_session_report_is_fast_and_small(tmp_path):
     tt = np.arange(0.0, t, 0.04)
     y = 40 + 40 * np.sin(tt)
     write_session(tmp_path / "hour", reps, tt, y, {"exercise": "lying-leg-raise", "duration_s": t})
-    t0 = time.perf_counter()
     out = write_session_report(tmp_path / "hour")
-    elapsed = time.perf_counter() - t0
     assert out == tmp_path / "hour" / "report.html"
-    assert elapsed < 3.0 and out.stat().st_size < 2_000_000, (elapsed, out.stat().st_size)
+    assert out.stat().st_size < 2_000_000, out.stat().st_size
+    text = out.read_text()
+    assert "Set 50, rep 12: " in text and "Set 51" not in text
 
 
 def test_history_report_content(tmp_path, three_sessions):  # noqa: F811
