@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -293,14 +292,13 @@ def test_same_seed_same_data_other_seed_differs():
     assert [r.start_s for r in c.reps] != [r.start_s for r in a.reps]
 
 
-def test_ten_minute_session_at_100_hz_is_fast():
+def test_ten_minute_session_at_100_hz():
     spec = SessionSpec("lying-leg-raise", [SetSpec("textbook", 15), SetSpec("slow_eccentric", 15),
                                            SetSpec("fatigue", 15)], rate_hz=100.0, seed=1, rest_s=(100, 120))
-    t0 = time.perf_counter()
     sim = simulate_session(spec)
-    dt = time.perf_counter() - t0
     assert sim.data.t.iloc[-1] > 550
-    assert dt < 2.0
+    assert abs(np.median(np.diff(sim.data.t.values)) - 0.01) < 1e-9
+    assert [st.reps for st in sim.sets] == [15, 15, 15] and len(sim.reps) == 45
 
 
 def test_benchmark_suite_covers_everything():
