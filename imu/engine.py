@@ -46,6 +46,9 @@ REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new re
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
+END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its lowest sample by this share of
+#: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
+#: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
 BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
@@ -502,7 +505,7 @@ class RepEngine:
         if self._set.bottoms and not self._seen(trough)[: stop - trough + 1].all():
             # the leg came back inside a gap (or left sight before it settled): where the set rests
             end_level = float(median(self._set.bottoms))
-        events = self._complete(on, trough, stop, end_level)
+        events = self._complete(on, trough, stop, end_level, settled=first != i_rise)
         if self._implausible is not None or self._gait:  # not a rep: start afresh from where the leg now is
             bad, self._implausible, self._gait = self._implausible, None, False
             self.rejected += 1
@@ -523,7 +526,11 @@ class RepEngine:
         return True, events
 
     # ------------------------------------------------------------------ reps and sets
-    def _complete(self, on: int, trough: int, stop: int, end_level: float) -> list[Event]:
+    def _complete(self, on: int, trough: int, stop: int, end_level: float, settled: bool) -> list[Event]:
+        """Measures the excursion that left home at ``on`` and came back to its lowest point at ``trough``
+        and adds it as a rep candidate. ``stop``: where that was decided, ``settled`` (the leg slowed down
+        there) or not (the next rep rose). A movement too small for a rep while a set is still tentative
+        ends that set (a still leg's drift made "reps" of 3 deg among smaller ones)."""
         s = self._set
         pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
         if s.last_end_s is not None:
@@ -547,10 +554,18 @@ class RepEngine:
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
         if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
             bottom = float(median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
+        # the down ramp ends by the lowest point, or, when the leg settled there, a little after it (the fit
+        # extrapolates the last, slowest degrees)
         end_at = trough - pre + 1
+        end_by_s = float(t[end_at - 1])
+        if settled:
+            end_by_s += END_EXTRAPOLATION * (end_by_s - float(t[i_peak]))
         timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
-                            speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level)
+                            speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level, end_by_s)
         if timing.rom_deg < self.preset.min_rom_deg:
+            if s.number is None and s.pending:  # in a set every movement is a rep: these were not a set
+                self.rejected += len(s.pending)
+                s.pending = []
             return []
         gaps = self._buf.get("gap_s", pre, stop + 1)
         if not self._plausible(timing, float(gaps.max())):

@@ -85,13 +85,14 @@ def _crossing(t: np.ndarray, theta: np.ndarray, level: float) -> float:
 
 
 def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: int,
-               bottom_deg: float, end_deg: float) -> RepTiming:
+               bottom_deg: float, end_deg: float, end_by_s: float | None = None) -> RepTiming:
     """Phase boundaries of one rep.
 
     ``t, theta`` cover the rep from a little before it leaves the bottom to a little after it is back;
     ``speed_dps`` is the signed angular speed about the set's axis (deg/s, positive upwards);
     ``i_peak`` indexes the highest point; ``bottom_deg``/``end_deg`` are the resting levels before and
-    after the rep.
+    after the rep; ``end_by_s`` is the latest the down ramp may end (s; ``t[-1]`` when None or
+    earlier): the fitted ramp may extrapolate past the last sample up to it.
     """
     peak = float(theta[i_peak])
     # Top level: the median of the stretch the leg spends above 70 % of the way to its highest point,
@@ -123,7 +124,7 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     if top_s > lower:  # no hold: both at the turning point
         top_s = lower = t_peak
     start = max(start, float(t[0]))
-    end = min(end, float(t[-1]))
+    end = min(end, float(t[-1]) if end_by_s is None else max(end_by_s, float(t[-1])))
     start, end = min(start, top_s), max(end, lower)
     up_mask = (t >= start) & (t <= top_s)
     dn_mask = (t >= lower) & (t <= end)
