@@ -10,10 +10,12 @@ frequency by the gyroscope (``dg/dt = -omega x g`` in the sensor frame). Like x-
 rejects the accelerometer while it cannot be trusted: when the leg turns fast (its own tangential and
 centripetal acceleration then tilt the accelerometer by up to tens of degrees) or the acceleration's
 magnitude is far from 1 g, the time constant grows from ``tau_s`` to ``tau_moving_s`` and the gyroscope
-carries the estimate. The filter is a first-order linear recurrence with a time-varying gain, evaluated
-over whole arrays in blocks (no Python loop per sample), so it runs at millions of samples a second.
-The gyro increment is taken about the previous pass's estimate; three passes converge to the
-per-sample nonlinear filter. Without a gyroscope the low-passed accelerometer direction is used as is
+carries the estimate; where the magnitude is more than ``reject_g`` off 1 g (the leg swung up, dropped
+or caught: its direction may then be 30 deg or more off gravity) the accelerometer is ignored altogether,
+as Fusion's acceleration rejection does. The filter is a first-order linear recurrence with a
+time-varying gain, evaluated over whole arrays in blocks (no Python loop per sample), so it runs at
+millions of samples a second. The gyro increment is taken about the previous pass's estimate; three
+passes converge to the per-sample nonlinear filter. Without a gyroscope the low-passed accelerometer direction is used as is
 (accurate when the leg is slow or still).
 """
 from __future__ import annotations
@@ -102,16 +104,21 @@ class GravityFilter:
 
     ``tau_s``: crossover time constant while the leg is slow (below ``1 / (2 pi tau_s)`` Hz the
     accelerometer wins); ``tau_moving_s`` while it turns faster than ``moving_dps`` or the
-    acceleration's magnitude is more than ``accel_error_g`` off 1 g.
+    acceleration's magnitude is more than ``accel_error_g`` off 1 g; the gyroscope alone where it is more
+    than ``reject_g`` off (a swung leg: with the accelerometer's pull, a swung hanging leg raise read 20 deg
+    below the resting level after the drop and the set was lost).
     """
 
     PASSES = 3
 
     def __init__(self, rate_hz: float, tau_s: float = 1.0, tau_moving_s: float = 4.0,
-                 moving_dps: float = 20.0, accel_error_g: float = 0.15):
+                 moving_dps: float = 20.0, accel_error_g: float = 0.15, reject_g: float = 0.5,
+                 reject_max_s: float = 5.0):
         self.dt = 1.0 / rate_hz
         self.tau_s, self.tau_moving_s = tau_s, tau_moving_s
-        self.moving_dps, self.accel_error_g = moving_dps, accel_error_g
+        self.moving_dps, self.accel_error_g, self.reject_g = moving_dps, accel_error_g, reject_g
+        self._reject_max = int(round(reject_max_s * rate_hz))
+        self._trigger = 0  # the acceleration-rejection counter (see _rejected)
         # the recurrence's memory factors exp(-dt / tau) while slow, moving and re-acquiring
         taus_s = np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S])
         self._a_still, self._a_moving, self._a_reacquire = np.exp(-self.dt / taus_s)
@@ -122,14 +129,32 @@ class GravityFilter:
               reacquire: np.ndarray | None = None) -> np.ndarray:
         """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
         sq = gyro_dps * gyro_dps
-        moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (
-            np.abs(norm(acc_g) - 1.0) > self.accel_error_g)
+        off_1g = np.abs(norm(acc_g) - 1.0)
+        moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (off_1g > self.accel_error_g)
         a = np.where(moving, self._a_moving, self._a_still)
+        a[self._rejected(off_1g > self.reject_g)] = 1.0  # the gyroscope alone
         if reacquire is not None:
             a[reacquire] = self._a_reacquire
         if gap is not None:
             a[gap] = 1.0  # held
         return a
+
+    def _rejected(self, off: np.ndarray) -> np.ndarray:
+        """Which samples ``off`` 1 g the accelerometer is ignored on. Like Fusion's recovery trigger, a
+        counter (carried across blocks) rises by 9 on each such sample and falls by 1 on each other one;
+        once it reaches ``reject_max_s`` worth of samples (after ~0.55 s off 1 g without a break, or
+        longer when the leg is readable in between) the accelerometer is let back in: over continuous
+        kicking the gyroscope's drift would build up (flutter-kick sets were split)."""
+        if not off.any():
+            self._trigger = max(0, self._trigger - len(off))
+            return off
+        out = np.zeros(len(off), dtype=bool)
+        trigger, top = self._trigger, self._reject_max
+        for k, is_off in enumerate(off.tolist()):
+            trigger = min(max(trigger + (9 if is_off else -1), 0), top)
+            out[k] = is_off and trigger < top
+        self._trigger = trigger
+        return out
 
     def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None, gap: np.ndarray | None = None,
                  reacquire: np.ndarray | None = None) -> np.ndarray:
