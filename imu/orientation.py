@@ -145,15 +145,19 @@ class GravityFilter:
         once it reaches ``reject_max_s`` worth of samples (after ~0.55 s off 1 g without a break, or
         longer when the leg is readable in between) the accelerometer is let back in: over continuous
         kicking the gyroscope's drift would build up (flutter-kick sets were split)."""
-        if not off.any():
-            self._trigger = max(0, self._trigger - len(off))
-            return off
         out = np.zeros(len(off), dtype=bool)
-        trigger, top = self._trigger, self._reject_max
-        for k, is_off in enumerate(off.tolist()):
-            trigger = min(max(trigger + (9 if is_off else -1), 0), top)
-            out[k] = is_off and trigger < top
-        self._trigger = trigger
+        trigger, top, done = self._trigger, self._reject_max, 0
+        idx = np.flatnonzero(off)
+        # the counter is back at 0 after ``top`` samples that are not off: only the stretches around the
+        # samples off 1 g need a look, one sample at a time
+        for run in np.split(idx, np.flatnonzero(np.diff(idx) > top) + 1) if len(idx) else ():
+            a, b = int(run[0]), int(run[-1]) + 1
+            trigger = max(0, trigger - (a - done))
+            for k, is_off in enumerate(off[a:b].tolist(), start=a):
+                trigger = min(max(trigger + (9 if is_off else -1), 0), top)
+                out[k] = is_off and trigger < top
+            done = b
+        self._trigger = max(0, trigger - (len(off) - done))
         return out
 
     def __call__(self, acc_g: np.ndarray, gyro_dps: np.ndarray | None, gap: np.ndarray | None = None,

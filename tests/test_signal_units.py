@@ -67,6 +67,29 @@ def test_gravity_filter_follows_a_rotation_with_the_gyro():
     assert worst(GravityFilter(50.0)(g, gyro)) < 1.0  # without disturbance the fusion is exact to 1 deg
 
 
+def test_gravity_filter_ignores_a_swung_accelerometer_but_not_for_long():
+    t, g, gyro, _ = _rotating_sensor()
+    swung = (t > 1.5) & (t < 2.0)  # the middle of the way up reads 2 g sideways of gravity (thrown up)
+    acc = g.copy()
+    acc[swung] = [2.0, 0.0, 0.0]
+    def worst(est):
+        return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", est, g), -1, 1))).max()
+    assert worst(GravityFilter(50.0)(acc, gyro)) < 2.0  # the gyroscope alone carries the turn
+    assert worst(GravityFilter(50.0, reject_g=9.0)(acc, gyro)) > 5.0  # pulled off by the accelerometer
+    # over a long stretch off 1 g (continuous kicking) the accelerometer is let back in, as if it were never
+    # ignored; else a gyroscope with a 5 deg/s bias drifts off by 5 deg a second
+    kicking = np.tile([0.0, 0.0, 1.6], (500, 1))
+    kicking[::10] = [0.0, 0.0, 1.0]  # off 1 g but one sample in ten
+    biased = np.tile([5.0, 0.0, 0.0], (500, 1))
+    def off_deg(f):
+        return np.degrees(np.arccos(f(kicking, biased)[-100:, 2])).max()
+    assert abs(off_deg(GravityFilter(50.0)) - off_deg(GravityFilter(50.0, reject_g=9.0))) < 1.0
+    assert off_deg(GravityFilter(50.0, reject_max_s=1e6)) > 2.0 * off_deg(GravityFilter(50.0))
+    whole, chunked = GravityFilter(50.0)(kicking, biased), GravityFilter(50.0)
+    parts = np.vstack([chunked(kicking[a:a + 37], biased[a:a + 37]) for a in range(0, 500, 37)])
+    np.testing.assert_allclose(parts, whole, atol=1e-9)
+
+
 @pytest.mark.parametrize("n", [1, 255, 256, 257, 1000])
 def test_blocked_recurrence_matches_the_sample_by_sample_loop(n):
     rng = np.random.default_rng(n)
