@@ -15,8 +15,8 @@ or caught: its direction may then be 30 deg or more off gravity) the acceleromet
 as Fusion's acceleration rejection does. The filter is a first-order linear recurrence with a
 time-varying gain, evaluated over whole arrays in blocks (no Python loop per sample), so it runs at
 millions of samples a second. The gyro increment is taken about the previous pass's estimate; three
-passes converge to the per-sample nonlinear filter. Without a gyroscope the low-passed accelerometer direction is used as is
-(accurate when the leg is slow or still).
+passes converge to the per-sample nonlinear filter. Without a gyroscope the low-passed accelerometer
+direction is used as is (accurate when the leg is slow or still).
 """
 from __future__ import annotations
 
@@ -105,8 +105,8 @@ class GravityFilter:
     ``tau_s``: crossover time constant while the leg is slow (below ``1 / (2 pi tau_s)`` Hz the
     accelerometer wins); ``tau_moving_s`` while it turns faster than ``moving_dps`` or the
     acceleration's magnitude is more than ``accel_error_g`` off 1 g; the gyroscope alone where it is more
-    than ``reject_g`` off (a swung leg: with the accelerometer's pull, a swung hanging leg raise read 20 deg
-    below the resting level after the drop and the set was lost).
+    than ``reject_g`` off (a swung leg: with the accelerometer's pull, a swung hanging leg raise read up to 25
+    deg below the resting level after each drop and the set was lost).
     """
 
     PASSES = 3
