@@ -528,9 +528,10 @@ class RepEngine:
     # ------------------------------------------------------------------ reps and sets
     def _complete(self, on: int, trough: int, stop: int, end_level: float, settled: bool) -> list[Event]:
         """Measures the excursion that left home at ``on`` and came back to its lowest point at ``trough``
-        and adds it as a rep candidate. ``stop``: where that was decided, ``settled`` (the leg slowed down
-        there) or not (the next rep rose). A movement too small for a rep while a set is still tentative
-        ends that set (a still leg's drift made "reps" of 3 deg among smaller ones)."""
+        and adds it as a rep candidate. ``stop``: where that was decided; ``settled``: the next rep did not
+        rise straight away (the leg slowed down there, or took over 2 s to). A movement too small for a rep
+        while a set is still tentative ends that set (a still leg's drift made "reps" of 3 deg among smaller
+        ones)."""
         s = self._set
         pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
         if s.last_end_s is not None:
