@@ -50,6 +50,8 @@ END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its l
 #: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
 #: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
+LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
+#: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
 BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
@@ -282,6 +284,17 @@ class RepEngine:
     def current_set(self) -> int | None:
         return None if self._set is None else self._set.number
 
+    @property
+    def count_now(self) -> int:
+        """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
+        back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
+        (it is reported, with its tempo and flags, when it settles; should what follows show it was not
+        a rep, a posture change say, the count goes back down). 0 outside a set."""
+        s = self._set
+        if s is None or s.number is None:
+            return 0
+        return len(s.reps) + (self._state == SETTLE and self._exc.get("landed", False))
+
     def angle_now_deg(self) -> float:
         if len(self._buf) == 0 or self._set is None:
             return float("nan")
@@ -490,6 +503,7 @@ class RepEngine:
         i_bad = self._abnormal(a, back)
         first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
         if first is None:
+            self._exc["landed"] = bool((theta < self._exc["level"] + LANDED_FRACTION * height).any())
             self._pos = self._buf.end
             return False, []
         if first == i_bad:

@@ -252,3 +252,27 @@ def test_with_a_gyroscope_swung_sets_are_counted_through_the_catch(k, set_index)
 
     sim = simulate_session(benchmark_suite(0)[k])
     assert set_counts(sim, run_engine(sim))[set_index] == sim.sets[set_index].reps
+
+
+def test_the_live_count_includes_a_rep_as_the_leg_comes_back(session):
+    # fed as a live loop would (every 50 ms), a rep of a confirmed set is counted as soon as the leg is back
+    # near its rest, before it settles and comes out with its tempo; nothing counted is taken back
+    from imu.engine import RepEngine
+    from imu.live.feeder import EngineFeeder
+
+    sim, reps = session
+    t, acc, gyro = _columns(sim.data)
+    feeder = EngineFeeder(RepEngine("lying-leg-raise", has_gyro=True), True, max_interval_s=0.0)
+    most: dict[int, int] = {}
+    for a in range(0, len(t), 5):
+        feeder.add(t[a:a + 5], acc[a:a + 5], gyro[a:a + 5])
+        if feeder.engine.current_set is not None:
+            s = feeder.engine.current_set
+            most[s] = max(most.get(s, 0), feeder.engine.count_now)
+    feeder.finish()
+    assert set_counts(sim, feeder.engine.reps) == [10, 8, 8]
+    assert most == {1: 10, 2: 8, 3: 8} and feeder.uncounted == 0
+    shown = [(c, r) for _, rep, c, r in feeder.latencies if rep > get_preset("lying-leg-raise").min_set_reps]
+    counted, reported = np.array(shown).T
+    assert len(shown) >= 17 and counted.max() <= 0.3
+    assert np.median(counted) < np.median(reported) - 0.2

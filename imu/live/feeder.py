@@ -13,8 +13,10 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
 sensor time (the live consumer wakes about that often). The feeder therefore behaves the same
 whether the samples come in real time or all at once (``--speed 0``, the benchmark), and the
-latency it records is what a user would see: for every rep the engine reports, the time of the
-newest sample fed when the rep came out minus the rep's ``end_s`` (sensor time).
+latency it records is what a user would see, for every rep the engine reports: when the live view
+counted it (the newest sample fed when :attr:`~imu.engine.RepEngine.count_now` first included it: the
+leg was back near its resting level) and when the rep came out with its tempo and flags (it had
+settled), each minus the rep's ``end_s`` (sensor time).
 """
 from __future__ import annotations
 
@@ -52,7 +54,11 @@ class EngineFeeder:
         self.calls = 0
         self.samples = 0
         self.engine_s = 0.0
-        self.latencies: list[tuple[int, int, float]] = []   #: (set, rep, latency s) per rep event
+        #: (set, rep, counted latency s, reported latency s) per rep event
+        self.latencies: list[tuple[int, int, float, float]] = []
+        self._counted_at: dict[tuple[int, int], float] = {}  # (set, rep) counted before it was reported: when
+        self._reported: dict[int, int] = {}  # set -> reps reported
+        self.uncounted = 0  #: reps the live view counted that did not come out as reps
         self.last_fed_t: float | None = None
 
     # ----------------------------------------------------------------- motion detector
@@ -159,8 +165,19 @@ class EngineFeeder:
         phase = self.engine.phase
         self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
         for ev in events:
-            if ev.kind == "rep" and ev.rep is not None and not ev.rep.inferred:  # (an inferred rep has no "back")
-                self.latencies.append((ev.rep.set, ev.rep.rep, self.last_fed_t - ev.rep.end_s))
+            if ev.kind == "rep" and ev.rep is not None:
+                key = (ev.rep.set, ev.rep.rep)
+                self._reported[key[0]] = key[1]
+                counted = self._counted_at.pop(key, self.last_fed_t)
+                if not ev.rep.inferred:  # (an inferred rep has no "back")
+                    self.latencies.append((*key, counted - ev.rep.end_s, self.last_fed_t - ev.rep.end_s))
+        cur, now = self.engine.current_set, self.engine.count_now
+        landed = (cur, now) if cur is not None and now > self._reported.get(cur, 0) else None  # counted, not reported
+        for key in [k for k in self._counted_at if k != landed]:  # counted, then not a rep after all
+            del self._counted_at[key]
+            self.uncounted += 1
+        if landed is not None:
+            self._counted_at.setdefault(landed, self.last_fed_t)
         return events
 
     def finish(self) -> list:

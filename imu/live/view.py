@@ -1,7 +1,8 @@
 """The live terminal view, readable from a mat on the floor (rich), and a plain printer.
 
 :class:`LiveView` redraws about four times a second from the sides' state (it never sits in the
-decode/count path): per sensor the rep count of the current set in big digits, the set number,
+decode/count path): per sensor the rep count of the current set in big digits (a rep counts as the
+leg comes back near its resting level; its tempo line follows when it settles), the set number,
 the phase and leg angle, the last rep's tempo and its warnings (SWUNG, CUT SHORT, ...), the
 counts of earlier sets and the link quality. :class:`PlainPrinter` (``--no-view``, or when the
 output is not a terminal) prints one line per rep and per link event instead.
@@ -85,7 +86,8 @@ def side_panel(side, show_counts: bool = True) -> Panel:
     per_set = Counter(r.set for r in eng.reps)
     cur = eng.current_set
     shown = cur if cur is not None else (max(per_set) if per_set else None)
-    count = per_set.get(shown, 0) if shown is not None else 0
+    # (the current set as the engine counts it now: a rep is counted as the leg comes back, before it settles)
+    count = eng.count_now if cur is not None else (per_set.get(shown, 0) if shown is not None else 0)
     pend = tentative(eng)
     head = Text(f"SET {shown if shown is not None else '-'}", style="bold")
     if cur is None:
