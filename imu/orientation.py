@@ -71,14 +71,25 @@ class BlockedRecurrence:
         self.p = np.cumprod(padded.reshape(blocks, block), axis=1)  # (blocks, block)
 
     def __call__(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        return self.rows(x.T, y0).T
+
+    def rows(self, x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+        """The same with the drives component-first: ``x`` (c, n) -> ``y`` (c, n)."""
         blocks, block = self.p.shape
-        y = np.zeros((x.shape[1], blocks * block))  # component-first
-        np.divide(x.T, self.p.reshape(-1)[: self.n], out=y[:, : self.n])
-        y3 = y.reshape(x.shape[1], blocks, block)
+        if blocks == 1:  # (a live stream's chunks: the same operations without the padding)
+            p = self.p[0]
+            y = x / p
+            np.cumsum(y, axis=1, out=y)
+            y += np.asarray(y0, dtype=float)[:, None]
+            y *= p
+            return y
+        y = np.zeros((x.shape[0], blocks * block))
+        np.divide(x, self.p.reshape(-1)[: self.n], out=y[:, : self.n])
+        y3 = y.reshape(x.shape[0], blocks, block)
         np.cumsum(y3, axis=2, out=y3)
         y3 += self._carried(y3[:, :, -1], y0)[:, :, None]
         y3 *= self.p
-        return y[:, : self.n].T
+        return y[:, : self.n]
 
     def _carried(self, sums: np.ndarray, y0: np.ndarray) -> np.ndarray:
         """``y`` just before each block (c, blocks), from each block's last running product and
@@ -127,10 +138,13 @@ class GravityFilter:
 
     def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray, gap: np.ndarray | None = None,
               reacquire: np.ndarray | None = None) -> np.ndarray:
-        """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence."""
-        sq = gyro_dps * gyro_dps
-        off_1g = np.abs(norm(acc_g) - 1.0)
-        moving = (sq[:, 0] + sq[:, 1] + sq[:, 2] > self.moving_dps**2) | (off_1g > self.accel_error_g)
+        """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence (``acc_g``, ``gyro_dps``: (n, 3))."""
+        return self._gains(norm(acc_g), norm(gyro_dps), gap, reacquire)
+
+    def _gains(self, acc_norm_g: np.ndarray, gyro_norm_dps: np.ndarray, gap: np.ndarray | None,
+               reacquire: np.ndarray | None) -> np.ndarray:
+        off_1g = np.abs(acc_norm_g - 1.0)
+        moving = (gyro_norm_dps > self.moving_dps) | (off_1g > self.accel_error_g)
         a = np.where(moving, self._a_moving, self._a_still)
         a[self._rejected(off_1g > self.reject_g)] = 1.0  # the gyroscope alone
         if reacquire is not None:
@@ -169,35 +183,51 @@ class GravityFilter:
         converges quickly from the held direction to where the leg now is."""
         if gyro_dps is None or len(acc_g) == 0:
             return unit(acc_g)
-        # component by component: each component's samples contiguous (Fortran order)
-        acc_g, gyro_dps = np.asfortranarray(acc_g), np.asfortranarray(gyro_dps)
-        g_acc = unit(acc_g)
+        # component-first (3, n): each component's samples contiguous, one numpy call per operation
+        acc, gyro = np.ascontiguousarray(acc_g.T), np.ascontiguousarray(gyro_dps.T)
+        acc_norm = _row_norm(acc)
+        g_acc = _unit_rows(acc, acc_norm)
         gap = gap if gap is not None and gap.any() else None
         reacquire = reacquire if reacquire is not None and reacquire.any() else None
-        a = self.gains(acc_g, gyro_dps, gap, reacquire)
+        a = self._gains(acc_norm, _row_norm(gyro), gap, reacquire)
         recurrence = BlockedRecurrence(a)
-        a = a[:, None]
-        omega_dt = np.radians(gyro_dps) * self.dt
+        omega_dt = np.radians(gyro) * self.dt
         if gap is not None:
-            omega_dt[gap] = 0.0
+            omega_dt[:, gap] = 0.0
         pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         for i in range(self.PASSES):
-            first = g_acc[0] if self._out[i] is None else None
+            first = g_acc[:, 0] if self._out[i] is None else None
             y0 = first if first is not None else self._out[i]
             s0 = first if first is not None else self._state[i]
             # increments about the previous pass's estimate, one sample behind (the state being
             # rotated): -omega x state = state x omega
             state = np.empty_like(about)
-            state[0], state[1:] = s0, about[:-1]
-            self._state[i] = about[-1].copy()
-            drive = cross(state, omega_dt)
+            state[:, 0], state[:, 1:] = s0, about[:, :-1]
+            self._state[i] = about[:, -1].copy()
+            drive = state[_NEXT] * omega_dt[_AFTER] - state[_AFTER] * omega_dt[_NEXT]  # state x omega
             drive *= a
             drive += pull
-            raw = recurrence(drive, y0)
-            self._out[i] = raw[-1].copy()
-            about = unit(raw)
-        return np.ascontiguousarray(about)
+            raw = recurrence.rows(drive, y0)
+            self._out[i] = raw[:, -1].copy()
+            about = _unit_rows(raw, _row_norm(raw))
+        return np.ascontiguousarray(about.T)
+
+
+_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]  # the components a cross product pairs: (a x b)_k = a_k+1 b_k+2 - a_k+2 b_k+1
+
+
+def _row_norm(v: np.ndarray) -> np.ndarray:
+    """Lengths of the columns of a component-first (3, n) array (as :func:`norm` of its transpose)."""
+    sq = v * v
+    return np.sqrt(sq[0] + sq[1] + sq[2])
+
+
+def _unit_rows(v: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """:func:`unit` of a component-first (3, n) array whose column lengths are ``length``."""
+    if (length > 0).all():
+        return v / length
+    return np.divide(v, length, out=np.zeros_like(v), where=length > 0)
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
