@@ -476,6 +476,10 @@ def test_round_trip(profile, rate, acc_tol, gyro_tol, t_tol):
         enc.packets(t[150:], acc[150:], gyro[150:])
     assert all(len(d) <= 244 for _, d in pkts)
     batches = [s for u, d in pkts for s in dec.decode(u, d)]
+    for b in batches:                   # built unchecked (Samples.trusted): as the constructor makes them
+        ref = Samples(b.t_s, b.acc_g, b.gyro_dps, b.seq)
+        for got, want in ((b.t_s, ref.t_s), (b.acc_g, ref.acc_g), (b.gyro_dps, ref.gyro_dps)):
+            assert (got is None and want is None) or (got.dtype == np.float64 and got.shape == want.shape)
     got_acc = np.vstack([b.acc_g for b in batches])
     assert got_acc.shape == (n, 3)
     np.testing.assert_allclose(got_acc, acc, atol=acc_tol)
@@ -734,3 +738,46 @@ def test_helpers():
                           st.integers(-32768, 32767)), min_size=1, max_size=60))
 def test_polar_delta_codec_round_trip(samples):
     assert polar.parse_delta_frames(polar.encode_delta_frames(samples)) == [list(s) for s in samples]
+
+
+# ------------------------------------------------------------------------------------------------
+# Vectorised decoding paths agree with the general ones
+
+def _batch_arrays(batches):
+    return [np.vstack([getattr(b, k) for b in batches]) if batches else None for k in ("acc_g", "gyro_dps")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=st.lists(st.sampled_from([0x61, 0x61, 0x71]), min_size=1, max_size=12), data=st.data())
+def test_witmotion_whole_packets_decode_as_the_byte_by_byte_resync(kinds, data):
+    stream = b"".join(bytes([0x55, k]) + data.draw(st.binary(min_size=18, max_size=18)) for k in kinds)
+    fast = witmotion.WitMotionDecoder().decode(witmotion.NOTIFY, stream)      # aligned: the numpy path
+    slow_dec = witmotion.WitMotionDecoder()
+    slow = [b for i in range(len(stream)) for b in slow_dec.decode(witmotion.NOTIFY, stream[i:i + 1])]
+    assert len(fast) == (0x61 in kinds)
+    for a, b in zip(_batch_arrays(fast), _batch_arrays(slow)):
+        assert (a is None and b is None) or np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("frame_type", [0x00, 0x01])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_polar_raw_frames_decode_as_sign_extended_values(frame_type, data):
+    step = frame_type + 1
+    content = data.draw(st.binary(min_size=3 * step, max_size=36 * step).filter(lambda b: len(b) % (3 * step) == 0))
+    ref = [polar.sign_extend(int.from_bytes(content[i:i + step], "little"), 8 * step)
+           for i in range(0, len(content), step)]
+    got = polar.PolarDecoder(100.0)._acc_mg(frame_type, content)
+    assert got.dtype == np.float64 and got.tolist() == np.reshape(ref, (-1, 3)).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(prev=st.integers(0, 2 ** 63), gap=st.integers(1, 10 ** 9), n=st.integers(1, 40))
+def test_polar_timestamps_are_the_sdk_rounding(prev, gap, n):
+    dec = polar.PolarDecoder(100.0, max_rate_error=None)
+    dec.set_previous_timestamp(1, prev)
+    ts = prev + gap
+    delta = (ts - prev) / n if prev else 1e9 / 100.0
+    first = prev + delta if prev else ts - delta * (n - 1)
+    ref = [round(first + delta * i) for i in range(n - 1)] + [ts]
+    assert dec._timestamps(1, ts, n).tolist() == np.asarray(ref, dtype=np.float64).tolist()

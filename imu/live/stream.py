@@ -93,6 +93,7 @@ class SideStream:
         n_rows = 0
         prev, times, t0 = self._prev, self.timebase.times, self.t0
         has_gyro, loss = self.has_gyro, self.loss
+        last_g = None                              # the newest gyro batch (its last row is kept)
         for arrival, conn, uuid, data in items:
             if conn != self.conn:
                 self._new_connection(conn)
@@ -132,20 +133,24 @@ class SideStream:
                 if has_gyro:
                     g = b.gyro_dps
                     if g is None:
+                        if last_g is not None:
+                            self._last_gyro, last_g = last_g[-1], None
                         g = np.repeat(self._last_gyro[None, :], n, axis=0)
                         st.gyro_filled += n
                     elif n:
-                        self._last_gyro = g[-1]
+                        last_g = g
                     gyros.append(g)
                 n_rows += n
             if not ends or ends[-1] != n_rows:
                 ends.append(n_rows)
+        if last_g is not None:
+            self._last_gyro = last_g[-1]
         st.notifications += len(items)
         c1 = time.process_time()
         st.decode_s += c1 - c0
         if not n_rows:
             return []
-        rows, index = self._clean(ts, accs, gyros, starts)
+        rows, index = self._clean(ts, accs, gyros, starts, n_rows)
         st.write_s += time.process_time() - c1
         if rows is None or self.feeder is None:
             return []
@@ -154,22 +159,26 @@ class SideStream:
             ends = kept[kept > 0]
         return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
 
-    def _clean(self, ts, accs, gyros, starts):
+    def _rows(self, ts, accs, gyros, n: int) -> np.ndarray:
+        """The decoded batches as (n, 4 or 7) rows ``t, ax, ay, az[, gx, gy, gz]``, quantized."""
+        rows = np.empty((n, self._width))
+        for col, parts in ((rows[:, 0], ts), (rows[:, 1:4], accs), (rows[:, 4:7], gyros if self.has_gyro else ())):
+            if len(parts) > 1:
+                np.concatenate(parts, out=col)
+            elif parts:
+                col[...] = parts[0]
+        return quantize(rows, out=rows)
+
+    def _clean(self, ts, accs, gyros, starts, n: int):
         """(rows kept, their indices among the decoded rows or None if all were kept), or (None, None)."""
         st = self.stats
-        n = sum(len(t) for t in ts)
-        rows = np.empty((n, self._width))
-        rows[:, 0] = np.concatenate(ts) if len(ts) > 1 else ts[0]
-        rows[:, 1:4] = np.concatenate(accs) if len(accs) > 1 else accs[0]
-        if self.has_gyro:
-            rows[:, 4:7] = np.concatenate(gyros) if len(gyros) > 1 else gyros[0]
-        rows = quantize(rows)
+        rows = self._rows(ts, accs, gyros, n)
         sane = np.abs(rows[:, 1:]) <= self._limits               # NaN compares False
         tq = rows[:, 0]
         last = -np.inf if self._last_t is None else self._last_t
         index = None
-        steps = np.diff(tq) if n > 1 else None
-        if tq[0] > last and sane.all() and (steps is None or steps.min() > 0):
+        steps = np.subtract(tq[1:], tq[:-1]) if n > 1 else None
+        if tq.item(0) > last and sane.all() and (steps is None or np.minimum.reduce(steps) > 0):
             pass                                    # the usual case: everything is new and sane
         else:
             steps = None
@@ -191,7 +200,7 @@ class SideStream:
             new_conn = np.asarray(starts, dtype=np.int64) if index is None else \
                 np.searchsorted(index, np.asarray(starts, dtype=np.int64))
         self.loss.samples(rows[:, 0], new_conn, steps)
-        self._last_t = self.last_t = float(rows[-1, 0])
+        self._last_t = self.last_t = rows.item(-1, 0)
         st.samples += len(rows)
         if self.writer is not None:
             self.writer.append(rows)

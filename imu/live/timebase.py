@@ -62,7 +62,8 @@ class SensorTimebase:
             predicted = self._last_rec + (arrival - self._last_arrival) + self.offset
             self._k = int(round((predicted - float(t_s[-1])) / self.wrap_s))
         self._new_conn = False
-        t = t_s + (self._k * self.wrap_s if self._k else 0.0) - self.offset
+        # t_s + 0.0 is t_s (sensor times are never -0.0): the addition only when there are wraps
+        t = t_s + self._k * self.wrap_s - self.offset if self._k else t_s - self.offset
         if self._last_rec is not None:
             expected = self._last_rec + (arrival - self._last_arrival)
             off = float(t[-1]) - expected

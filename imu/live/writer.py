@@ -24,9 +24,12 @@ DECIMALS = 6
 _SCALE = 10.0 ** DECIMALS
 
 
-def quantize(x: np.ndarray) -> np.ndarray:
-    """Values as the recording stores them (6 decimals)."""
-    return np.rint(np.asarray(x, dtype=np.float64) * _SCALE) / _SCALE
+def quantize(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Values as the recording stores them (6 decimals); ``out``: a float64 array to write them
+    to (may be ``x`` itself)."""
+    y = np.multiply(np.asarray(x, dtype=np.float64), _SCALE, out=out)
+    np.rint(y, out=y)
+    return np.divide(y, _SCALE, out=y)
 
 
 class RecordingWriter:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -41,7 +42,12 @@ class DecodeError(ValueError):
 
 def normalize_uuid(uuid: str) -> str:
     """Lower-case 128-bit form; 16/32-bit SIG short forms ("2a37", "0x2A37") are expanded."""
-    s = str(uuid).strip().lower()
+    return _normalize(str(uuid))
+
+
+@functools.lru_cache(maxsize=256)       # decoders normalise every notification's uuid
+def _normalize(uuid: str) -> str:
+    s = uuid.strip().lower()
     if s.startswith("0x"):
         s = s[2:]
     if len(s) == 4:
@@ -75,6 +81,15 @@ class Samples:
         if self.t_s is not None:
             self.t_s = np.asarray(self.t_s, dtype=np.float64).reshape(-1)
             assert len(self.t_s) == n
+
+    @classmethod
+    def trusted(cls, t_s: np.ndarray | None, acc_g: np.ndarray, gyro_dps: np.ndarray | None,
+                seq: int | None = None) -> Samples:
+        """The same batch without the conversions and checks, for arrays that already have
+        them: float64, ``acc_g``/``gyro_dps`` (n, 3), ``t_s`` (n,) (decoders' hot path)."""
+        s = cls.__new__(cls)
+        s.t_s, s.acc_g, s.gyro_dps, s.seq = t_s, acc_g, gyro_dps, seq
+        return s
 
     @property
     def n(self) -> int:

@@ -20,6 +20,7 @@ falls back to :meth:`~imu.profiles.base.Profile.start_commands`.
 """
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
@@ -214,7 +215,7 @@ class DiyDecoder(Decoder):
         version, flags, seq, t0_us, period_us, n, ranges = HEADER.unpack_from(data)
         if version != VERSION:
             raise DecodeError(f"diy: unsupported version {version}")
-        acc_fs, gyro_fs = _ranges(ranges)
+        _ranges(ranges)                              # bad range codes: DecodeError
         width = 6 if flags & FLAG_GYRO else 3
         if n == 0 or period_us == 0 or len(data) != HEADER.size + 2 * width * n:
             raise DecodeError(f"diy: bad packet (n={n}, period={period_us}, len={len(data)})")
@@ -222,12 +223,28 @@ class DiyDecoder(Decoder):
             return []   # exact duplicate (e.g. a doubled notification callback)
         self._last_key = (seq, t0_us)
         self.dropped_flagged += bool(flags & FLAG_DROPPED)
-        raw = np.frombuffer(data, dtype="<i2", offset=HEADER.size).reshape(n, width)
+        v = np.frombuffer(data, dtype="<i2", offset=HEADER.size).reshape(n, width) * _lsb(ranges, width)
         t0 = self._clock(t0_us)
-        t_s = (t0 + np.arange(n) * period_us) * 1e-6
-        acc = raw[:, :3] * (acc_fs / 32768.0)
-        gyro = raw[:, 3:] * (gyro_fs / 32768.0) if width == 6 else None
-        return [Samples(t_s, acc, gyro, seq)]
+        t_s = (t0 + _offsets_us(n, period_us)) * 1e-6
+        return [Samples.trusted(t_s, v[:, :3], v[:, 3:] if width == 6 else None, seq)]
+
+
+@functools.lru_cache(maxsize=64)
+def _lsb(ranges: int, width: int) -> np.ndarray:
+    """Per int16 of a sample (ax ay az [gx gy gz]): g and deg/s per LSB for a ranges byte."""
+    acc_fs, gyro_fs = _ranges(ranges)
+    return _frozen(np.array([acc_fs / 32768.0] * 3 + [gyro_fs / 32768.0] * (width - 3)))
+
+
+@functools.lru_cache(maxsize=64)
+def _offsets_us(n: int, period_us: int) -> np.ndarray:
+    """Sample times after a packet's first, µs (int64)."""
+    return _frozen(np.arange(n) * period_us)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False        # shared by every packet
+    return a
 
 
 class DiyEncoder(EncoderBase):

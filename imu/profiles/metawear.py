@@ -41,6 +41,7 @@ GYRO_ODR = {25: 0x26, 50: 0x27, 100: 0x28, 200: 0x29, 400: 0x2A}
 GYRO_RANGE = {2000: 0x00, 1000: 0x01, 500: 0x02, 250: 0x03, 125: 0x04}
 GYRO_LSB_PER_DPS = {2000: 16.4, 1000: 32.8, 500: 65.6, 250: 131.2, 125: 262.4}
 MODULE_IMPL = {1: "bmi160", 4: "bmi270"}
+_NONE = np.zeros((0, 3))           # nothing pending (never written to)
 
 
 class MetaWearProfile(Profile):
@@ -115,16 +116,16 @@ class MetaWearDecoder(Decoder):
         self.board, self.gyro = board, gyro
         self.acc_lsb_g = acc_range_g / 32768.0
         self.gyro_lsb_dps = 1.0 / GYRO_LSB_PER_DPS[gyro_range_dps]
-        self._acc = np.zeros((0, 3))
-        self._gyr = np.zeros((0, 3))
+        self._acc = self._gyr = _NONE      # samples waiting for their pair, (n, 3) g / deg/s
         self.detected_board: str | None = None
         self.dropped_gyro = 0
 
     @staticmethod
-    def _xyz(payload: bytes, n: int) -> np.ndarray:
+    def _xyz(payload: bytes, n: int, lsb: float) -> np.ndarray:
+        """(n, 3) int16 xyz scaled by ``lsb``."""
         if len(payload) != 6 * n:
             raise DecodeError(f"metawear: expected {n} samples, got {len(payload)} bytes")
-        return np.frombuffer(payload, dtype="<i2").reshape(n, 3).astype(np.float64)
+        return np.frombuffer(payload, dtype="<i2").reshape(n, 3) * lsb
 
     def _decode(self, char_uuid, data):
         if char_uuid != NOTIFY:
@@ -137,36 +138,45 @@ class MetaWearDecoder(Decoder):
                 self.detected_board = MODULE_IMPL.get(payload[0])
             return []
         if module == ACC and reg == DATA:
-            acc = self._xyz(payload, 1)
+            acc = self._xyz(payload, 1, self.acc_lsb_g)
         elif module == ACC and reg == ACC_PACKED[self.board]:
-            acc = self._xyz(payload, 3)
+            acc = self._xyz(payload, 3, self.acc_lsb_g)
         elif module == GYRO and reg in (GYRO_DATA, GYRO_PACKED):
-            gyr = self._xyz(payload, 1 if reg == GYRO_DATA else 3) * self.gyro_lsb_dps
+            gyr = self._xyz(payload, 1 if reg == GYRO_DATA else 3, self.gyro_lsb_dps)
             if not self.gyro:
                 return []
-            self._gyr = np.vstack([self._gyr, gyr])
+            self._gyr = _join(self._gyr, gyr)
             return self._flush()
         else:
             return []      # other module/register replies
-        acc = acc * self.acc_lsb_g
         if not self.gyro:
-            return [Samples(None, acc, None, None)]
-        self._acc = np.vstack([self._acc, acc])
+            return [Samples.trusted(None, acc, None)]
+        self._acc = _join(self._acc, acc)
         return self._flush()
 
     def _flush(self) -> list[Samples]:
         out = []
         k = min(len(self._acc), len(self._gyr))
         if k:
-            out.append(Samples(None, self._acc[:k], self._gyr[:k], None))
-            self._acc, self._gyr = self._acc[k:], self._gyr[k:]
+            (acc, self._acc), (gyr, self._gyr) = _split(self._acc, k), _split(self._gyr, k)
+            out.append(Samples.trusted(None, acc, gyr))
         if len(self._acc) > self.max_lag:
-            out.append(Samples(None, self._acc, None, None))
-            self._acc = np.zeros((0, 3))
+            out.append(Samples.trusted(None, self._acc, None))
+            self._acc = _NONE
         if len(self._gyr) > self.max_lag:
             self.dropped_gyro += len(self._gyr)
-            self._gyr = np.zeros((0, 3))
+            self._gyr = _NONE
         return out
+
+
+def _split(pending: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``k`` rows of ``pending`` and the rest."""
+    return (pending, _NONE) if len(pending) == k else (pending[:k], pending[k:])
+
+
+def _join(pending: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``pending`` then ``new`` (no copy when nothing is pending, the usual case)."""
+    return np.concatenate([pending, new]) if len(pending) else new
 
 
 class MetaWearEncoder(EncoderBase):

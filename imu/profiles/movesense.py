@@ -88,6 +88,7 @@ class MovesenseDecoder(Decoder):
         self._split_len: int | None = None
         self._clock = Unwrapper(32)
         self._last_ts: int | None = None
+        self._offsets_ms: dict[int, np.ndarray] = {}   # n -> sample times after the first, ms
         self.last_status: int | None = None    #: last command result (HTTP-like code)
         self.dropped_parts = 0                 #: part 1s whose part 2 never came, orphan part 2s
 
@@ -139,9 +140,11 @@ class MovesenseDecoder(Decoder):
         if ts_ms == self._last_ts:
             return []                      # duplicate notification
         self._last_ts = ts_ms
-        t_ms = self._clock(ts_ms) + np.arange(n) * (1000.0 / self.rate_hz)
+        if n not in self._offsets_ms:
+            self._offsets_ms[n] = np.arange(n) * (1000.0 / self.rate_hz)
+        t_ms = self._clock(ts_ms) + self._offsets_ms[n]
         gyro = blocks[1] if self.channels >= 2 else None
-        return [Samples(t_ms / 1000.0, blocks[0] / G, gyro, None)]
+        return [Samples.trusted(t_ms / 1000.0, blocks[0] / G, gyro)]
 
 
 class MovesenseEncoder(EncoderBase):

@@ -27,6 +27,7 @@ DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 ACC = 2
 GET_SETTINGS, START, STOP = 1, 2, 3
 SAMPLE_RATE, RESOLUTION, RANGE, RANGE_MILLIUNIT, CHANNELS, FACTOR = 0, 1, 2, 3, 4, 5
+_RAW_DTYPE = {1: np.dtype("<i1"), 2: np.dtype("<i2")}   # raw frame bytes per value -> dtype
 FIELD_SIZE = {SAMPLE_RATE: 2, RESOLUTION: 2, RANGE: 2, RANGE_MILLIUNIT: 4, CHANNELS: 1, FACTOR: 4}
 MODELS = {  # rates (Hz), ranges (g), whether the start request names the channel count
     "h10": ((25, 50, 100, 200), (2, 4, 8), False),
@@ -223,13 +224,15 @@ class PolarDecoder(Decoder):
         t_ns = self._timestamps(frame_type, ts_ns, len(mg))
         if t_ns is None:
             return []                   # duplicate frame
-        return [Samples(np.asarray(t_ns, dtype=np.float64) * 1e-9, mg / 1000.0, None, None)]
+        return [Samples.trusted(t_ns * 1e-9, mg / 1000.0, None)]
 
     def _acc_mg(self, frame_type: int, content: bytes) -> np.ndarray:
         if frame_type in (0x00, 0x01, 0x02):          # raw int8 / int16 / int24, mG
             step = frame_type + 1
             if len(content) % (3 * step):
                 raise DecodeError("polar: raw frame is not a whole number of samples")
+            if step < 3:
+                return np.frombuffer(content, dtype=_RAW_DTYPE[step]).reshape(-1, 3).astype(np.float64)
             v = [sign_extend(int.from_bytes(content[i:i + step], "little"), 8 * step)
                  for i in range(0, len(content), step)]
             return np.asarray(v, dtype=np.float64).reshape(-1, 3)
@@ -251,7 +254,9 @@ class PolarDecoder(Decoder):
             return mg
         raise DecodeError(f"polar: unsupported ACC frame type 0x{frame_type:02x}")
 
-    def _timestamps(self, key: int, ts: int, n: int) -> list[int] | None:
+    def _timestamps(self, key: int, ts: int, n: int) -> np.ndarray | None:
+        """Sample times (ns, float64: the whole ns nearest each, as the SDK rounds them) of a
+        frame of ``n`` samples whose last is at ``ts``, or None for a repeated frame."""
         prev = self._prev_ts.get(key)
         if prev is not None and ts == prev:
             return None
@@ -264,7 +269,10 @@ class PolarDecoder(Decoder):
             delta = nominal
             first = ts - delta * (n - 1)
         self._prev_ts[key] = ts
-        return [round(first + delta * i) for i in range(n - 1)] + [ts]
+        t = np.empty(n)
+        t[:-1] = np.rint(first + delta * np.arange(n - 1))   # round half to even, like round()
+        t[-1] = ts
+        return t
 
 
 class PolarEncoder(EncoderBase):

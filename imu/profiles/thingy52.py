@@ -22,6 +22,7 @@ MOTION_SERVICE = BASE.format(0x0400)
 CONFIG = BASE.format(0x0401)
 RAW = BASE.format(0x0406)
 ACC_LSB_G, GYRO_LSB_DPS, MAG_LSB_UT = 1 / 1024, 1 / 32, 1 / 16
+_LSB = np.repeat([ACC_LSB_G, GYRO_LSB_DPS, MAG_LSB_UT], 3)   # per int16 of a raw notification
 DEFAULTS = dict(pedo_ms=1000, temp_ms=500, compass_ms=500, wake_on_motion=1)
 
 
@@ -68,9 +69,9 @@ class Thingy52Decoder(Decoder):
             return []
         if len(data) != 18:
             raise DecodeError(f"thingy52: raw data is 18 bytes, got {len(data)}")
-        raw = np.frombuffer(data, dtype="<i2").reshape(1, 9)
-        self.mag_ut = raw[:, 6:9] * MAG_LSB_UT
-        return [Samples(None, raw[:, 0:3] * ACC_LSB_G, raw[:, 3:6] * GYRO_LSB_DPS, None)]
+        v = (np.frombuffer(data, dtype="<i2") * _LSB).reshape(3, 1, 3)     # acc g, gyro deg/s, mag µT
+        self.mag_ut = v[2]
+        return [Samples.trusted(None, v[0], v[1])]
 
 
 class Thingy52Encoder(EncoderBase):

@@ -25,6 +25,7 @@ RATE_CODES = {0.2: 0x01, 0.5: 0x02, 1: 0x03, 2: 0x04, 5: 0x05, 10: 0x06, 20: 0x0
 UNLOCK = bytes.fromhex("FFAA6988B5")
 SAVE = bytes.fromhex("FFAA000000")
 ACC_LSB_G, GYRO_LSB_DPS, ANGLE_LSB_DEG = 16 / 32768, 2000 / 32768, 180 / 32768
+_LSB = np.repeat([ACC_LSB_G, GYRO_LSB_DPS, ANGLE_LSB_DEG], 3)   # per int16 of a 0x61 packet
 PACKET_LEN = 20
 
 
@@ -73,6 +74,11 @@ class WitMotionDecoder(Decoder):
     def _decode(self, char_uuid, data):
         if char_uuid != NOTIFY:
             return []
+        if not self._buf and _aligned(data):       # the usual case: whole packets, nothing held
+            rows = np.frombuffer(data, dtype="<i2").reshape(-1, PACKET_LEN // 2)
+            if b"\x71" in data[1::PACKET_LEN]:       # register replies among them
+                rows = rows[np.frombuffer(data[1::PACKET_LEN], dtype=np.uint8) == 0x61]
+            return self._samples(rows[:, 1:])
         packets = []
         buf = self._buf
         for byte in data:
@@ -89,9 +95,21 @@ class WitMotionDecoder(Decoder):
                 buf.clear()
         if not packets:
             return []
-        raw = np.frombuffer(b"".join(p[2:] for p in packets), dtype="<i2").reshape(-1, 9)
-        self.angles_deg = raw[:, 6:9] * ANGLE_LSB_DEG
-        return [Samples(None, raw[:, 0:3] * ACC_LSB_G, raw[:, 3:6] * GYRO_LSB_DPS, None)]
+        return self._samples(np.frombuffer(b"".join(p[2:] for p in packets), dtype="<i2").reshape(-1, 9))
+
+    def _samples(self, raw: np.ndarray) -> list[Samples]:
+        """(n, 9) int16 of 0x61 packets -> one batch (none if n = 0)."""
+        if not len(raw):
+            return []
+        v = raw * _LSB
+        self.angles_deg = v[:, 6:9]
+        return [Samples.trusted(None, v[:, 0:3], v[:, 3:6])]
+
+
+def _aligned(data: bytes) -> bool:
+    """``data`` is whole packets, each starting ``55 61`` or ``55 71`` (the resync keeps them all)."""
+    return (len(data) % PACKET_LEN == 0 and len(data) > 0 and data[::PACKET_LEN].strip(b"\x55") == b""
+            and data[1::PACKET_LEN].strip(b"\x61\x71") == b"")
 
 
 class WitMotionEncoder(EncoderBase):
