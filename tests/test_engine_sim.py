@@ -228,6 +228,22 @@ def test_without_a_gyroscope_swung_sets_are_counted(session):
             assert rep is not None and rep.momentum
 
 
+def test_without_a_gyroscope_continuous_swinging_is_bridged_from_pause_to_pause():
+    # lying leg raises swung through ~80 deg every 1.2 s with 0.3 s pauses at the bottom (suite session
+    # 113, set 1): the accelerometer never settles near 1 g for long enough, so the whole set was one
+    # unreliable stretch, longer than can be bridged, and no rep was found; bridged swing by swing
+    # between the pauses (where the unfiltered accelerometer reads 1 g and holds still) it counts all
+    # 13, the same in 5-sample packets as at once
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[113])
+    t, acc, _ = _columns(sim.data)
+    reps = _engine_fed("lying-leg-raise", t, acc, None).reps
+    assert set_counts(sim, reps)[0] == 13
+    assert all(r.momentum for r in reps if in_set(r, sim.sets[0]))
+    assert _timing(_engine_fed("lying-leg-raise", t, acc, None, packet=5).reps) == _timing(reps)
+
+
 def test_a_slow_eccentric_ends_when_the_leg_is_down_not_when_it_slows():
     # a rep is decided when the leg is slower than 5 % of its peak speed, before a 3-4 s lowering's last
     # degrees are done: its end (and so its down time and the bottom hold after it) was put 0.2-0.4 s early
