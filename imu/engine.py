@@ -37,7 +37,8 @@ from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_de
 from imu.phases import RepTiming, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
 from imu.rep import Rep
-from imu.signals import GRID_HZ, Block, SignalFront
+from imu.block import GRID_HZ, Block
+from imu.signals import SignalFront
 
 STILL_S = 0.4  #: stillness that establishes a home position
 STILL_DPS = 10.0  #: slower than this counts as still
@@ -212,7 +213,7 @@ class RepEngine:
             if after_gap:
                 events += self._long_gap()
             for a in range(0, len(block), WINDOW):  # bounded scans: each step looks at most this far ahead
-                self._buf.append(_slice_block(block, a, a + WINDOW))
+                self._buf.append(block.cut(a, a + WINDOW))
                 events += self._run()
         return events
 
@@ -914,10 +915,6 @@ class RepEngine:
         if not self.trace_t:
             return np.empty(0), np.empty(0)
         return np.concatenate(self.trace_t), np.concatenate(self.trace_deg)
-
-
-def _slice_block(b: Block, i: int, j: int) -> Block:
-    return Block(*(getattr(b, f)[i:j] for f in Block.__dataclass_fields__))
 
 
 def _first(mask: np.ndarray) -> int | None:
