@@ -11,9 +11,13 @@ placed evenly in the interval, with the set's typical phase proportions, but wit
 of motion, speeds or tempo (``NaN``), and flagged so.
 
 How many reps are inferred is bounded twice: by the interval (``round(interval / cycle) - 1``, so a
-long natural pause is not taken for reps unless it also hides lost data) and by the lost time
-(``ceil(lost / cycle)``: a rep cannot vanish in data that arrived). A set's last rep, when cut by a
-gap, is checked too: its end may belong to a later rep than its start.
+long natural pause is not taken for reps unless it also hides lost data) and by the lost time (the
+first lost rep, then one more for each further cycle inside it once half a rep is allowed at its edges:
+a rep cannot vanish in data that arrived). An excursion whose way up a gap hid, and that came down
+after it, may have joined several reps: it is counted up to where the last of them started (its end
+minus a typical rep) and on from there. A set's last rep, when cut by a gap, is checked too: its end
+may belong to a later rep than its start. The rhythm itself is only taken between reps whose starts
+were both seen, with no gap between them.
 """
 from __future__ import annotations
 
@@ -70,11 +74,14 @@ def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float
                last: int = 6) -> Rhythm | None:
     """The rhythm of the set's last ``last`` clean reps (anything with ``start_s, top_s, lower_s,
     end_s``, in order; ``clean``: measured without a long gap). The cycle is taken between neighbours
-    that are both clean or whose starts were both seen, with none of the long ``gaps`` (``(start_s,
-    end_s)``) between them or just before (a rep just after a gap is not clean, but when it started is
-    known). None without such neighbours."""
-    cycles = [b.start_s - a.start_s for a, b, ca, cb in zip(reps, reps[1:], clean, clean[1:])
-              if (ca and cb) or lost_time_s(gaps, a.start_s - LONG_GAP_S, b.start_s) == 0.0]
+    whose starts were both seen: none of the long ``gaps`` (``(start_s, end_s)``) lies between them,
+    just before the first or in the second's way up (a rep just after a gap is not clean, but when it
+    started is known; two clean reps with a gap between them may have lost one in it). None without
+    such neighbours."""
+    # (both clean is not enough: a rep may have vanished in a gap between them; and a gap in the
+    # later one's way up makes its start a guess, fitted across the bridge)
+    cycles = [b.start_s - a.start_s for a, b in zip(reps, reps[1:])
+              if lost_time_s(gaps, a.start_s - LONG_GAP_S, max(b.start_s, b.top_s)) == 0.0]
     if not cycles:
         return None
     measured = [r for r, c in zip(reps, clean) if c][-last:]
@@ -99,7 +106,16 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
     lost = lost_time_s(gaps, a_s, b_s)
     if lost <= 0.0:
         return []
-    k = min(round((b_s - a_s) / r.cycle_s) - 1, math.ceil(lost / r.cycle_s))
+    joined = _joined(a, r, gaps)
+    if b is not None and joined is not None:
+        # a gap hid ``a``'s way up and came back down after it: its fitted start is a guess (the leg
+        # rose not long before the gap), and the excursion may have joined several reps, its end
+        # belonging to the last of them; count up to that one and on from it
+        g0, e_s = joined
+        k = round((e_s - max(a_s, g0)) / r.cycle_s) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
+    else:
+        k = round((b_s - a_s) / r.cycle_s) - 1
+    k = min(k, _fit(lost, r))
     if k <= 0:
         return []
     step = (b_s - a_s) / (k + 1)
@@ -121,3 +137,20 @@ def _start_s(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> float:
     minus the set's typical rep."""
     hidden = any(g0 <= rep.start_s <= g1 + LONG_GAP_S for g0, g1 in gaps)
     return min(rep.start_s, rep.end_s - rhythm.rep_s) if hidden else rep.start_s
+
+
+def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """For an excursion ``rep`` whose way up a long gap hid (it started before the gap, its top was
+    not seen before it, it ended after it): the gap's start and when the last rep it may have joined
+    started (its end minus the set's typical rep); else None."""
+    for g0, g1 in gaps:
+        if rep.start_s < g0 <= rep.top_s and g1 < rep.end_s:
+            return g0, max(g0, rep.end_s - rhythm.rep_s)
+    return None
+
+
+def _fit(lost_s: float, rhythm: Rhythm) -> int:
+    """How many reps can have vanished in ``lost_s`` (> 0) of lost data: one a cycle, the reps after
+    the first each (but for half of it, which might have passed unseen at the gap's edges) inside it."""
+    spare = max(0.0, lost_s - 0.5 * rhythm.rep_s)
+    return min(math.floor(spare / rhythm.cycle_s) + 1, math.ceil(lost_s / rhythm.cycle_s))

@@ -70,6 +70,45 @@ def test_rhythm_uses_reps_whose_starts_were_seen_after_a_gap():
     assert set_rhythm(reps[:2], [True, False], [(1.0, 3.0)]) is None
 
 
+def test_two_clean_reps_with_a_gap_between_them_do_not_set_the_rhythm():
+    # alternating leg lifts (seed 0, session 57, a 3.6 s dropout): the set's first two reps were clean,
+    # but a third one vanished between them; their 5.9 s "cycle" made the rhythm 4.4 s, and the lost
+    # rep was not counted
+    reps = [_rep(228.0, 0.4, 0.1, 0.4), _rep(233.9, 0.4, 0.1, 0.4), _rep(236.9, 0.4, 0.1, 0.4)]
+    gaps = [(229.5, 233.1)]
+    r = set_rhythm(reps, [True, True, True], gaps)
+    assert r.cycle_s == pytest.approx(3.0)
+    got = lost_reps(reps[0], reps[1], r, gaps)
+    assert len(got) == 1 and 229.5 < got[0].start_s < 233.1
+
+
+def test_a_rep_whose_way_up_is_in_a_gap_does_not_set_the_rhythm():
+    # alternating leg lifts (seed 0, session 44): the leg rose in a dropout, so the fit of the way up
+    # across the bridge put the rep's start at the end of the rep before (1 s after its start)
+    reps = [_rep(61.7, 0.4, 0.1, 0.4), _rep(64.8, 0.4, 0.1, 0.4),
+            RepTiming(65.8, 69.0, 70.9, 71.3, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0), _rep(73.8, 0.4, 0.1, 0.4)]
+    gaps = [(67.8, 71.2)]
+    assert set_rhythm(reps, [True, True, False, True], gaps).cycle_s == pytest.approx(3.1)
+
+
+def test_no_more_reps_are_inferred_than_fit_in_the_gap():
+    # swung side leg lifts (seed 0, session 75): 6 s from one rep's start to the next, 3.6 of the set's
+    # 1.66 s cycles (it slowed down), but only two of its 0.9 s reps fit in the 3.4 s dropout
+    rhythm = Rhythm(1.66, 0.4, 0.1, 0.4)
+    got = lost_reps(_rep(74.85, 0.4, 0.1, 0.5), _rep(80.81, 0.4, 0.1, 0.5), rhythm, [(76.21, 79.61)])
+    assert len(got) == 2 and all(76.21 - 0.45 < x.start_s and x.end_s < 79.61 + 0.45 for x in got)
+
+
+def test_reps_joined_across_a_gap_are_counted_up_to_where_the_last_of_them_started():
+    # brisk reverse leg lifts, accelerometer only (seed 0, session 9): the leg rose just before a 3.4 s
+    # dropout and came down after it, two reps joined into one excursion; counted from its start to the
+    # next rep's, 2.7 cycles of a drifting rhythm made two reps lost, from its end one
+    rhythm = Rhythm(2.22, 0.6, 0.1, 0.77)
+    joined = RepTiming(217.92, 220.0, 220.5, 222.95, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    got = lost_reps(joined, _rep(224.01, 0.6, 0.1, 0.77), rhythm, [(218.86, 222.27)])
+    assert len(got) == 1 and 218.86 < got[0].start_s < 222.27
+
+
 @pytest.fixture(scope="module")
 def brisk_set():
     sim = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("brisk", 12)], rate_hz=50.0, seed=4,
