@@ -115,9 +115,8 @@ class AccOnlyBridge:
         pause = pause if self._held_pause is None else np.concatenate([self._held_pause, pause])
         raw_u = raw_u if self._held_raw is None else np.concatenate([self._held_raw, raw_u])
         t, g, n = blk.t, blk.g.copy(), len(ok)
-        anchor = np.zeros(n, bool)
+        anchor = np.zeros(n, bool)  # pause ends (with the reliable samples, what a bridge starts from)
         release = n
-        kept = ok.copy()  # reliable samples and pause ends: what the next run's bridge starts from
         # the last sample of each pause long enough (a swing's turning point is not one) and over before the
         # end of the data, within unreliable runs (all of such a run is at hand whatever the chunking)
         pause_end = np.zeros(n, bool)
@@ -139,7 +138,7 @@ class AccOnlyBridge:
                 g[p] = raw_u[p]
                 if p > a:
                     self._fill(blk, g, a, p, self._left(blk, g, a, anchor))
-                kept[p] = anchor[p] = True
+                anchor[p] = True
                 a = p + 1
             if e0 == n:
                 left_t = self._left(blk, g, a, anchor)[0]
@@ -152,7 +151,7 @@ class AccOnlyBridge:
                 self._fill(blk, g, a, e0, self._left(blk, g, a, anchor))
         if ok[-1]:
             self._run_t0, self._run_long = None, False
-        good = np.flatnonzero(kept[:release])
+        good = np.flatnonzero((ok | anchor)[:release])
         if len(good):
             self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
             self._last_ok_acc = (g if anchor[good[-1]] else blk.acc_g)[good[-1]].copy()

@@ -120,4 +120,3 @@ class GridResampler:
                 if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
                     self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
         return grid, vals, gap
-

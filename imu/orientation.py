@@ -26,28 +26,38 @@ _BLOCK = 256  # samples per block of the recurrence (keeps the running products 
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 
 
-def norm(v: np.ndarray) -> np.ndarray:
-    """Length of each row of ``v`` (..., 3), summing the squares in axis order (as ``np.linalg.norm``
+# The vector helpers take the components along the last axis, (..., 3) rows, or with ``axis=0`` along the
+# first, (3, n): the fusion keeps each component's samples contiguous.
+
+def _at(axis: int, k: int) -> tuple:
+    """Index of component ``k`` along ``axis`` (-1 or 0)."""
+    return (Ellipsis, k) if axis == -1 else (k,)
+
+
+def norm(v: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Length of each vector of ``v``, summing the squares in component order (as ``np.linalg.norm``
     of a row would, without its per-call overhead and without a reduction over a 3-long axis)."""
     sq = v * v
-    return np.sqrt(sq[..., 0] + sq[..., 1] + sq[..., 2])
+    return np.sqrt(sq[_at(axis, 0)] + sq[_at(axis, 1)] + sq[_at(axis, 2)])
 
 
-def unit(v: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (zero rows stay zero, as do rows with a NaN)."""
-    n = norm(v)[..., None]
+def unit(v: np.ndarray, axis: int = -1, length: np.ndarray | None = None) -> np.ndarray:
+    """Vectors scaled to length 1 (zero ones stay zero, as do ones with a NaN); ``length``: their
+    lengths, when already known."""
+    n = norm(v, axis) if length is None else length
+    n = n[..., None] if axis == -1 else n
     ok = n > 0
     if ok.all():
         return v / n
     return np.divide(v, n, out=np.zeros_like(v), where=ok)
 
 
-def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cross product of (n, 3) arrays (``np.cross`` without its per-call overhead)."""
+def cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Cross products of the vectors of ``a`` and ``b`` (``np.cross`` without its per-call overhead)."""
     out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    for k in range(3):  # a_k+1 b_k+2 - a_k+2 b_k+1
+        i, j = _at(axis, (k + 1) % 3), _at(axis, (k + 2) % 3)
+        out[_at(axis, k)] = a[i] * b[j] - a[j] * b[i]
     return out
 
 
@@ -136,13 +146,10 @@ class GravityFilter:
         self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
         self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
 
-    def gains(self, acc_g: np.ndarray, gyro_dps: np.ndarray, gap: np.ndarray | None = None,
-              reacquire: np.ndarray | None = None) -> np.ndarray:
-        """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence (``acc_g``, ``gyro_dps``: (n, 3))."""
-        return self._gains(norm(acc_g), norm(gyro_dps), gap, reacquire)
-
     def _gains(self, acc_norm_g: np.ndarray, gyro_norm_dps: np.ndarray, gap: np.ndarray | None,
                reacquire: np.ndarray | None) -> np.ndarray:
+        """Per-sample memory factor ``exp(-dt / tau)`` of the recurrence, from the magnitudes of the
+        acceleration (g) and the turn (deg/s)."""
         off_1g = np.abs(acc_norm_g - 1.0)
         moving = (gyro_norm_dps > self.moving_dps) | (off_1g > self.accel_error_g)
         a = np.where(moving, self._a_moving, self._a_still)
@@ -185,11 +192,11 @@ class GravityFilter:
             return unit(acc_g)
         # component-first (3, n): each component's samples contiguous, one numpy call per operation
         acc, gyro = np.ascontiguousarray(acc_g.T), np.ascontiguousarray(gyro_dps.T)
-        acc_norm = _row_norm(acc)
-        g_acc = _unit_rows(acc, acc_norm)
+        acc_norm = norm(acc, axis=0)
+        g_acc = unit(acc, axis=0, length=acc_norm)
         gap = gap if gap is not None and gap.any() else None
         reacquire = reacquire if reacquire is not None and reacquire.any() else None
-        a = self._gains(acc_norm, _row_norm(gyro), gap, reacquire)
+        a = self._gains(acc_norm, norm(gyro, axis=0), gap, reacquire)
         recurrence = BlockedRecurrence(a)
         omega_dt = np.radians(gyro) * self.dt
         if gap is not None:
@@ -205,29 +212,13 @@ class GravityFilter:
             state = np.empty_like(about)
             state[:, 0], state[:, 1:] = s0, about[:, :-1]
             self._state[i] = about[:, -1].copy()
-            drive = state[_NEXT] * omega_dt[_AFTER] - state[_AFTER] * omega_dt[_NEXT]  # state x omega
+            drive = cross(state, omega_dt, axis=0)
             drive *= a
             drive += pull
             raw = recurrence.rows(drive, y0)
             self._out[i] = raw[:, -1].copy()
-            about = _unit_rows(raw, _row_norm(raw))
+            about = unit(raw, axis=0)
         return np.ascontiguousarray(about.T)
-
-
-_NEXT, _AFTER = [1, 2, 0], [2, 0, 1]  # the components a cross product pairs: (a x b)_k = a_k+1 b_k+2 - a_k+2 b_k+1
-
-
-def _row_norm(v: np.ndarray) -> np.ndarray:
-    """Lengths of the columns of a component-first (3, n) array (as :func:`norm` of its transpose)."""
-    sq = v * v
-    return np.sqrt(sq[0] + sq[1] + sq[2])
-
-
-def _unit_rows(v: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """:func:`unit` of a component-first (3, n) array whose column lengths are ``length``."""
-    if (length > 0).all():
-        return v / length
-    return np.divide(v, length, out=np.zeros_like(v), where=length > 0)
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:

@@ -128,6 +128,3 @@ class SignalFront:
         """Keeps the last ``TURN_BASELINE`` directions (the turning rate's baseline across blocks)."""
         hist = g[:0] if self._g_prev is None else self._g_prev
         self._g_prev = np.vstack([hist, g[-TURN_BASELINE:]])[-TURN_BASELINE:].copy()
-
-
-
