@@ -404,6 +404,15 @@ class RepEngine:
             return False, []
         if first == i_bad:
             self._pos = a + first
+            if (not self.has_gyro and s.number is None and len(s.pending) == 1
+                    and self._may_start_afresh(self._home_since)):
+                # a lone tentative rep, then the leg went the other way: that "rep" was the accelerometer
+                # tilting against a brisk start: measure what follows afresh from the same rest (with a
+                # gyroscope this let rest movements such as sitting up make sets)
+                self.rejected += 1
+                self._set = _SetState(home=s.home)
+                self._level, self._pos = 0.0, max(self._home_since, self._buf.start)
+                return True, []
             return True, self._abort()
         if first == i_gap:
             self._pos = a + first
