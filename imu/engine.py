@@ -396,7 +396,8 @@ class RepEngine:
         i_bad = self._abnormal(a, self._home_since)
         s = self._set
         i_gap = None
-        if s.last_end_s is not None and s.number is not None:
+        if s.last_end_s is not None and (s.number is not None or self.has_gyro):
+            # (without a gyroscope the old frame is kept: rest fidgets measured afresh made sets of them)
             i_gap = _first(t - s.last_end_s > self.preset.set_gap_s)
         first = min((i for i in (i_on, i_bad, i_gap) if i is not None), default=None)
         if first is None:
@@ -416,6 +417,11 @@ class RepEngine:
             return True, self._abort()
         if first == i_gap:
             self._pos = a + first
+            if s.number is None:  # tentative reps that long ago were no set: their frame goes with them (the
+                # next rep may turn in another plane: it was lost, the set abandoned as it left the old one)
+                self.rejected += len(s.pending)
+                self._set, self._level, self._home_since = _SetState(home=s.home), 0.0, self._pos
+                return True, []
             return True, self._close_set(keep_frame=True)
         self._exc = {"on": a + first, "level": self._level}
         self._state, self._pos = EXCURSION, a + first

@@ -318,3 +318,17 @@ def test_measuring_afresh_from_a_long_rest_stays_within_the_kept_samples():
     sim = simulate_session(benchmark_suite(0)[7])
     t, acc, _ = _columns(sim.data)
     assert set_counts(sim, _engine_fed("bent-knee-raise", t, acc, None).reps) == [st.reps for st in sim.sets]
+
+
+def test_a_lone_movement_long_before_a_set_does_not_fix_its_frame():
+    # single-leg raises with a gyroscope (suite session 22): a 7 deg shift of the leg 14 s before the set
+    # was taken as the first rep of a possible set and fixed its plane; the set's first rep, turning in
+    # another plane, abandoned that "set" as it started and was lost (5 of 6). A tentative set whose
+    # last rep ended longer ago than a set's pauses allow is dropped, frame and all
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[22])
+    t, acc, gyro = _columns(sim.data)
+    reps = _engine_fed("single-leg-raise", t, acc, gyro).reps
+    _assert_set_counted_from_its_bottom(sim, reps, 0, 6)
+    assert _timing(_engine_fed("single-leg-raise", t, acc, gyro, packet=7).reps) == _timing(reps)
