@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from imu.masks import true_runs
+
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
+RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 would break the blocked recurrence)
 
 
 # The vector helpers take the components along the last axis, (..., 3) rows, or with ``axis=0`` along the
@@ -140,6 +143,8 @@ class GravityFilter:
         self.moving_dps, self.accel_error_g, self.reject_g = moving_dps, accel_error_g, reject_g
         self._reject_max = int(round(reject_max_s * rate_hz))
         self._trigger = 0  # the acceleration-rejection counter (see _rejected)
+        self._in_reacquire = False  # the last block ended re-acquiring after a gap (see _restarted) ...
+        self._restart_done = False  # ... and the estimate has restarted from the accelerometer there
         # the recurrence's memory factors exp(-dt / tau) while slow, moving and re-acquiring
         taus_s = np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S])
         self._a_still, self._a_moving, self._a_reacquire = np.exp(-self.dt / taus_s)
@@ -154,10 +159,31 @@ class GravityFilter:
         moving = (gyro_norm_dps > self.moving_dps) | (off_1g > self.accel_error_g)
         a = np.where(moving, self._a_moving, self._a_still)
         a[self._rejected(off_1g > self.reject_g)] = 1.0  # the gyroscope alone
-        if reacquire is not None:
-            a[reacquire] = self._a_reacquire
+        a = self._restarted(a, reacquire, (off_1g < self.accel_error_g) & (gyro_norm_dps < self.moving_dps))
         if gap is not None:
             a[gap] = 1.0  # held
+        return a
+
+    def _restarted(self, a: np.ndarray, reacquire: np.ndarray | None, trusted: np.ndarray) -> np.ndarray:
+        """Memory factors of the re-acquisition after a gap (``reacquire``): the estimate held across the
+        gap is pulled quickly (``REACQUIRE_TAU_S``) towards the accelerometer until the first sample it can
+        be trusted on (``trusted``: near 1 g and turning slowly), where it restarts from the accelerometer's
+        direction (keeping ``RESTART_FACTOR`` of the held one); from there on, the usual factors. Pulled
+        all along, the held direction followed a swung leg's accelerometer, far off gravity, and read the
+        leg up to 100 deg off for seconds. Carried across blocks."""
+        if reacquire is None:
+            self._in_reacquire = False
+            return a
+        for s0, e0 in zip(*true_runs(reacquire)):
+            done = self._restart_done if s0 == 0 and self._in_reacquire else False
+            if not done:
+                hit = np.flatnonzero(trusted[s0:e0])
+                k = s0 + int(hit[0]) if len(hit) else e0
+                a[s0:k] = self._a_reacquire
+                if k < e0:
+                    a[k], done = RESTART_FACTOR, True
+            self._restart_done = done
+        self._in_reacquire = bool(reacquire[-1])
         return a
 
     def _rejected(self, off: np.ndarray) -> np.ndarray:
@@ -187,7 +213,7 @@ class GravityFilter:
         it was before the gap (the interpolated gyroscope says nothing about the turn, and the
         accelerometer's samples at a gap's edges may be swung: a straight path between them can point
         anywhere). ``reacquire``: True for samples just after such a gap, where the estimate
-        converges quickly from the held direction to where the leg now is."""
+        moves from the held direction to where the leg now is (see :meth:`_restarted`)."""
         if gyro_dps is None or len(acc_g) == 0:
             return unit(acc_g)
         # component-first (3, n): each component's samples contiguous, one numpy call per operation

@@ -90,6 +90,24 @@ def test_gravity_filter_ignores_a_swung_accelerometer_but_not_for_long():
     np.testing.assert_allclose(parts, whole, atol=1e-9)
 
 
+def test_gravity_filter_restarts_from_the_accelerometer_after_a_gap():
+    # the link drops out while the shin turns 50 deg up; it comes back mid-swing, the accelerometer 2 g
+    # sideways for 0.4 s: the estimate held across the gap must not be pulled towards that, and once the
+    # accelerometer can be trusted (near 1 g, turning slowly: at the top hold) it restarts from there
+    t, g, gyro, _ = _rotating_sensor()
+    gap = (t >= 0.5) & (t < 1.9)
+    reacquire = (t >= 1.9) & (t < 3.4)
+    acc = g.copy()
+    acc[(t >= 1.9) & (t < 2.3)] = [2.0, 0.0, 0.0]
+    def err_deg(est):
+        return np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", est, g), -1, 1)))
+    whole = GravityFilter(50.0)(acc, gyro, gap, reacquire)
+    assert err_deg(whole)[(t >= 2.6) & (t < 3.4)].max() < 1.0
+    f = GravityFilter(50.0)
+    parts = np.vstack([f(acc[a:a + 37], gyro[a:a + 37], gap[a:a + 37], reacquire[a:a + 37]) for a in range(0, len(t), 37)])
+    np.testing.assert_allclose(parts, whole, atol=1e-9)
+
+
 @pytest.mark.parametrize("n", [1, 255, 256, 257, 1000])
 def test_blocked_recurrence_matches_the_sample_by_sample_loop(n):
     rng = np.random.default_rng(n)
