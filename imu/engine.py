@@ -420,7 +420,9 @@ class RepEngine:
             if s.number is None:  # tentative reps that long ago were no set: their frame goes with them (the
                 # next rep may turn in another plane: it was lost, the set abandoned as it left the old one)
                 self.rejected += len(s.pending)
-                self._set, self._level, self._home_since = _SetState(home=s.home), 0.0, self._pos
+                w0 = max(self._buf.start, self._pos - int(STILL_S * GRID_HZ))  # the home is where the leg is now
+                self._set = _SetState(home=unit(self._buf.get("g", w0, self._pos + 1).mean(axis=0)))
+                self._level, self._home_since = 0.0, self._pos
                 return True, []
             return True, self._close_set(keep_frame=True)
         self._exc = {"on": a + first, "level": self._level}
