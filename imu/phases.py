@@ -16,6 +16,7 @@ import numpy as np
 
 from imu.orientation import norm
 
+MIN_BAND_SPAN = 0.2  #: a ramp is fitted only when its samples in the 10-90 % band span this share of it
 _MJ_X = np.linspace(0.0, 1.0, 2001)
 _MJ_Y = 10 * _MJ_X**3 - 15 * _MJ_X**4 + 6 * _MJ_X**5
 
@@ -46,13 +47,15 @@ class RepTiming:
 def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[float, float] | None:
     """Fits a minimum-jerk ramp from level ``lo`` to ``hi`` (either direction) to a monotone stretch.
 
-    Returns (t_start, duration) or None when too few samples lie inside the 10-90 % band.
+    Returns (t_start, duration) or None when too few samples lie inside the 10-90 % band, or when they
+    cover less than ``MIN_BAND_SPAN`` of it (a stretch held flat across a gap in the data, the ramp itself
+    lost in it: a line through one level is no fit, and float noise decided what it gave).
     """
     if hi == lo:
         return None
     frac = (theta - lo) / (hi - lo)
     band = (frac > 0.1) & (frac < 0.9)
-    if band.sum() < 2:
+    if band.sum() < 2 or np.ptp(frac[band]) < MIN_BAND_SPAN:
         return None
     tau = np.interp(frac[band], _MJ_Y, _MJ_X)
     slope, intercept = _line_fit(tau, t[band])

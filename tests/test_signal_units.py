@@ -143,6 +143,19 @@ def test_minimum_jerk_fit_recovers_start_and_duration():
     assert abs(start - 1.3) < 0.02 and abs(dur - 2.2) < 0.02
 
 
+def test_a_ramp_held_flat_across_a_gap_is_not_fitted():
+    # the leg rose while the link was down: the angle is held at the gap's start (16 % of the way up) and
+    # jumps to the top after it. A line through one level is no fit (float noise decided what it gave, so
+    # the rep's start depended on how the stream was chunked); a real ramp with few samples still is one
+    t = np.arange(0, 5, 0.02)
+    theta = np.where(t < 1.5, 10.0, np.where(t < 4.5, 19.6, 70.0))
+    assert fit_ramp(t, theta, 10, 70) is None
+    assert fit_ramp(t, theta + 1e-13 * np.sin(t), 10, 70) is None
+    fast = np.arange(0, 1, 0.1)
+    start, dur = fit_ramp(fast, 10 + 60 * minimum_jerk((fast - 0.2) / 0.4), 10, 70)
+    assert abs(start - 0.2) < 0.05 and abs(dur - 0.4) < 0.05
+
+
 def test_rep_phases_of_a_textbook_rep():
     t = np.arange(0, 10, 0.02)
     theta = 5 + 70 * (minimum_jerk((t - 1.0) / 2.0) - minimum_jerk((t - 4.0) / 3.0))
