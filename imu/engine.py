@@ -420,8 +420,7 @@ class RepEngine:
             if s.number is None:  # tentative reps that long ago were no set: their frame goes with them (the
                 # next rep may turn in another plane: it was lost, the set abandoned as it left the old one)
                 self.rejected += len(s.pending)
-                w0 = max(self._buf.start, self._pos - int(STILL_S * GRID_HZ))  # the home is where the leg is now
-                self._set = _SetState(home=unit(self._buf.get("g", w0, self._pos + 1).mean(axis=0)))
+                self._set = _SetState(home=self._direction_before(self._pos)[1])  # where the leg is now
                 self._level, self._home_since = 0.0, self._pos
                 return True, []
             return True, self._close_set(keep_frame=True)
@@ -460,8 +459,8 @@ class RepEngine:
             # the leg turned in another plane than the tentative set's: measure this excursion afresh
             # from where it started
             self.rejected += len(self._set.pending)
-            w0 = max(self._buf.start, on - int(STILL_S * GRID_HZ))
-            self._set = _SetState(home=unit(self._buf.get("g", w0, on + 1).mean(axis=0)))
+            w0, home = self._direction_before(on)
+            self._set = _SetState(home=home)
             self._level, self._state, self._pos, self._home_since = 0.0, HOME, w0, w0
             return True, []
         if first in (i_long, i_bad):
@@ -474,6 +473,11 @@ class RepEngine:
         self._exc["height"] = float(height[first + k0])
         self._state = SETTLE
         return True, []
+
+    def _direction_before(self, i: int) -> tuple[int, np.ndarray]:
+        """(first index, mean gravity direction) of the ``STILL_S`` up to grid sample ``i`` (as kept)."""
+        w0 = max(self._buf.start, i - int(STILL_S * GRID_HZ))
+        return w0, unit(self._buf.get("g", w0, i + 1).mean(axis=0))
 
     def _may_start_afresh(self, on: int) -> bool:
         """Whether an excursion starting at ``on`` may be measured afresh: each time starts the search
