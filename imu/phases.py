@@ -9,7 +9,6 @@ phase boundaries; a rep without a top hold has its top and lowering moments at t
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,11 +69,8 @@ def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     x_mean, y_mean = float(x.mean()), float(y.mean())
     dx = x - x_mean
     sxx = float(dx @ dx)
-    if sxx == 0.0:  # all at one x: numpy's minimum-norm answer, as before (rank 1 is expected here)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", np.exceptions.RankWarning)
-            slope, intercept = np.polyfit(x, y, 1)
-        return float(slope), float(intercept)
+    if sxx == 0.0:  # all at one x: no line (fit_ramp's band span rules this out)
+        return float("nan"), float("nan")
     slope = float(dx @ (y - y_mean)) / sxx
     return slope, y_mean - slope * x_mean
 
