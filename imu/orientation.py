@@ -26,7 +26,7 @@ from imu.masks import true_runs
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
-RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 would break the blocked recurrence)
+RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 breaks the blocked recurrence)
 
 
 # The vector helpers take the components along the last axis, (..., 3) rows, or with ``axis=0`` along the
@@ -159,21 +159,23 @@ class GravityFilter:
         moving = (gyro_norm_dps > self.moving_dps) | (off_1g > self.accel_error_g)
         a = np.where(moving, self._a_moving, self._a_still)
         a[self._rejected(off_1g > self.reject_g)] = 1.0  # the gyroscope alone
-        a = self._restarted(a, reacquire, (off_1g < self.accel_error_g) & (gyro_norm_dps < self.moving_dps))
+        a = self._restarted(a, reacquire, off_1g, gyro_norm_dps)
         if gap is not None:
             a[gap] = 1.0  # held
         return a
 
-    def _restarted(self, a: np.ndarray, reacquire: np.ndarray | None, trusted: np.ndarray) -> np.ndarray:
+    def _restarted(self, a: np.ndarray, reacquire: np.ndarray | None, off_1g: np.ndarray,
+                   gyro_norm_dps: np.ndarray) -> np.ndarray:
         """Memory factors of the re-acquisition after a gap (``reacquire``): the estimate held across the
         gap is pulled quickly (``REACQUIRE_TAU_S``) towards the accelerometer until the first sample it can
-        be trusted on (``trusted``: near 1 g and turning slowly), where it restarts from the accelerometer's
-        direction (keeping ``RESTART_FACTOR`` of the held one); from there on, the usual factors. Pulled
-        all along, the held direction followed a swung leg's accelerometer, far off gravity, and read the
-        leg up to 100 deg off for seconds. Carried across blocks."""
+        be trusted on (within ``accel_error_g`` of 1 g, turning slower than ``moving_dps``), where it
+        restarts from the accelerometer's direction (keeping ``RESTART_FACTOR`` of the held one); from there
+        on, the usual factors. Pulled all along, the held direction followed a swung leg's accelerometer,
+        far off gravity, and read the leg up to 100 deg off for seconds. Carried across blocks."""
         if reacquire is None:
             self._in_reacquire = False
             return a
+        trusted = (off_1g < self.accel_error_g) & (gyro_norm_dps < self.moving_dps)
         for s0, e0 in zip(*true_runs(reacquire)):
             done = self._restart_done if s0 == 0 and self._in_reacquire else False
             if not done:

@@ -195,7 +195,8 @@ def test_after_a_dropout_in_a_swung_set_the_leg_angle_restarts_from_a_trustworth
     d = sim.data
     keep = ~((d.t >= 66.0) & (d.t < 69.4)).values
     t, acc, gyro = d.t.values[keep], d[["ax", "ay", "az"]].values[keep], d[["gx", "gy", "gz"]].values[keep]
-    whole, packets = RepEngine("hanging-leg-raise", has_gyro=True), RepEngine("hanging-leg-raise", has_gyro=True)
+    whole = RepEngine("hanging-leg-raise", has_gyro=True)
+    packets = RepEngine("hanging-leg-raise", has_gyro=True)
     whole.feed(t, acc, gyro)
     whole.finish()
     for a in range(0, len(t), 20):

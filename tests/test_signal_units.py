@@ -104,7 +104,8 @@ def test_gravity_filter_restarts_from_the_accelerometer_after_a_gap():
     whole = GravityFilter(50.0)(acc, gyro, gap, reacquire)
     assert err_deg(whole)[(t >= 2.6) & (t < 3.4)].max() < 1.0
     f = GravityFilter(50.0)
-    parts = np.vstack([f(acc[a:a + 37], gyro[a:a + 37], gap[a:a + 37], reacquire[a:a + 37]) for a in range(0, len(t), 37)])
+    parts = np.vstack([f(acc[a:a + 37], gyro[a:a + 37], gap[a:a + 37], reacquire[a:a + 37])
+                       for a in range(0, len(t), 37)])
     np.testing.assert_allclose(parts, whole, atol=1e-9)
 
 
