@@ -18,8 +18,6 @@ fit it, and :func:`swing_directions` then says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
-
 import numpy as np
 
 from imu.orientation import norm
@@ -33,7 +31,11 @@ LEVER_M = (0.05, 1.5)  #: plausible distances from the hip or knee to the ankle 
 _MAX_EVALUATIONS = 30  #: per start: a swing's fit converges in 10-30 steps; a start that has not is a wrong one
 _JERK_WEIGHT = 1e-4  #: a little smoothness (rad/s^3 residuals scaled by this) keeps the fit well posed
 _START_AMPLITUDES_RAD = (np.radians(90.0), -np.radians(90.0))
-_ROT90 = np.array([[0.0, -1.0], [1.0, 0.0]])
+#: p = _TANGENTIAL @ q: the tangential term is the lever turned by -90 deg in the plane. In the shin's frame
+#: gravity turns by -theta when the shin turns by theta, so the reading is u(phi) - phi'' J q - phi'^2 q with
+#: phi the angle of gravity's reading and J the +90 deg turn; mirroring the in-plane axes (the plane's normal
+#: has no preferred sign) leaves that form as it is, so the other sign is never a shin's turn
+_TANGENTIAL = -np.array([[0.0, -1.0], [1.0, 0.0]])
 
 
 @dataclass(frozen=True)
@@ -92,17 +94,17 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
     def unpack(x):
         return np.concatenate(([0.0], x[: n - 2], [theta_end])), x[n - 2 :]
 
-    def residuals(x, sign):
+    def residuals(x):
         theta, q = unpack(x)
         omega, alpha = d1 @ theta, d2 @ theta
-        p = sign * (_ROT90 @ q)
+        p = _TANGENTIAL @ q
         model = np.stack([np.cos(theta), np.sin(theta)], axis=1) + np.outer(alpha, p) - np.outer(omega**2, q)
         return np.concatenate([(f - model).ravel(), d3 @ theta])
 
-    def jacobian(x, sign):
+    def jacobian(x):
         theta, q = unpack(x)
         omega, alpha = d1 @ theta, d2 @ theta
-        rot = sign * _ROT90
+        rot = _TANGENTIAL
         p = rot @ q
         jac = np.zeros((3 * n - 3, n))
         for c, du in ((0, -np.sin(theta)), (1, np.cos(theta))):  # the model's c-th component
@@ -117,10 +119,10 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
     ramp = np.linspace(0.0, 1.0, n)
     best, best_rms = None, np.inf
     # the fit is not convex: a few starts, kept until one fits closely
-    for sign, amplitude in product((1.0, -1.0), _START_AMPLITUDES_RAD):
+    for amplitude in _START_AMPLITUDES_RAD:
         start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
         x0 = np.concatenate([start[1:-1], [0.0, 0.0]])
-        res = least_squares(residuals, x0, jac=jacobian, args=(sign,), method="lm", max_nfev=_MAX_EVALUATIONS)
+        res = least_squares(residuals, x0, jac=jacobian, method="lm", max_nfev=_MAX_EVALUATIONS)
         rms = float(np.sqrt(np.mean(res.fun[: 2 * n] ** 2) * 2.0))
         if rms < best_rms:
             best, best_rms = res, rms

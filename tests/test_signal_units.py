@@ -254,8 +254,8 @@ def _swing(lever_m=0.8, rom_deg=80.0, dur_s=1.0, rate_hz=50.0, seed=0):
     theta = np.radians(rom_deg) * (minimum_jerk(2 * x) - minimum_jerk(2 * x - 1))
     omega, alpha = np.gradient(theta, t), np.gradient(np.gradient(theta, t), t)
     r = lever_m / 9.80665  # in the plane (x: along the shin, y: across it): gravity turns against the leg
-    f = np.stack([np.cos(theta) * 0.0 + np.sin(-theta) * 1.0 - omega**2 * r,
-                  np.cos(-theta) * 1.0 + alpha * r, np.zeros_like(t)], axis=1)
+    # (by -theta: (0, 1) turned by -theta is (sin theta, cos theta)), as imu.sim.kinematics computes it
+    f = np.stack([np.sin(theta) - omega**2 * r, np.cos(theta) + alpha * r, np.zeros_like(t)], axis=1)
     rot = Rotation.random(random_state=seed).as_matrix()
     return t, f @ rot.T, np.degrees(theta)
 
