@@ -41,7 +41,13 @@ def norm(v: np.ndarray, axis: int = -1) -> np.ndarray:
     """Length of each vector of ``v``, summing the squares in component order (as ``np.linalg.norm``
     of a row would, without its per-call overhead and without a reduction over a 3-long axis)."""
     sq = v * v
-    return np.sqrt(sq[_at(axis, 0)] + sq[_at(axis, 1)] + sq[_at(axis, 2)])
+    if axis == 0:
+        out = sq[0] + sq[1]
+        out += sq[2]
+    else:
+        out = sq[..., 0] + sq[..., 1]
+        out += sq[..., 2]
+    return np.sqrt(out, out=out)
 
 
 def unit(v: np.ndarray, axis: int = -1, length: np.ndarray | None = None) -> np.ndarray:
@@ -55,12 +61,25 @@ def unit(v: np.ndarray, axis: int = -1, length: np.ndarray | None = None) -> np.
     return np.divide(v, n, out=np.zeros_like(v), where=ok)
 
 
+_NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])  # components k+1 and k+2 (mod 3)
+
+
 def cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     """Cross products of the vectors of ``a`` and ``b`` (``np.cross`` without its per-call overhead)."""
+    if axis == 0 and a.shape == b.shape:  # (3, n): the fusion's layout, a few numpy calls in all
+        return cross_rows(a, b[_AFTER], b[_NEXT])
     out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
     for k in range(3):  # a_k+1 b_k+2 - a_k+2 b_k+1
         i, j = _at(axis, (k + 1) % 3), _at(axis, (k + 2) % 3)
         out[_at(axis, k)] = a[i] * b[j] - a[j] * b[i]
+    return out
+
+
+def cross_rows(a: np.ndarray, b_after: np.ndarray, b_next: np.ndarray) -> np.ndarray:
+    """``a x b`` for component-first ``a`` (3, n), given ``b``'s components reordered as ``b[[2, 0, 1]]`` and
+    ``b[[1, 2, 0]]`` (the fusion rotates three estimates by one turn: it reorders the turn once)."""
+    out = a[_NEXT] * b_after
+    out -= a[_AFTER] * b_next
     return out
 
 
@@ -231,6 +250,7 @@ class GravityFilter:
             omega_dt[:, gap] = 0.0
         pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
+        omega_after, omega_next = omega_dt[_AFTER], omega_dt[_NEXT]
         for i in range(self.PASSES):
             first = g_acc[:, 0] if self._out[i] is None else None
             y0 = first if first is not None else self._out[i]
@@ -240,7 +260,7 @@ class GravityFilter:
             state = np.empty_like(about)
             state[:, 0], state[:, 1:] = s0, about[:, :-1]
             self._state[i] = about[:, -1].copy()
-            drive = cross(state, omega_dt, axis=0)
+            drive = cross_rows(state, omega_after, omega_next)
             drive *= a
             drive += pull
             raw = recurrence.rows(drive, y0)
