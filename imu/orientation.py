@@ -47,7 +47,7 @@ def norm(v: np.ndarray, axis: int = -1) -> np.ndarray:
     else:
         out = sq[..., 0] + sq[..., 1]
         out += sq[..., 2]
-    return np.sqrt(out, out=out)
+    return np.sqrt(out)
 
 
 def unit(v: np.ndarray, axis: int = -1, length: np.ndarray | None = None) -> np.ndarray:
