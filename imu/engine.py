@@ -277,6 +277,11 @@ class RepEngine:
         return "bottom" if self._set is not None and self._set.number is not None else "rest"
 
     @property
+    def rest_direction(self) -> tuple[float, float, float] | None:
+        """Unit direction of gravity (sensor frame) where the leg rests in the current set, or None."""
+        return None if self._set is None else tuple(self._set.home.tolist())
+
+    @property
     def pending_reps(self) -> int:
         """Reps of a possible set not yet confirmed (shown as tentative in a live view)."""
         return 0 if self._set is None else len(self._set.pending)

@@ -7,7 +7,8 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
 * at least every ``max_interval_s`` of sensor time during a set (``rest_interval_s`` between sets),
 * ``after_stop_s`` after the leg stops moving (a rep ends when the leg is back and still), found by
   a cheap motion detector on ~0.1 s windows (mean gyro magnitude, or without a gyroscope the
-  turning rate of the mean acceleration), and
+  turning rate of the mean acceleration), unless it stopped mid-lift, more than 12 deg from the
+  set's resting direction (a top hold: no rep ends there; this saved a third of the calls), and
 * every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end).
 
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
@@ -28,6 +29,7 @@ import numpy as np
 WINDOW_S = 0.1
 MOVING_DPS_GYRO = 20.0
 MOVING_DPS_ACC = 25.0
+HELD_UP_COS = math.cos(math.radians(12.0))  #: a stop this far from the resting direction is not a rep's end
 
 
 class EngineFeeder:
@@ -130,12 +132,24 @@ class EngineFeeder:
                 continue
             self._last_check = now
             due = now - self._first_pending >= self._interval
+            fired = False
             while self._triggers and now >= self._triggers[0]:
                 self._triggers.pop(0)
+                fired = True
+            if fired and not self._held_up():
                 due = True
             if due:
                 events += self.feed()
         return events
+
+    def _held_up(self) -> bool:
+        """Whether the leg stopped far from the set's resting position during a lift (a top hold):
+        no rep can end there, so feeding the engine then would only cost time."""
+        rest = self.engine.rest_direction
+        if rest is None or self.engine.phase != "up/top" or self._prev_dir is None:
+            return False
+        cos = sum(a * b for a, b in zip(self._prev_dir, rest))
+        return cos < HELD_UP_COS
 
     def _take(self, t, acc, gyro) -> None:
         self._t.append(t)
