@@ -18,6 +18,7 @@ fit it, and :func:`swing_directions` then says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from imu.orientation import norm
@@ -160,7 +161,7 @@ def levenberg_marquardt(residuals, jacobian, x0: np.ndarray, max_evaluations: in
         x_new = x + step
         r_new = residuals(x_new)
         cost_new = float(r_new @ r_new)
-        predicted = float(step @ (mu * step - g))  # the model's reduction of the cost (x2, as cost)
+        predicted = float(step @ (mu * step - g))  # the reduction the linearised residuals promise
         gain = (cost - cost_new) / predicted if predicted > 0 else -1.0
         if gain > 0:
             done = cost - cost_new <= tol * cost

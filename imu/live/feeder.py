@@ -8,7 +8,10 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
 * ``after_stop_s`` after the leg stops moving (a rep ends when the leg is back and still), found by
   a cheap motion detector on ~0.1 s windows (mean gyro magnitude, or without a gyroscope the
   turning rate of the mean acceleration), unless it stopped mid-lift, more than 12 deg from the
-  set's resting direction (a top hold: no rep ends there; this saved a third of the calls), and
+  set's resting direction (a top hold: no rep ends there; a fifth fewer calls over the suite's gyro
+  sessions, a tenth without a gyroscope), judged on windows whose mean acceleration is within
+  0.1 g of 1 g (else the leg's own acceleration turns it),
+* as the leg comes back within those 12 deg during a lift (so the rep's landing is seen soon),
 * every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end).
 
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
@@ -30,6 +33,7 @@ WINDOW_S = 0.1
 MOVING_DPS_GYRO = 20.0
 MOVING_DPS_ACC = 25.0
 HELD_UP_COS = math.cos(math.radians(12.0))  #: a stop this far from the resting direction is not a rep's end
+TRUSTED_G = 0.1  #: ... when the window's mean acceleration is within this of 1 g (g)
 
 
 class EngineFeeder:
@@ -53,6 +57,9 @@ class EngineFeeder:
         self._w_gyro = 0.0
         self._prev_dir: tuple | None = None
         self._prev_tc = 0.0
+        self._dir_trusted = False  # the last window's mean acceleration was within TRUSTED_G of 1 g
+        self._was_up = False  # the last window's direction was far from the resting one, mid-lift
+        self._coming_back = False  # ... and this one is back near it: feed at the next check point
         self.calls = 0
         self.samples = 0
         self.engine_s = 0.0
@@ -94,6 +101,10 @@ class EngineFeeder:
                 ang = math.degrees(math.acos(min(1.0, max(-1.0, dot))))
                 moving = ang / (tc - self._prev_tc) > MOVING_DPS_ACC
             self._prev_dir, self._prev_tc = d, tc
+            self._dir_trusted = abs(norm / self._w_n - 1.0) < TRUSTED_G
+            up = self._held_up()
+            self._coming_back |= self._was_up and not up
+            self._was_up = up
         if moving:
             self._triggers = [t_end + s for s in self.after_stop_s]
         self._w_n, self._w_t0, self._w_acc, self._w_gyro = 0, None, [0.0, 0.0, 0.0], 0.0
@@ -136,7 +147,7 @@ class EngineFeeder:
             while self._triggers and now >= self._triggers[0]:
                 self._triggers.pop(0)
                 fired = True
-            if fired and not self._held_up():
+            if (fired and not self._held_up()) or self._coming_back:
                 due = True
             if due:
                 events += self.feed()
@@ -146,8 +157,8 @@ class EngineFeeder:
         """Whether the leg stopped far from the set's resting position during a lift (a top hold):
         no rep can end there, so feeding the engine then would only cost time."""
         rest = self.engine.rest_direction
-        if rest is None or self.engine.phase != "up/top" or self._prev_dir is None:
-            return False
+        if rest is None or self.engine.phase != "up/top" or self._prev_dir is None or not self._dir_trusted:
+            return False  # (a window off 1 g: the leg's own acceleration, its direction says nothing)
         cos = sum(a * b for a, b in zip(self._prev_dir, rest))
         return cos < HELD_UP_COS
 
@@ -170,6 +181,7 @@ class EngineFeeder:
         if self._g:
             g = np.concatenate(self._g) if len(self._g) > 1 else self._g[0]
         self._t, self._a, self._g, self._first_pending = [], [], [], None
+        self._coming_back = False
         c0 = time.process_time()
         events = self.engine.feed(t, a, g)
         self.engine_s += time.process_time() - c0
