@@ -43,6 +43,9 @@ from imu.signals import SignalFront
 STILL_S = 0.4  #: stillness that establishes a home position
 STILL_DPS = 10.0  #: slower than this counts as still
 AFRESH_RETRIES = 3  #: excursions measured afresh in a row without the search moving past the latest one
+AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leaves a plane kept from earlier ones
+#: is measured afresh (rest movements measured afresh made sets of them from 50 deg/s on; from 100 on, two
+#: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
@@ -410,14 +413,17 @@ class RepEngine:
             return False, []
         if first == i_bad:
             self._pos = a + first
-            if (not self.has_gyro and s.number is None and len(s.pending) == 1
-                    and self._may_start_afresh(self._home_since)):
+            since = max(self._home_since, self._buf.start)
+            lone = len(s.pending) == 1 or (not s.pending and s.axis is not None and float(
+                self._buf.get("speed_dps", since, self._pos).max(initial=0.0)) > AFRESH_BRISK_DPS)
+            if not self.has_gyro and s.number is None and lone and self._may_start_afresh(self._home_since):
                 # a lone tentative rep, then the leg went the other way: that "rep" was the accelerometer
-                # tilting against a brisk start: measure what follows afresh from the same rest (with a
-                # gyroscope this let rest movements such as sitting up make sets)
+                # tilting against a brisk start; or, with no rep yet, a brisk movement left the plane kept
+                # from an earlier one: measure what follows afresh from the same rest (with a gyroscope
+                # this let rest movements such as sitting up make sets)
                 self.rejected += 1
                 self._set = _SetState(home=s.home)
-                self._level, self._pos = 0.0, max(self._home_since, self._buf.start)
+                self._level, self._pos = 0.0, since
                 return True, []
             return True, self._abort()
         if first == i_gap:
