@@ -421,7 +421,7 @@ class RepEngine:
                 # tilting against a brisk start; or, with no rep yet, a brisk movement left the plane kept
                 # from an earlier one: measure what follows afresh from the same rest (with a gyroscope
                 # this let rest movements such as sitting up make sets)
-                self.rejected += 1
+                self.rejected += len(s.pending)  # (the lone rep, if any: the movement is measured again)
                 self._set = _SetState(home=s.home)
                 self._level, self._pos = 0.0, since
                 return True, []
