@@ -296,8 +296,8 @@ def test_the_live_count_includes_a_rep_as_the_leg_comes_back(session):
 
 def test_the_live_loop_does_not_feed_the_engine_when_the_leg_stops_at_the_top(session, monkeypatch):
     # a stop during a lift far from the resting position (a top hold) cannot end a rep: feeding the
-    # engine there only costs CPU. Skipping those feeds cuts the engine calls by a seventh here, with the same
-    # reps, each reported at the same moment, and as many counted within 300 ms of the leg's return
+    # engine there only costs CPU. Skipping those feeds cuts the engine calls by a seventh here, with
+    # the same reps, each reported at the same moment, and as many counted within 300 ms of the return
     from imu.engine import RepEngine
     from imu.live import feeder as feeder_mod
 
