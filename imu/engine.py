@@ -46,6 +46,7 @@ AFRESH_RETRIES = 3  #: excursions measured afresh in a row without the search mo
 AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leaves a plane kept from earlier ones
 #: is measured afresh (rest movements measured afresh made sets of them from 50 deg/s on; from 100 on, two
 #: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
+AFRESH_WINDOW_S = 1.0  #: ... its speed taken over this long before it left the plane (s)
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
@@ -69,6 +70,7 @@ ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (
 ACC_ONLY_RANGE_G = 0.35  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
 #: the person's full range: its tilt may be off by up to ~20 deg (asin 0.35)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
+KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
 HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
 MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
@@ -413,9 +415,11 @@ class RepEngine:
             return False, []
         if first == i_bad:
             self._pos = a + first
-            since = max(self._home_since, self._buf.start)
+            # (from at most KEPT_S back: what the buffer holds beyond that depends on the chunking)
+            since = max(self._home_since, self._pos - int(KEPT_S * GRID_HZ))
+            recent = max(since, self._pos - int(AFRESH_WINDOW_S * GRID_HZ))
             lone = len(s.pending) == 1 or (not s.pending and s.axis is not None and float(
-                self._buf.get("speed_dps", since, self._pos).max(initial=0.0)) > AFRESH_BRISK_DPS)
+                self._buf.get("speed_dps", recent, self._pos).max(initial=0.0)) > AFRESH_BRISK_DPS)
             if not self.has_gyro and s.number is None and lone and self._may_start_afresh(self._home_since):
                 # a lone tentative rep, then the leg went the other way: that "rep" was the accelerometer
                 # tilting against a brisk start; or, with no rep yet, a brisk movement left the plane kept
@@ -912,7 +916,7 @@ class RepEngine:
     def _trim(self) -> None:
         # what any rep (the first of a new set, perhaps) may look back at is kept whatever the chunking
         # (see _bottom_before)
-        look = int((INVERTED_LOOKBACK_S + 2.0) * GRID_HZ)
+        look = int(KEPT_S * GRID_HZ)
         keep_from = (self._exc["on"] if self._state in (EXCURSION, SETTLE) else self._pos) - look
         s = self._set
         if s is not None and s.last_end_s is not None and self._state != SEEK:

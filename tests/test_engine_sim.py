@@ -377,3 +377,22 @@ def test_without_a_gyroscope_a_brisk_set_leaving_an_old_plane_is_measured_afresh
     reps = _engine_fed(exercise, t, acc, None).reps
     assert set_counts(sim, reps)[set_index] == sim.sets[set_index].reps == 8
     assert _timing(_engine_fed(exercise, t, acc, None, packet=5).reps) == _timing(reps)
+
+
+def test_measuring_afresh_does_not_depend_on_how_much_of_a_long_rest_the_buffer_still_holds():
+    # without a gyroscope (suite session 45, its link faulty): whether to measure afresh was decided on
+    # speeds from the start of a long stay at home or from the buffer's front, which depends on where the
+    # chunks ended, and the reps fed in chunks of 10-120 samples were not those fed whole. It now looks
+    # back at most as far as the buffer always holds
+    from imu.engine import RepEngine
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[45])
+    t, acc, _ = _as_a_faulty_link_delivers(sim, seed=7045)
+    whole = _timing(_engine_fed(sim.spec.exercise, t, acc, None).reps)
+    ends = np.cumsum(np.random.default_rng(45).integers(10, 120, size=len(t) // 10 + 10))
+    engine = RepEngine(sim.spec.exercise, has_gyro=False)
+    for a, b in zip(np.r_[0, ends[:-1]], ends):
+        engine.feed(t[a:b], acc[a:b])
+    engine.finish()
+    assert _timing(engine.reps) == whole and len(whole) >= 30
