@@ -417,10 +417,9 @@ class RepEngine:
             self._pos = a + first
             # (from at most KEPT_S back: what the buffer holds beyond that depends on the chunking)
             since = max(self._home_since, self._pos - int(KEPT_S * GRID_HZ))
-            recent = max(since, self._pos - int(AFRESH_WINDOW_S * GRID_HZ))
-            lone = len(s.pending) == 1 or (not s.pending and s.axis is not None and float(
-                self._buf.get("speed_dps", recent, self._pos).max(initial=0.0)) > AFRESH_BRISK_DPS)
-            if not self.has_gyro and s.number is None and lone and self._may_start_afresh(self._home_since):
+            if (not self.has_gyro and s.number is None
+                    and (len(s.pending) == 1 or (not s.pending and self._left_briskly(since)))
+                    and self._may_start_afresh(self._home_since)):
                 # a lone tentative rep, then the leg went the other way: that "rep" was the accelerometer
                 # tilting against a brisk start; or, with no rep yet, a brisk movement left the plane kept
                 # from an earlier one: measure what follows afresh from the same rest (with a gyroscope
@@ -493,6 +492,12 @@ class RepEngine:
         """(first index, mean gravity direction) of the ``STILL_S`` up to grid sample ``i`` (as kept)."""
         w0 = max(self._buf.start, i - int(STILL_S * GRID_HZ))
         return w0, unit(self._buf.get("g", w0, i + 1).mean(axis=0))
+
+    def _left_briskly(self, since: int) -> bool:
+        """Whether the leg turned faster than ``AFRESH_BRISK_DPS`` in the ``AFRESH_WINDOW_S`` before the
+        current position (not before ``since``)."""
+        recent = max(since, self._pos - int(AFRESH_WINDOW_S * GRID_HZ))
+        return float(self._buf.get("speed_dps", recent, self._pos).max(initial=0.0)) > AFRESH_BRISK_DPS
 
     def _may_start_afresh(self, on: int) -> bool:
         """Whether an excursion starting at ``on`` may be measured afresh: each time starts the search

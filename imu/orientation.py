@@ -66,8 +66,6 @@ _NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])  # components k+1 and k
 
 def cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     """Cross products of the vectors of ``a`` and ``b`` (``np.cross`` without its per-call overhead)."""
-    if axis == 0 and a.shape == b.shape:  # (3, n): the fusion's layout, a few numpy calls in all
-        return cross_rows(a, b[_AFTER], b[_NEXT])
     out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
     for k in range(3):  # a_k+1 b_k+2 - a_k+2 b_k+1
         i, j = _at(axis, (k + 1) % 3), _at(axis, (k + 2) % 3)

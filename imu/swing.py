@@ -105,13 +105,12 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
     def jacobian(x):
         theta, q = unpack(x)
         omega, alpha = d1 @ theta, d2 @ theta
-        rot = _TANGENTIAL
-        p = rot @ q
+        p = _TANGENTIAL @ q
         jac = np.zeros((3 * n - 3, n))
         for c, du in ((0, -np.sin(theta)), (1, np.cos(theta))):  # the model's c-th component
             d_theta = np.diag(du) + p[c] * d2 - 2.0 * (omega * q[c])[:, None] * d1
             jac[c : 2 * n : 2, : n - 2] = -d_theta[:, 1:-1]
-            jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, rot[c]) - np.outer(omega**2, eye[c, :2]))
+            jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, _TANGENTIAL[c]) - np.outer(omega**2, eye[c, :2]))
         jac[2 * n :, : n - 2] = d3[:, 1:-1]
         return jac
 
