@@ -21,15 +21,18 @@ from __future__ import annotations
 import numpy as np
 
 from imu.block import GRID_HZ, Block
+from imu.gaps import LONG_GAP_S
 from imu.masks import true_runs
 from imu.orientation import norm, unit
 from imu.swing import swing_directions
 
 UNRELIABLE_G = 0.25  #: the low-passed acceleration this far off 1 g (g) does not point along gravity
-MAX_BRIDGE_S = 2.0  #: longest stretch bridged (s)
+MAX_BRIDGE_S = 2.5  #: longest stretch bridged (s)
 SETTLE_S = 0.3  #: readings are unreliable this long (s) after a sustained stretch off 1 g
 SUSTAINED_S = 0.16  #: off 1 g this long (s) is a swing, not a footstep
 SWING_G = 0.5  #: a stretch whose acceleration left 1 g by this much (g) is fitted as a swing
+EDGE_G = 0.03  #: an unreliable stretch starts where the low-passed acceleration left 1 g by this (g) ...
+EDGE_S = 0.2  #: ... up to this long (s) before it left by UNRELIABLE_G
 PAUSE_G = 0.1  #: within this of 1 g (g) ...
 PAUSE_DPS = 60.0  #: ... and turning slower than this (deg/s) ...
 PAUSE_S = 0.08  #: ... for this long (s), the leg pauses between swings
@@ -57,7 +60,8 @@ class AccOnlyBridge:
         (``new.acc_g``); ``acc_g`` (n, 3): their unfiltered acceleration (g). Returns the samples released
         now (``speed_dps`` left to the caller)."""
         near_1g = np.abs(norm(new.acc_g) - 1.0) < UNRELIABLE_G
-        ok = near_1g & self._settled(near_1g)
+        # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
+        ok = near_1g & self._settled(near_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
         raw_u, pause = self._paused(acc_g)
         return self._bridge(new, ok, pause, raw_u)
 
@@ -115,6 +119,10 @@ class AccOnlyBridge:
         pause = pause if self._held_pause is None else np.concatenate([self._held_pause, pause])
         raw_u = raw_u if self._held_raw is None else np.concatenate([self._held_raw, raw_u])
         t, g, n = blk.t, blk.g.copy(), len(ok)
+        given = ok  # (what is held keeps these: the edges are found again with what follows)
+        ok, held_from = self._edges(blk, ok)
+        if 0 < held_from < n and not ok[held_from - 1]:
+            ok[held_from:] = False  # a run that those trailing edges may yet join to the next one: still open
         anchor = np.zeros(n, bool)  # pause ends (with the reliable samples, what a bridge starts from)
         release = n
         # the last sample of each pause long enough (a swing's turning point is not one) and over before the
@@ -122,6 +130,7 @@ class AccOnlyBridge:
         pause_end = np.zeros(n, bool)
         p0, p1 = true_runs(pause & ~ok)
         pause_end[(p1 - 1)[(p1 - p0 >= round(PAUSE_S * GRID_HZ)) & (p1 < n)]] = True
+        pause_end[held_from:] = False  # (judged once it is known whether those edges join a run)
         for s0, e0 in zip(*true_runs(~ok)):  # runs [s0, e0)
             t_start = self._run_t0 if s0 == 0 and self._run_t0 is not None else t[s0]
             long_run = (s0 == 0 and self._run_long) or t[e0 - 1] - t_start > MAX_BRIDGE_S
@@ -151,6 +160,7 @@ class AccOnlyBridge:
                 self._fill(blk, g, a, e0, self._left(blk, g, a, anchor))
         if ok[-1]:
             self._run_t0, self._run_long = None, False
+        release = min(release, held_from)
         good = np.flatnonzero((ok | anchor)[:release])
         if len(good):
             self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
@@ -158,8 +168,27 @@ class AccOnlyBridge:
         out = blk.cut(0, release, g)
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
-            (rest, ok[release:], pause[release:], raw_u[release:]) if len(rest) else (None, None, None, None))
+            (rest, given[release:], pause[release:], raw_u[release:]) if len(rest) else (None, None, None, None))
         return out
+
+    @staticmethod
+    def _edges(blk: Block, ok: np.ndarray) -> tuple[np.ndarray, int]:
+        """``ok`` without the samples right before each unreliable run that are already more than
+        ``EDGE_G`` off 1 g (at most ``EDGE_S``: the low-pass lags the start of a throw, and a bridge
+        from a reading that the throw already tilts starts from a wrong angle), and where the trailing
+        samples that may yet be such an edge begin (they are held back)."""
+        edge = np.abs(norm(blk.acc_g) - 1.0) > EDGE_G
+        n, most = len(ok), int(round(EDGE_S * GRID_HZ))
+        ok = ok.copy()
+        for s0 in (np.flatnonzero(ok[:-1] & ~ok[1:]) + 1).tolist():
+            k = s0
+            while k > max(0, s0 - most) and ok[k - 1] and edge[k - 1]:
+                k -= 1
+            ok[k:s0] = False
+        k = n
+        while k > max(0, n - most) and ok[k - 1] and edge[k - 1]:
+            k -= 1
+        return ok, k
 
     def _left(self, blk: Block, g: np.ndarray, s0: int, anchor: np.ndarray):
         """(time, direction, acceleration) of the sample a stretch starting at ``s0`` is bridged from (a
@@ -181,7 +210,8 @@ class AccOnlyBridge:
         off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
         if off_1g.max() >= SWING_G and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
             swing = swing_directions(np.concatenate(([left_t], t[s0 : e0 + 1])),
-                                     np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]))
+                                     np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]),
+                                     np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)))
             if swing is not None:
                 g[s0:e0] = swing[1:-1]
                 return

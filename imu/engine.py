@@ -30,6 +30,7 @@ from statistics import median
 
 import numpy as np
 
+from imu.filters import GAP_S
 from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.masks import true_runs
@@ -62,6 +63,7 @@ BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
+FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the frame's home is measured afresh
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
@@ -175,6 +177,7 @@ class RepEngine:
         self._backtrack: tuple[float, float] | None = None
         self._implausible: RepTiming | None = None  # an excursion just found not to be a rep
         self._gait = False
+        self._foreign_from: int | None = None  # an excursion that rested far from the frame's home began here
         self._theta_key: tuple | None = None  # frame of the cached leg angles
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
         self._theta_vals = np.empty(0)
@@ -558,10 +561,16 @@ class RepEngine:
             end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
         else:
             end_level = float(theta[trough - back])
-        if self._set.bottoms and not self._seen(trough)[: stop - trough + 1].all():
-            # the leg came back inside a gap (or left sight before it settled): where the set rests
+        if self._set.bottoms and not self._seen(back)[: stop - back + 1].all():
+            # the leg came down (or settled) inside a gap, its lowest point unseen: where the set rests
             end_level = float(median(self._set.bottoms))
         events = self._complete(on, trough, stop, end_level, settled=first != i_rise)
+        if self._foreign_from is not None:  # measure it afresh, in a frame of its own resting position
+            w0, home = self._direction_before(self._foreign_from)
+            self._foreign_from = None
+            self._set = _SetState(home=home)
+            self._level, self._state, self._pos, self._home_since = 0.0, HOME, w0, w0
+            return True, events
         if self._implausible is not None or self._gait:  # not a rep: start afresh from where the leg now is
             bad, self._implausible, self._gait = self._implausible, None, False
             self.rejected += 1
@@ -633,7 +642,7 @@ class RepEngine:
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
-        return self._add_candidate(_Candidate(timing, gap_s), peak_g)
+        return self._add_candidate(_Candidate(timing, gap_s), peak_g, on)
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front
@@ -645,12 +654,18 @@ class RepEngine:
         return (up <= p.max_ramp_s + slack and down <= p.max_ramp_s + slack
                 and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg)
 
-    def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray) -> list[Event]:
+    def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray, on: int) -> list[Event]:
         s = self._set
         timing = cand.timing
         events: list[Event] = []
         if not self._consistent(s, cand, peak_g):
             events += self._close_set(keep_frame=False)
+            if abs(timing.bottom_deg) > FOREIGN_REST_DEG and self._may_start_afresh(on):
+                # it rested far from where the frame was set up (by a fidget, say): in that frame it
+                # and every rep after it would look alike and unlike a set's reps
+                self.rejected += 1
+                self._foreign_from, self._set = on, _SetState(home=s.home)
+                return events
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)
         s.bottoms.append(timing.bottom_deg)
@@ -841,7 +856,7 @@ class RepEngine:
         elif c.gap_s > LONG_GAP_S:  # timing and range distorted by the gap: no form flags
             flags = ["data_gap"]
         else:
-            flags = self._flags(timing, s.number) + (["data_gap"] if c.gap_s > 0 else [])
+            flags = self._flags(timing, s.number) + (["data_gap"] if c.gap_s > GAP_S else [])
         if s.reps:  # the previous rep's bottom hold is now known (unless either was inferred)
             prev = s.reps[-1]
             known = not (prev.inferred or c.inferred)

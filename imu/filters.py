@@ -41,6 +41,10 @@ class StreamSos:
         return y
 
 
+GAP_S = 0.2  #: a step between input samples longer than this (s) is a gap, listed in ``GridResampler.gaps``
+HOLE_S = 0.1  #: ... and one longer than this (s) marks the grid points inside it as filled
+
+
 @dataclass(frozen=True)
 class Gap:
     """A stretch of the input with no samples, on the sensor clock."""
@@ -57,15 +61,17 @@ class GridResampler:
     """Interpolates irregular samples onto the grid ``t0 + k / rate_hz``.
 
     Gaps between input samples up to ``max_fill_s`` are filled by linear interpolation (grid points
-    inside them carry the gap's length in the returned ``gap`` array, 0 elsewhere); longer gaps are not filled: the grid jumps
-    over them and :attr:`breaks` records them so the detector can restart.
+    inside holes longer than ``hole_s`` carry the hole's length in the returned ``gap`` array, 0
+    elsewhere; those longer than ``gap_s`` are listed in :attr:`gaps`); longer gaps are not filled: the
+    grid jumps over them and :attr:`breaks` records them so the detector can restart.
     """
 
-    def __init__(self, rate_hz: float, max_fill_s: float = 5.0, gap_s: float = 0.2):
+    def __init__(self, rate_hz: float, max_fill_s: float = 5.0, gap_s: float = GAP_S, hole_s: float = HOLE_S):
         self.rate_hz = float(rate_hz)
         self.dt = 1.0 / self.rate_hz
         self.max_fill_s = max_fill_s
         self.gap_s = gap_s
+        self.hole_s = min(hole_s, gap_s)
         self._last_t: float | None = None
         self._last_x: np.ndarray | None = None
         self._k = 0  # index of the next grid point
@@ -111,12 +117,12 @@ class GridResampler:
         for c in range(x.shape[1]):
             vals[:, c] = np.interp(grid, t, x[:, c])
         gap = np.zeros(len(grid))
-        holes = np.flatnonzero(steps > self.gap_s)
+        holes = np.flatnonzero(steps > self.hole_s)
         if len(holes):  # grid points strictly inside each hole carry its length
             inside_from = np.searchsorted(grid, t[holes], side="right")
             inside_to = np.searchsorted(grid, t[holes + 1], side="left")
             for j, a, b in zip(holes.tolist(), inside_from.tolist(), inside_to.tolist()):
                 gap[a:b] = steps[j]
-                if len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j]):
+                if steps[j] > self.gap_s and (len(self.gaps) == 0 or self.gaps[-1].start_s != float(t[j])):
                     self.gaps.append(Gap(float(t[j]), float(t[j + 1])))
         return grid, vals, gap

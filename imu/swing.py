@@ -31,7 +31,7 @@ MAX_OUT_OF_PLANE_G = 0.15  #: a rotation about one axis keeps every reading in o
 LEVER_M = (0.05, 1.5)  #: plausible distances from the hip or knee to the ankle sensor (m)
 _MAX_EVALUATIONS = 30  #: per start: a swing's fit converges in 10-30 steps; a start that has not is a wrong one
 _JERK_WEIGHT = 1e-4  #: a little smoothness (rad/s^3 residuals scaled by this) keeps the fit well posed
-_START_AMPLITUDES_RAD = (np.radians(90.0), -np.radians(90.0))
+_START_AMPLITUDES_RAD = (0.0, np.radians(90.0), -np.radians(90.0))  #: straight across first, then a bump either way
 #: p = _TANGENTIAL @ q: the tangential term is the lever turned by -90 deg in the plane. In the shin's frame
 #: gravity turns by -theta when the shin turns by theta, so the reading is u(phi) - phi'' J q - phi'^2 q with
 #: phi the angle of gravity's reading and J the +90 deg turn; mirroring the in-plane axes (the plane's normal
@@ -56,37 +56,43 @@ class SwingFit:
                 and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
 
 
-def fit_swing(t_s: np.ndarray, acc_g: np.ndarray) -> SwingFit | None:
+def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None) -> SwingFit | None:
     """The model fitted through a stretch of acceleration ``acc_g`` (n, 3; g) at evenly spaced times
     ``t_s`` whose first and last samples are reliable (the leg still or slow there): those two
-    directions are kept, the ones between are fitted. None for a stretch too short to fit."""
+    directions are kept, the ones between are fitted. ``seen`` (n,) bool: False where the readings
+    were interpolated across lost data (they do not follow the model: the angle there is carried by
+    the fit's smoothness alone). None for a stretch too short to fit, or with too little of it seen."""
     n = len(t_s)
-    if n < 6:
+    seen = np.ones(n, bool) if seen is None else np.asarray(seen, bool).copy()
+    seen[[0, -1]] = True
+    if n < 6 or seen.sum() < max(6, 0.6 * n):
         return None
-    _, vecs = np.linalg.eigh(acc_g.T @ acc_g)
+    acc_seen = acc_g[seen]
+    _, vecs = np.linalg.eigh(acc_seen.T @ acc_seen)
     normal = vecs[:, 0]  # the plane of motion holds every reading: its normal is the weakest direction
     e1 = acc_g[0] - (acc_g[0] @ normal) * normal
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(normal, e1)
     f = np.stack([acc_g @ e1, acc_g @ e2], axis=1)
-    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), float(np.arctan2(f[-1, 1], f[-1, 0])))
+    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), float(np.arctan2(f[-1, 1], f[-1, 0])), seen)
     out = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
     out[0], out[-1] = acc_g[0] / np.linalg.norm(acc_g[0]), acc_g[-1] / np.linalg.norm(acc_g[-1])
-    return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_g @ normal) ** 2))),
-                    float(np.linalg.norm(lever_g) * G_MPS2), float(np.sqrt(np.mean(norm(acc_g) ** 2))))
+    return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_seen @ normal) ** 2))),
+                    float(np.linalg.norm(lever_g) * G_MPS2), float(np.sqrt(np.mean(norm(acc_seen) ** 2))))
 
 
-def swing_directions(t_s: np.ndarray, acc_g: np.ndarray) -> np.ndarray | None:
+def swing_directions(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None) -> np.ndarray | None:
     """Unit gravity directions (n, 3) through a swing (see :func:`fit_swing`), or None when the stretch
     is not a turn of the shin about one axis (:attr:`SwingFit.plausible`)."""
-    fit = fit_swing(t_s, acc_g)
+    fit = fit_swing(t_s, acc_g, seen)
     return fit.directions if fit is not None and fit.plausible else None
 
 
-def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g) of the best fit of the model to
-    the in-plane readings ``f`` (n, 2)."""
+def _fit(f: np.ndarray, dt: float, theta_end: float, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g over the ``seen`` samples) of the
+    best fit of the model to the in-plane readings ``f`` (n, 2) where they were ``seen``."""
     n = len(f)
+    w = np.repeat(seen.astype(float), 2)  # residual weights: 0 for readings interpolated across lost data
     eye = np.eye(n)
     d1 = np.gradient(eye, dt, axis=0)  # omega = d1 @ theta (np.gradient is linear)
     d2 = d1 @ d1
@@ -100,7 +106,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
         omega, alpha = d1 @ theta, d2 @ theta
         p = _TANGENTIAL @ q
         model = np.stack([np.cos(theta), np.sin(theta)], axis=1) + np.outer(alpha, p) - np.outer(omega**2, q)
-        return np.concatenate([(f - model).ravel(), d3 @ theta])
+        return np.concatenate([(f - model).ravel() * w, d3 @ theta])
 
     def jacobian(x):
         theta, q = unpack(x)
@@ -111,6 +117,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
             d_theta = np.diag(du) + p[c] * d2 - 2.0 * (omega * q[c])[:, None] * d1
             jac[c : 2 * n : 2, : n - 2] = -d_theta[:, 1:-1]
             jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, _TANGENTIAL[c]) - np.outer(omega**2, eye[c, :2]))
+        jac[: 2 * n] *= w[:, None]
         jac[2 * n :, : n - 2] = d3[:, 1:-1]
         return jac
 
@@ -121,7 +128,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float) -> tuple[np.ndarray, np.nda
         start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
         x, r = levenberg_marquardt(residuals, jacobian, np.concatenate([start[1:-1], [0.0, 0.0]]),
                                    _MAX_EVALUATIONS)
-        rms = float(np.sqrt(np.mean(r[: 2 * n] ** 2) * 2.0))
+        rms = float(np.sqrt(np.sum(r[: 2 * n] ** 2) / seen.sum()))
         if rms < best_rms:
             best, best_rms = x, rms
         if best_rms <= CLOSE_RMS_G:
