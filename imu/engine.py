@@ -251,7 +251,8 @@ class RepEngine:
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
                             speeds_measured=self.has_gyro)
         full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
-                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g))
+                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g),
+                                                 stand_in=bool(self.has_gyro))
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
 
     def _store(self, i: int | None, rep: Rep) -> None:

@@ -59,27 +59,36 @@ class SessionRoms:
 
     def __init__(self) -> None:
         self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, untrusted)}
-        self._medians: dict[int, float | None] = {}  # cached median of a set's trusted ranges
+        self._medians: dict[tuple[int, bool], float | None] = {}  # cached (set, all reps?) -> median range
 
     def put(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> None:
         """Records (or revises) a measured rep (``untrusted``: its range may not set the full range)."""
         self._sets.setdefault(set_no, {})[start_s] = (rom_deg, untrusted)
-        self._medians.pop(set_no, None)
+        self._medians.pop((set_no, False), None)
+        self._medians.pop((set_no, True), None)
 
-    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> tuple[float, float]:
+    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool,
+                   stand_in: bool = False) -> tuple[float, float]:
         """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
-        ``start_s`` with this range, all other recorded reps as they are."""
+        ``start_s`` with this range, all other recorded reps as they are. ``stand_in``: when no other set
+        has trusted reps, their untrusted ones stand in (with a gyroscope: a swing's range is measured,
+        if perhaps overshot; without one, the tilt of a swung or brisk rep is not)."""
         own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted)]
-        medians = [self._median(s) for s in self._sets if s != set_no]
+        others = [s for s in self._sets if s != set_no]
+        medians = [m for m in (self._median(s) for s in others) if m is not None]
+        if not medians and stand_in:  # no other set says how far the person reaches but by its swung reps
+            medians = [m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
         trusted = [r for r, u in own if not u]
-        medians = [m for m in medians if m is not None] + ([float(median(trusted))] if trusted else [])
+        medians += [float(median(trusted))] if trusted else []
         return _upper_median(medians), float(median([r for r, _ in own]))
 
-    def _median(self, set_no: int) -> float | None:
-        if set_no not in self._medians:
-            trusted = [r for r, u in self._sets[set_no].values() if not u]
-            self._medians[set_no] = float(median(trusted)) if trusted else None
-        return self._medians[set_no]
+    def _median(self, set_no: int, untrusted: bool = False) -> float | None:
+        """Median range of a set's trusted reps (``untrusted``: of all its reps), cached."""
+        key = (set_no, untrusted)
+        if key not in self._medians:
+            roms = [r for r, u in self._sets[set_no].values() if untrusted or not u]
+            self._medians[key] = float(median(roms)) if roms else None
+        return self._medians[key]
 
 
 def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:

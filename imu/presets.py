@@ -18,7 +18,9 @@ Flag rules (per rep):
   tempo target (trainers teach about 2 s up, 1 s at the top and 2-4 s down: 5 s or more a rep).
 - ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
   ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
-  the session's reps).
+  the sets' median ranges, of reps neither swung nor, without a gyroscope, moved briskly; when no other
+  set has such reps and there is a gyroscope, its swung reps stand in: a partial set after a swung one is
+  still partial).
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
   the floor): it was let down onto the floor instead of hovering.
@@ -37,7 +39,7 @@ class Preset:
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
-    partial_ratio: float = 0.8  #: partial when below this share of the person's full range
+    partial_ratio: float = 0.77  #: partial when below this share of the person's full range
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
     momentum_dps: float = 100.0
