@@ -11,7 +11,10 @@ the shin about one axis, else by interpolating across the readings off 1 g. Cont
 reliable reading for longer than that) is bridged swing by swing between the pauses in it: where the
 unfiltered accelerometer stays within ``PAUSE_G`` of 1 g and turns slower than ``PAUSE_DPS`` for
 ``PAUSE_S`` (the leg caught at the bottom; the low-passed reading still rings there), the last such
-sample is taken as it points.
+sample is taken as it points. Between pauses further apart than ``MAX_BRIDGE_S`` (or with none: flutter
+kicks) the swinging is fitted in windows of ``WINDOW_S``, each from the fitted end of the one before.
+A bridge starts where the reading began to leave 1 g (``EDGE_G``), and readings interpolated across lost
+data are neither bridged from nor fitted.
 
 Samples are held back while a stretch may yet be bridged and released once their direction is settled;
 every decision depends only on the samples, so the result does not depend on how the stream was chunked.
@@ -28,6 +31,7 @@ from imu.swing import swing_directions
 
 UNRELIABLE_G = 0.25  #: the low-passed acceleration this far off 1 g (g) does not point along gravity
 MAX_BRIDGE_S = 2.5  #: longest stretch bridged (s)
+WINDOW_S = 1.0  #: swinging that goes on longer (flutter kicks) is fitted in windows this long (s)
 SETTLE_S = 0.3  #: readings are unreliable this long (s) after a sustained stretch off 1 g
 SUSTAINED_S = 0.16  #: off 1 g this long (s) is a swing, not a footstep
 SWING_G = 0.5  #: a stretch whose acceleration left 1 g by this much (g) is fitted as a swing
@@ -49,6 +53,7 @@ class AccOnlyBridge:
         self._last_ok_g: np.ndarray | None = None  # direction, time and acceleration of the last reliable
         self._last_ok_t: float | None = None  # sample released
         self._last_ok_acc: np.ndarray | None = None
+        self._last_ok_end = 0  # ... and whether it ended a window of continuous swinging (see _ends)
         self._off_run = 0  # samples off 1 g at the end of the last block
         self._since_sustained = int(round(SETTLE_S * GRID_HZ))  # samples since a sustained stretch off 1 g ended
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
@@ -124,6 +129,8 @@ class AccOnlyBridge:
         if 0 < held_from < n and not ok[held_from - 1]:
             ok[held_from:] = False  # a run that those trailing edges may yet join to the next one: still open
         anchor = np.zeros(n, bool)  # pause ends (with the reliable samples, what a bridge starts from)
+        # ends of the windows continuous swinging is fitted in (the same): 1 left as read, 2 fitted
+        self._ends = np.zeros(n, np.int8)
         release = n
         # the last sample of each pause long enough (a swing's turning point is not one) and over before the
         # end of the data, within unreliable runs (all of such a run is at hand whatever the chunking)
@@ -140,31 +147,35 @@ class AccOnlyBridge:
                 if e0 == n:
                     release = s0
                     break
-                self._fill(blk, g, s0, e0, self._left(blk, g, s0, anchor))
+                self._fill(blk, g, s0, e0, self._left(blk, g, s0, anchor), closed=True)
                 continue
             a = s0
             for p in (s0 + np.flatnonzero(pause_end[s0:e0])).tolist():
                 g[p] = raw_u[p]
                 if p > a:
-                    self._fill(blk, g, a, p, self._left(blk, g, a, anchor))
+                    self._fill(blk, g, a, p, self._left(blk, g, a, anchor), closed=True)
                 anchor[p] = True
                 a = p + 1
             if e0 == n:
-                left_t = self._left(blk, g, a, anchor)[0]
-                if left_t is not None and not _too_long(left_t, t[n - 1]):
+                left = self._left(blk, g, a, anchor)
+                if left[0] is not None and not _too_long(left[0], t[n - 1]) and not left[3]:
                     release = a  # the piece may yet be bridged
-                elif p1.size and p1[-1] == n:  # released as it is, but for a pause going on (judged whole)
-                    release = max(a, int(p0[-1]))
+                    break
+                # fitted window by window as far as it surely goes on (or released as it is), the rest held,
+                # and a pause going on (judged whole)
+                upto = max(a, int(p0[-1])) if p1.size and p1[-1] == n else n
+                release = upto if left[0] is None else self._fill_windows(blk, g, a, upto, left, closed=False)
                 break
             if a < e0:
-                self._fill(blk, g, a, e0, self._left(blk, g, a, anchor))
+                self._fill(blk, g, a, e0, self._left(blk, g, a, anchor), closed=True)
         if ok[-1]:
             self._run_t0, self._run_long = None, False
         release = min(release, held_from)
-        good = np.flatnonzero((ok | anchor)[:release])
+        good = np.flatnonzero((ok | anchor | (self._ends > 0))[:release])
         if len(good):
             self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
             self._last_ok_acc = (g if anchor[good[-1]] else blk.acc_g)[good[-1]].copy()
+            self._last_ok_end = int(self._ends[good[-1]])
         out = blk.cut(0, release, g)
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
@@ -191,27 +202,38 @@ class AccOnlyBridge:
         return ok, k
 
     def _left(self, blk: Block, g: np.ndarray, s0: int, anchor: np.ndarray):
-        """(time, direction, acceleration) of the sample a stretch starting at ``s0`` is bridged from (a
-        pause's end reads 1 g in its direction)."""
+        """(time, direction, acceleration, window end) of the sample a stretch starting at ``s0`` is
+        bridged from (a pause's end reads 1 g in its direction; a window's end, see ``_ends``, is where the
+        fit put it, or as it read when the window did not fit)."""
         if s0 > 0:
-            return blk.t[s0 - 1], g[s0 - 1], (g if anchor[s0 - 1] else blk.acc_g)[s0 - 1]
-        return self._last_ok_t, self._last_ok_g, self._last_ok_acc
+            return blk.t[s0 - 1], g[s0 - 1], (g if anchor[s0 - 1] else blk.acc_g)[s0 - 1], int(self._ends[s0 - 1])
+        return self._last_ok_t, self._last_ok_g, self._last_ok_acc, self._last_ok_end
 
-    def _fill(self, blk: Block, g: np.ndarray, s0: int, e0: int, left) -> None:
-        """Bridges ``g[s0:e0]`` (in place) between ``left`` and the sample ``e0``: by the fitted swing
-        when the leg was thrown, else interpolated across the readings off 1 g. Left as it is when the
-        stretch is longer than ``MAX_BRIDGE_S`` from ``left``."""
+    def _fill(self, blk: Block, g: np.ndarray, s0: int, e0: int, left, closed: bool = True) -> int:
+        """Bridges ``g[s0:e0]`` (in place) between ``left`` and the sample ``e0`` (``closed``; else the
+        stretch goes on past the data): by the fitted swing when the leg was thrown, else interpolated
+        across the readings off 1 g. A stretch longer than ``MAX_BRIDGE_S`` from ``left`` (continuous
+        swinging), and the rest of one (``left`` ends a window), goes window by window (see
+        :meth:`_fill_windows`). Returns up to where ``g`` is settled (``e0`` unless the stretch is open)."""
+        if left[1] is not None and (left[3] or _too_long(left[0], blk.t[e0 - 1])):
+            return self._fill_windows(blk, g, s0, e0, left, closed)
+        if closed:
+            self._fill_one(blk, g, s0, e0, left)
+            return e0
+        return s0
+
+    def _fill_one(self, blk: Block, g: np.ndarray, s0: int, e0: int, left) -> None:
+        """Bridges ``g[s0:e0]`` as one stretch (see :meth:`_fill`)."""
         t = blk.t
-        left_t, left_g, left_acc = left
+        left_t, left_g, left_acc, end = left
         if left_g is None:
             left_t, left_g, left_acc = t[e0], g[e0], None
-        elif _too_long(left_t, t[e0 - 1]):
-            return
         off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
         if off_1g.max() >= SWING_G and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
             swing = swing_directions(np.concatenate(([left_t], t[s0 : e0 + 1])),
                                      np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]),
-                                     np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)))
+                                     np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)),
+                                     start_dir=left_g if end == 2 else None)
             if swing is not None:
                 g[s0:e0] = swing[1:-1]
                 return
@@ -223,6 +245,35 @@ class AccOnlyBridge:
         for c in range(3):
             run_g[~near, c] = np.interp(run_t[~near], span_t, span_g[:, c])
         g[s0:e0] = unit(run_g)
+
+    def _fill_windows(self, blk: Block, g: np.ndarray, s0: int, e0: int, left, closed: bool) -> int:
+        """Continuous swinging ``g[s0:e0]`` fitted in windows of ``WINDOW_S`` from ``s0``, each from the
+        fitted end of the one before (the model ties every reading to gravity's direction, so the angle
+        does not drift from window to window); a window that the swinging goes on past has its end fitted
+        too, the last one of a ``closed`` stretch ends at the reliable sample ``e0``. A window that does
+        not fit a swing is left as it is, and the next one starts from its raw end. Returns up to where
+        ``g`` is settled: ``e0``, or for an open stretch the end of its last window that it goes on past."""
+        t, w = blk.t, int(round(WINDOW_S * GRID_HZ))
+        a = s0
+        while True:
+            b = a + w
+            if b >= e0:  # the last window: ends at e0 (closed), or not yet complete (open)
+                if closed and a < e0:
+                    self._fill_one(blk, g, a, e0, left)
+                return e0 if closed else a
+            left_t, left_g, left_acc, _ = left
+            contiguous = left_acc is not None and abs(t[a] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ
+            off_1g = np.abs(norm(blk.acc_g[a:b]) - 1.0)
+            swing = None
+            if contiguous and off_1g.max() >= SWING_G:
+                swing = swing_directions(np.concatenate(([left_t], t[a:b])), np.vstack([left_acc, blk.acc_g[a:b]]),
+                                         np.concatenate(([True], blk.gap_s[a:b] == 0.0)),
+                                         start_dir=left_g, free_end=True)
+            if swing is not None:
+                g[a:b] = swing[1:]
+            self._ends[b - 1] = 1 if swing is None else 2
+            left = (t[b - 1], g[b - 1], blk.acc_g[b - 1], int(self._ends[b - 1]))
+            a = b
 
 
 def _too_long(left_t: float, last_t: float) -> bool:

@@ -56,12 +56,16 @@ class SwingFit:
                 and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
 
 
-def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None) -> SwingFit | None:
+def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None,
+              start_dir: np.ndarray | None = None, free_end: bool = False) -> SwingFit | None:
     """The model fitted through a stretch of acceleration ``acc_g`` (n, 3; g) at evenly spaced times
     ``t_s`` whose first and last samples are reliable (the leg still or slow there): those two
     directions are kept, the ones between are fitted. ``seen`` (n,) bool: False where the readings
     were interpolated across lost data (they do not follow the model: the angle there is carried by
-    the fit's smoothness alone). None for a stretch too short to fit, or with too little of it seen."""
+    the fit's smoothness alone). ``start_dir``: gravity's direction at the first sample when it is known
+    otherwise than from its reading (continuous swinging fitted window by window); ``free_end``: the
+    last sample's direction is fitted too (the swinging goes on). None for a stretch too short to fit,
+    or with too little of it seen."""
     n = len(t_s)
     seen = np.ones(n, bool) if seen is None else np.asarray(seen, bool).copy()
     seen[[0, -1]] = True
@@ -70,28 +74,37 @@ def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None
     acc_seen = acc_g[seen]
     _, vecs = np.linalg.eigh(acc_seen.T @ acc_seen)
     normal = vecs[:, 0]  # the plane of motion holds every reading: its normal is the weakest direction
-    e1 = acc_g[0] - (acc_g[0] @ normal) * normal
+    first = acc_g[0] if start_dir is None else np.asarray(start_dir, float)
+    e1 = first - (first @ normal) * normal
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(normal, e1)
     f = np.stack([acc_g @ e1, acc_g @ e2], axis=1)
-    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), float(np.arctan2(f[-1, 1], f[-1, 0])), seen)
+    theta_end = None if free_end else float(np.arctan2(f[-1, 1], f[-1, 0]))
+    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), theta_end, seen)
     out = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
-    out[0], out[-1] = acc_g[0] / np.linalg.norm(acc_g[0]), acc_g[-1] / np.linalg.norm(acc_g[-1])
+    out[0] = first / np.linalg.norm(first)
+    if not free_end:
+        out[-1] = acc_g[-1] / np.linalg.norm(acc_g[-1])
     return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_seen @ normal) ** 2))),
                     float(np.linalg.norm(lever_g) * G_MPS2), float(np.sqrt(np.mean(norm(acc_seen) ** 2))))
 
 
-def swing_directions(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None) -> np.ndarray | None:
+def swing_directions(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None,
+                     start_dir: np.ndarray | None = None, free_end: bool = False) -> np.ndarray | None:
     """Unit gravity directions (n, 3) through a swing (see :func:`fit_swing`), or None when the stretch
     is not a turn of the shin about one axis (:attr:`SwingFit.plausible`)."""
-    fit = fit_swing(t_s, acc_g, seen)
+    fit = fit_swing(t_s, acc_g, seen, start_dir, free_end)
     return fit.directions if fit is not None and fit.plausible else None
 
 
-def _fit(f: np.ndarray, dt: float, theta_end: float, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _fit(f: np.ndarray, dt: float, theta_end: float | None,
+         seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g over the ``seen`` samples) of the
-    best fit of the model to the in-plane readings ``f`` (n, 2) where they were ``seen``."""
+    best fit of the model to the in-plane readings ``f`` (n, 2) where they were ``seen``; the last angle
+    is ``theta_end`` (None: fitted too)."""
     n = len(f)
+    k = n - 2 if theta_end is not None else n - 1  # unknown angles: theta[1 : 1 + k]
+    tail = [] if theta_end is None else [theta_end]
     w = np.repeat(seen.astype(float), 2)  # residual weights: 0 for readings interpolated across lost data
     eye = np.eye(n)
     d1 = np.gradient(eye, dt, axis=0)  # omega = d1 @ theta (np.gradient is linear)
@@ -99,7 +112,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float, seen: np.ndarray) -> tuple[
     d3 = np.diff(eye, 3, axis=0) * (_JERK_WEIGHT / dt**3)
 
     def unpack(x):
-        return np.concatenate(([0.0], x[: n - 2], [theta_end])), x[n - 2 :]
+        return np.concatenate(([0.0], x[:k], tail)), x[k:]
 
     def residuals(x):
         theta, q = unpack(x)
@@ -112,21 +125,21 @@ def _fit(f: np.ndarray, dt: float, theta_end: float, seen: np.ndarray) -> tuple[
         theta, q = unpack(x)
         omega, alpha = d1 @ theta, d2 @ theta
         p = _TANGENTIAL @ q
-        jac = np.zeros((3 * n - 3, n))
+        jac = np.zeros((3 * n - 3, k + 2))
         for c, du in ((0, -np.sin(theta)), (1, np.cos(theta))):  # the model's c-th component
             d_theta = np.diag(du) + p[c] * d2 - 2.0 * (omega * q[c])[:, None] * d1
-            jac[c : 2 * n : 2, : n - 2] = -d_theta[:, 1:-1]
-            jac[c : 2 * n : 2, n - 2 :] = -(np.outer(alpha, _TANGENTIAL[c]) - np.outer(omega**2, eye[c, :2]))
+            jac[c : 2 * n : 2, :k] = -d_theta[:, 1 : 1 + k]
+            jac[c : 2 * n : 2, k:] = -(np.outer(alpha, _TANGENTIAL[c]) - np.outer(omega**2, eye[c, :2]))
         jac[: 2 * n] *= w[:, None]
-        jac[2 * n :, : n - 2] = d3[:, 1:-1]
+        jac[2 * n :, :k] = d3[:, 1 : 1 + k]
         return jac
 
     ramp = np.linspace(0.0, 1.0, n)
     best, best_rms = None, np.inf
     # the fit is not convex: a few starts, kept until one fits closely
     for amplitude in _START_AMPLITUDES_RAD:
-        start = amplitude * np.sin(np.pi * ramp) + theta_end * ramp
-        x, r = levenberg_marquardt(residuals, jacobian, np.concatenate([start[1:-1], [0.0, 0.0]]),
+        start = amplitude * np.sin(np.pi * ramp) + (theta_end or 0.0) * ramp
+        x, r = levenberg_marquardt(residuals, jacobian, np.concatenate([start[1 : 1 + k], [0.0, 0.0]]),
                                    _MAX_EVALUATIONS)
         rms = float(np.sqrt(np.sum(r[: 2 * n] ** 2) / seen.sum()))
         if rms < best_rms:

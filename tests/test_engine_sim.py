@@ -483,3 +483,20 @@ def test_with_a_gyroscope_partial_reps_are_told_from_full_and_tired_ones(k):
     pairs = [(t, r) for t, r in match_reps(sim.reps, run_engine(sim)) if r is not None]
     assert len(pairs) >= 0.9 * len(sim.reps)
     assert [("partial" in r.flags) for _, r in pairs] == [t.partial for t, _ in pairs]
+
+
+@pytest.mark.parametrize("k", [85, 81])
+def test_without_a_gyroscope_flutter_kicks_are_counted(k):
+    # flutter kicks without a gyroscope (suite sessions 85, 81): kicking continuously, the ankle's own
+    # acceleration (0.2-2.5 g) hides gravity for the whole set, with no pause to bridge from, and the raw
+    # tilt counted nothing (0 of 28 and 30; 0 of 25 and 17). The swinging is fitted window by window
+    # (imu.bridge.WINDOW_S), each window from where the last one ended; the same in 7-sample packets
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[k])
+    t, acc, _ = _columns(sim.data)
+    reps = _engine_fed("flutter-kick", t, acc, None).reps
+    counts, truth = set_counts(sim, reps), [st.reps for st in sim.sets]
+    assert sum(counts) >= 0.9 * sum(truth) and all(abs(c - n) <= 3 for c, n in zip(counts, truth))
+    assert not [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+    assert _timing(_engine_fed("flutter-kick", t, acc, None, packet=7).reps) == _timing(reps)

@@ -274,6 +274,19 @@ def test_a_swing_is_read_through_the_legs_own_acceleration():
     assert swing_directions(t, acc + rng.normal(0, 0.4, acc.shape)) is None
 
 
+def test_a_swing_that_goes_on_is_fitted_up_to_where_the_data_end():
+    # continuous swinging (flutter kicks) is fitted window by window: a window's last direction is
+    # fitted too (free), and the next window starts from it (``start_dir``), not from its reading
+    from imu.swing import swing_directions
+
+    t, acc, truth_deg = _swing()
+    m = len(t) * 6 // 10  # cut in the middle of the way down
+    first = swing_directions(t[:m], acc[:m], free_end=True)
+    assert np.abs(tilt_deg(first, unit(acc[0])) - truth_deg[:m]).max() < 3.0
+    rest = swing_directions(t[m - 1 :], acc[m - 1 :], start_dir=first[-1])
+    assert np.abs(tilt_deg(rest, unit(acc[0])) - truth_deg[m - 1 :]).max() < 3.0
+
+
 def test_a_swing_is_read_through_a_hole_in_the_data():
     # a lost packet as the leg is thrown: the grid bridges it with readings interpolated between the
     # samples around it, which follow no swing; fitted as if they were measured the swing misfits and is
