@@ -230,13 +230,18 @@ class AccOnlyBridge:
             left_t, left_g, left_acc = t[e0], g[e0], None
         off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
         if off_1g.max() >= SWING_G and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
-            swing = swing_directions(np.concatenate(([left_t], t[s0 : e0 + 1])),
-                                     np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]),
-                                     np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)),
-                                     start_dir=left_g if end == 2 else None)
+            args = (np.concatenate(([left_t], t[s0 : e0 + 1])), np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]),
+                    np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)), left_g if end == 2 else None)
+            swing = swing_directions(*args)
             if swing is not None:
                 g[s0:e0] = swing[1:-1]
                 return
+            if end == 2:  # the end of continuous swinging fitted window by window: the reading it ends on may
+                # be a kick's turning point, not a pause (tilted by the leg's deceleration): fitted too
+                swing = swing_directions(*args, free_end=True)
+                if swing is not None:
+                    g[s0 : e0 + 1] = swing[1:]
+                    return
         # not a swing: interpolated across the readings off 1 g, between those near it
         near = off_1g < UNRELIABLE_G
         span_t = np.concatenate(([left_t], t[s0:e0][near], [t[e0]]))
