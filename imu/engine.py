@@ -69,6 +69,7 @@ WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.7  #: without a gyroscope ramps look ~30 % shorter (the leg's acceleration tilts the
 #: accelerometer against the motion as it starts and with it as it stops): duration limits are scaled so that
 #: the same reps are flagged with and without one
+ACC_ONLY_STAND_IN = 0.78  #: without a gyroscope, untrusted reps standing in for the full range count this much of it
 ACC_ONLY_RANGE_G = 0.35  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
 #: the person's full range: its tilt may be off by up to ~20 deg (asin 0.35)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
@@ -252,7 +253,7 @@ class RepEngine:
                             speeds_measured=self.has_gyro)
         full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
                                                  not self._range_trusted("momentum" in flags, timing.peak_accel_g),
-                                                 stand_in=bool(self.has_gyro))
+                                                 stand_in=1.0 if self.has_gyro else ACC_ONLY_STAND_IN)
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
 
     def _store(self, i: int | None, rep: Rep) -> None:
