@@ -13,8 +13,8 @@ unfiltered accelerometer stays within ``PAUSE_G`` of 1 g and turns slower than `
 ``PAUSE_S`` (the leg caught at the bottom; the low-passed reading still rings there), the last such
 sample is taken as it points. Between pauses further apart than ``MAX_BRIDGE_S`` (or with none: flutter
 kicks) the swinging is fitted in windows of ``WINDOW_S``, each from the fitted end of the one before.
-A bridge starts where the reading began to leave 1 g (``EDGE_G``), and readings interpolated across lost
-data are neither bridged from nor fitted.
+A bridge starts where the reading began to leave 1 g (``EDGE_G``) as the unfiltered one turned
+(``EDGE_DPS``), and readings interpolated across lost data are neither bridged from nor fitted.
 
 Samples are held back while a stretch may yet be bridged and released once their direction is settled;
 every decision depends only on the samples, so the result does not depend on how the stream was chunked.
@@ -36,6 +36,7 @@ SETTLE_S = 0.3  #: readings are unreliable this long (s) after a sustained stret
 SUSTAINED_S = 0.16  #: off 1 g this long (s) is a swing, not a footstep
 SWING_G = 0.5  #: a stretch whose acceleration left 1 g by this much (g) is fitted as a swing
 EDGE_G = 0.03  #: an unreliable stretch starts where the low-passed acceleration left 1 g by this (g) ...
+EDGE_DPS = 15.0  #: ... and the unfiltered one turned faster than this (deg/s) ...
 EDGE_S = 0.2  #: ... up to this long (s) before it left by UNRELIABLE_G
 PAUSE_G = 0.1  #: within this of 1 g (g) ...
 PAUSE_DPS = 60.0  #: ... and turning slower than this (deg/s) ...
@@ -49,11 +50,13 @@ class AccOnlyBridge:
         self._held: Block | None = None  # samples waiting for a reliable direction
         self._held_ok: np.ndarray | None = None
         self._held_pause: np.ndarray | None = None
+        self._held_edge: np.ndarray | None = None
         self._held_raw: np.ndarray | None = None
         self._last_ok_g: np.ndarray | None = None  # direction, time and acceleration of the last reliable
         self._last_ok_t: float | None = None  # sample released
         self._last_ok_acc: np.ndarray | None = None
         self._last_ok_end = 0  # ... and whether it ended a window of continuous swinging (see _ends)
+        self._ends = np.zeros(0, np.int8)  # per sample of the call in progress: 1, 2 ends a window (see _bridge)
         self._off_run = 0  # samples off 1 g at the end of the last block
         self._since_sustained = int(round(SETTLE_S * GRID_HZ))  # samples since a sustained stretch off 1 g ended
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
@@ -67,12 +70,14 @@ class AccOnlyBridge:
         near_1g = np.abs(norm(new.acc_g) - 1.0) < UNRELIABLE_G
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
         ok = near_1g & self._settled(near_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
-        raw_u, pause = self._paused(acc_g)
-        return self._bridge(new, ok, pause, raw_u)
+        raw_u, pause, turn_dps = self._paused(acc_g)
+        edge = (np.abs(norm(new.acc_g) - 1.0) > EDGE_G) & (turn_dps > EDGE_DPS)
+        return self._bridge(new, ok, pause, raw_u, edge)
 
     def flush(self) -> Block | None:
         """Samples still held back, released as they are: at the end of a stream."""
         held, self._held, self._held_ok, self._held_pause, self._held_raw = self._held, None, None, None, None
+        self._held_edge = None
         return held if held is not None and len(held) else None
 
     def _settled(self, near_1g: np.ndarray) -> np.ndarray:
@@ -99,23 +104,24 @@ class AccOnlyBridge:
         self._since_sustained = min(since, settle)
         return out
 
-    def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(direction of the unfiltered acceleration ``acc``, whether the leg pauses there between
         swings: within ``PAUSE_G`` of 1 g and turning slower than ``PAUSE_DPS`` over two grid samples,
-        carried across blocks). Unfiltered: the low-pass rings for ~0.3 s after a swing is caught."""
+        carried across blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s
+        after a swing is caught."""
         u = unit(acc)
         hist = u[:1].repeat(2, axis=0) if self._raw_prev is None else self._raw_prev
         allu = np.vstack([hist, u])
         self._raw_prev = allu[-2:].copy()
         turn = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", allu[:-2], u), -1.0, 1.0))) * GRID_HZ / 2
-        return u, (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS)
+        return u, (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS), turn
 
-    def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw_u: np.ndarray) -> Block:
+    def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw_u: np.ndarray, edge: np.ndarray) -> Block:
         """Releases the samples whose direction is settled: reliable ones, unreliable runs no longer
         than ``MAX_BRIDGE_S`` fitted as a swing or interpolated between the reliable samples around
         them; a longer run (continuous swinging) piece by piece between the pauses in it (``pause``: the
         last sample of each pause is taken as the unfiltered accelerometer ``raw_u`` points), pieces
-        longer than ``MAX_BRIDGE_S`` as they are.
+        longer than ``MAX_BRIDGE_S`` window by window (:meth:`_fill_windows`).
         A run or piece still open at the end is held back while it may yet be bridged. Each run is
         judged by its own length and its pieces by their own data, so the result does not depend on how
         the stream was chunked."""
@@ -123,9 +129,10 @@ class AccOnlyBridge:
         ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
         pause = pause if self._held_pause is None else np.concatenate([self._held_pause, pause])
         raw_u = raw_u if self._held_raw is None else np.concatenate([self._held_raw, raw_u])
+        edge = edge if self._held_edge is None else np.concatenate([self._held_edge, edge])
         t, g, n = blk.t, blk.g.copy(), len(ok)
         given = ok  # (what is held keeps these: the edges are found again with what follows)
-        ok, held_from = self._edges(blk, ok)
+        ok, held_from = self._edges(edge, ok)
         if 0 < held_from < n and not ok[held_from - 1]:
             ok[held_from:] = False  # a run that those trailing edges may yet join to the next one: still open
         anchor = np.zeros(n, bool)  # pause ends (with the reliable samples, what a bridge starts from)
@@ -180,15 +187,16 @@ class AccOnlyBridge:
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
             (rest, given[release:], pause[release:], raw_u[release:]) if len(rest) else (None, None, None, None))
+        self._held_edge = edge[release:] if len(rest) else None
         return out
 
     @staticmethod
-    def _edges(blk: Block, ok: np.ndarray) -> tuple[np.ndarray, int]:
-        """``ok`` without the samples right before each unreliable run that are already more than
-        ``EDGE_G`` off 1 g (at most ``EDGE_S``: the low-pass lags the start of a throw, and a bridge
-        from a reading that the throw already tilts starts from a wrong angle), and where the trailing
-        samples that may yet be such an edge begin (they are held back)."""
-        edge = np.abs(norm(blk.acc_g) - 1.0) > EDGE_G
+    def _edges(edge: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, int]:
+        """``ok`` without the ``edge`` samples right before each unreliable run (already more than
+        ``EDGE_G`` off 1 g, the unfiltered reading turning faster than ``EDGE_DPS``; at most ``EDGE_S``:
+        the low-pass lags the start of a throw, and a bridge from a reading that the throw already tilts
+        starts from a wrong angle), and where the trailing samples that may yet be such an edge begin
+        (they are held back; a still leg a few hundredths off 1 g, a sensor's scale error, is none)."""
         n, most = len(ok), int(round(EDGE_S * GRID_HZ))
         ok = ok.copy()
         for s0 in (np.flatnonzero(ok[:-1] & ~ok[1:]) + 1).tolist():
