@@ -165,12 +165,13 @@ class AccOnlyBridge:
                 a = p + 1
             if e0 == n:
                 left = self._left(blk, g, a, anchor)
-                if left[0] is not None and not _too_long(left[0], t[n - 1]) and not left[3]:
+                # (a pause going on may yet end the piece, as may one among the trailing samples whose pauses
+                # are judged later: the piece is judged up to where those begin)
+                upto = min(max(a, int(p0[-1])) if p1.size and p1[-1] == n else n, max(a, held_from))
+                if left[0] is not None and not _too_long(left[0], t[max(a, upto - 1)]) and not left[3]:
                     release = a  # the piece may yet be bridged
                     break
-                # fitted window by window as far as it surely goes on (or released as it is), the rest held,
-                # and a pause going on (judged whole)
-                upto = max(a, int(p0[-1])) if p1.size and p1[-1] == n else n
+                # fitted window by window as far as it surely goes on (or released as it is), the rest held
                 release = upto if left[0] is None else self._fill_windows(blk, g, a, upto, left, closed=False)
                 break
             if a < e0:
@@ -264,7 +265,7 @@ class AccOnlyBridge:
         fitted end of the one before (the model ties every reading to gravity's direction, so the angle
         does not drift from window to window); a window that the swinging goes on past has its end fitted
         too, the last one of a ``closed`` stretch ends at the reliable sample ``e0``. A window that does
-        not fit a swing is left as it is, and the next one starts from its raw end. Returns up to where
+        not fit a swing is left as it is, and the next one is fitted with its start free too. Returns up to where
         ``g`` is settled: ``e0``, or for an open stretch the end of its last window that it goes on past."""
         t, w = blk.t, int(round(WINDOW_S * GRID_HZ))
         a = s0
@@ -274,16 +275,20 @@ class AccOnlyBridge:
                 if closed and a < e0:
                     self._fill_one(blk, g, a, e0, left)
                 return e0 if closed else a
-            left_t, left_g, left_acc, _ = left
+            left_t, left_g, left_acc, end = left
             contiguous = left_acc is not None and abs(t[a] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ
             off_1g = np.abs(norm(blk.acc_g[a:b]) - 1.0)
             swing = None
-            if contiguous and off_1g.max() >= SWING_G:
+            if off_1g.max() >= SWING_G and contiguous and end != 1:
                 swing = swing_directions(np.concatenate(([left_t], t[a:b])), np.vstack([left_acc, blk.acc_g[a:b]]),
                                          np.concatenate(([True], blk.gap_s[a:b] == 0.0)),
                                          start_dir=left_g, free_end=True)
+                swing = None if swing is None else swing[1:]
+            elif off_1g.max() >= SWING_G:  # nothing reliable to start from (the window before did not fit,
+                # or data were lost): the window's first direction is fitted too
+                swing = swing_directions(t[a:b], blk.acc_g[a:b], blk.gap_s[a:b] == 0.0, free_end=True, free_start=True)
             if swing is not None:
-                g[a:b] = swing[1:]
+                g[a:b] = swing
             self._ends[b - 1] = 1 if swing is None else 2
             left = (t[b - 1], g[b - 1], blk.acc_g[b - 1], int(self._ends[b - 1]))
             a = b

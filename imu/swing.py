@@ -57,15 +57,17 @@ class SwingFit:
 
 
 def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None,
-              start_dir: np.ndarray | None = None, free_end: bool = False) -> SwingFit | None:
+              start_dir: np.ndarray | None = None, free_end: bool = False,
+              free_start: bool = False) -> SwingFit | None:
     """The model fitted through a stretch of acceleration ``acc_g`` (n, 3; g) at evenly spaced times
     ``t_s`` whose first and last samples are reliable (the leg still or slow there): those two
     directions are kept, the ones between are fitted. ``seen`` (n,) bool: False where the readings
     were interpolated across lost data (they do not follow the model: the angle there is carried by
     the fit's smoothness alone). ``start_dir``: gravity's direction at the first sample when it is known
     otherwise than from its reading (continuous swinging fitted window by window); ``free_end``: the
-    last sample's direction is fitted too (the swinging goes on). None for a stretch too short to fit,
-    or with too little of it seen."""
+    last sample's direction is fitted too (the swinging goes on); ``free_start``: so is the first one's
+    (nothing reliable before it: the readings alone fix the angle, gravity being 1 g). None for a stretch
+    too short to fit, or with too little of it seen."""
     n = len(t_s)
     seen = np.ones(n, bool) if seen is None else np.asarray(seen, bool).copy()
     seen[[0, -1]] = True
@@ -80,9 +82,10 @@ def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None
     e2 = np.cross(normal, e1)
     f = np.stack([acc_g @ e1, acc_g @ e2], axis=1)
     theta_end = None if free_end else float(np.arctan2(f[-1, 1], f[-1, 0]))
-    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), theta_end, seen)
+    theta, lever_g, rms_g = _fit(f, float(t_s[1] - t_s[0]), theta_end, seen, free_start)
     out = np.cos(theta)[:, None] * e1 + np.sin(theta)[:, None] * e2
-    out[0] = first / np.linalg.norm(first)
+    if not free_start:
+        out[0] = first / np.linalg.norm(first)
     if not free_end:
         out[-1] = acc_g[-1] / np.linalg.norm(acc_g[-1])
     return SwingFit(out, rms_g, float(np.sqrt(np.mean((acc_seen @ normal) ** 2))),
@@ -90,20 +93,23 @@ def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None
 
 
 def swing_directions(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None,
-                     start_dir: np.ndarray | None = None, free_end: bool = False) -> np.ndarray | None:
+                     start_dir: np.ndarray | None = None, free_end: bool = False,
+                     free_start: bool = False) -> np.ndarray | None:
     """Unit gravity directions (n, 3) through a swing (see :func:`fit_swing`), or None when the stretch
     is not a turn of the shin about one axis (:attr:`SwingFit.plausible`)."""
-    fit = fit_swing(t_s, acc_g, seen, start_dir, free_end)
+    fit = fit_swing(t_s, acc_g, seen, start_dir, free_end, free_start)
     return fit.directions if fit is not None and fit.plausible else None
 
 
-def _fit(f: np.ndarray, dt: float, theta_end: float | None,
-         seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _fit(f: np.ndarray, dt: float, theta_end: float | None, seen: np.ndarray,
+         free_start: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
     """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g over the ``seen`` samples) of the
     best fit of the model to the in-plane readings ``f`` (n, 2) where they were ``seen``; the last angle
-    is ``theta_end`` (None: fitted too)."""
+    is ``theta_end`` (None: fitted too), the first 0 unless ``free_start``."""
     n = len(f)
-    k = n - 2 if theta_end is not None else n - 1  # unknown angles: theta[1 : 1 + k]
+    i0 = 0 if free_start else 1
+    k = n - i0 - (theta_end is not None)  # unknown angles: theta[i0 : i0 + k]
+    head = [] if free_start else [0.0]
     tail = [] if theta_end is None else [theta_end]
     w = np.repeat(seen.astype(float), 2)  # residual weights: 0 for readings interpolated across lost data
     eye = np.eye(n)
@@ -112,7 +118,7 @@ def _fit(f: np.ndarray, dt: float, theta_end: float | None,
     d3 = np.diff(eye, 3, axis=0) * (_JERK_WEIGHT / dt**3)
 
     def unpack(x):
-        return np.concatenate(([0.0], x[:k], tail)), x[k:]
+        return np.concatenate((head, x[:k], tail)), x[k:]
 
     def residuals(x):
         theta, q = unpack(x)
@@ -128,18 +134,21 @@ def _fit(f: np.ndarray, dt: float, theta_end: float | None,
         jac = np.zeros((3 * n - 3, k + 2))
         for c, du in ((0, -np.sin(theta)), (1, np.cos(theta))):  # the model's c-th component
             d_theta = np.diag(du) + p[c] * d2 - 2.0 * (omega * q[c])[:, None] * d1
-            jac[c : 2 * n : 2, :k] = -d_theta[:, 1 : 1 + k]
+            jac[c : 2 * n : 2, :k] = -d_theta[:, i0 : i0 + k]
             jac[c : 2 * n : 2, k:] = -(np.outer(alpha, _TANGENTIAL[c]) - np.outer(omega**2, eye[c, :2]))
         jac[: 2 * n] *= w[:, None]
-        jac[2 * n :, :k] = d3[:, 1 : 1 + k]
+        jac[2 * n :, :k] = d3[:, i0 : i0 + k]
         return jac
 
     ramp = np.linspace(0.0, 1.0, n)
     best, best_rms = None, np.inf
-    # the fit is not convex: a few starts, kept until one fits closely
-    for amplitude in _START_AMPLITUDES_RAD:
-        start = amplitude * np.sin(np.pi * ramp) + (theta_end or 0.0) * ramp
-        x, r = levenberg_marquardt(residuals, jacobian, np.concatenate([start[1 : 1 + k], [0.0, 0.0]]),
+    # the fit is not convex: a few starts, kept until one fits closely (with no known start, first the
+    # readings' own angles)
+    starts = [amplitude * np.sin(np.pi * ramp) + (theta_end or 0.0) * ramp for amplitude in _START_AMPLITUDES_RAD]
+    if free_start:
+        starts.insert(0, np.unwrap(np.arctan2(f[:, 1], f[:, 0])))
+    for start in starts:
+        x, r = levenberg_marquardt(residuals, jacobian, np.concatenate([start[i0 : i0 + k], [0.0, 0.0]]),
                                    _MAX_EVALUATIONS)
         rms = float(np.sqrt(np.sum(r[: 2 * n] ** 2) / seen.sum()))
         if rms < best_rms:
