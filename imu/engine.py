@@ -59,7 +59,7 @@ EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "comi
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
-BELOW_REST_DEG = 15.0  #: this far below the resting level is not a leg lift
+BELOW_REST_DEG = 25.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle

@@ -262,11 +262,13 @@ def test_a_slow_eccentric_ends_when_the_leg_is_down_not_when_it_slows():
     assert abs(np.median(errors)) < 0.1 and np.mean(np.abs(errors)) < 0.2, errors
 
 
-@pytest.mark.parametrize("k, set_index", [(10, 0), (44, 0)])
+@pytest.mark.parametrize("k, set_index", [(10, 0), (44, 0), (10, 1)])
 def test_with_a_gyroscope_swung_sets_are_counted_through_the_catch(k, set_index):
     # swung hanging leg raises (suite session 10) and swung alternating leg lifts (44): the fusion's pull
     # towards the accelerometer while the leg was caught at the bottom (several g) put the angle up to
-    # 25 deg below the resting level, which ended the set (6 of 10, 12 of 14 counted)
+    # 25 deg below the resting level, which ended the set (6 of 10, 12 of 14 counted). A dropped hanging leg
+    # also swings back behind the hang line for a moment: 15 deg below the rest for 0.3 s ended its set
+    # (8 of 9 in the second set); the limit is 25 deg (imu.engine.BELOW_REST_DEG)
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[k])
