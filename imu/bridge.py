@@ -67,11 +67,12 @@ class AccOnlyBridge:
         """``new``: the next grid samples, their ``g`` the direction of their low-passed acceleration
         (``new.acc_g``); ``acc_g`` (n, 3): their unfiltered acceleration (g). Returns the samples released
         now (``speed_dps`` left to the caller)."""
-        near_1g = np.abs(norm(new.acc_g) - 1.0) < UNRELIABLE_G
+        off_1g = np.abs(norm(new.acc_g) - 1.0)
+        near_1g = off_1g < UNRELIABLE_G
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
         ok = near_1g & self._settled(near_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
         raw_u, pause, turn_dps = self._paused(acc_g)
-        edge = (np.abs(norm(new.acc_g) - 1.0) > EDGE_G) & (turn_dps > EDGE_DPS)
+        edge = (off_1g > EDGE_G) & (turn_dps > EDGE_DPS)
         return self._bridge(new, ok, pause, raw_u, edge)
 
     def flush(self) -> Block | None:
@@ -238,9 +239,8 @@ class AccOnlyBridge:
         if left_g is None:
             left_t, left_g, left_acc = t[e0], g[e0], None
         off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
-        if off_1g.max() >= SWING_G and left_acc is not None and abs(t[s0] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ:
-            args = (np.concatenate(([left_t], t[s0 : e0 + 1])), np.vstack([left_acc, blk.acc_g[s0 : e0 + 1]]),
-                    np.concatenate(([True], blk.gap_s[s0 : e0 + 1] == 0.0)), left_g if end == 2 else None)
+        if off_1g.max() >= SWING_G and left_acc is not None and _follows(left_t, t[s0]):
+            args = (*_from_left(blk, s0, e0 + 1, left_t, left_acc), left_g if end == 2 else None)
             swing = swing_directions(*args)
             if swing is not None:
                 g[s0:e0] = swing[1:-1]
@@ -276,22 +276,31 @@ class AccOnlyBridge:
                     self._fill_one(blk, g, a, e0, left)
                 return e0 if closed else a
             left_t, left_g, left_acc, end = left
-            contiguous = left_acc is not None and abs(t[a] - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ
-            off_1g = np.abs(norm(blk.acc_g[a:b]) - 1.0)
             swing = None
-            if off_1g.max() >= SWING_G and contiguous and end != 1:
-                swing = swing_directions(np.concatenate(([left_t], t[a:b])), np.vstack([left_acc, blk.acc_g[a:b]]),
-                                         np.concatenate(([True], blk.gap_s[a:b] == 0.0)),
-                                         start_dir=left_g, free_end=True)
+            thrown = np.abs(norm(blk.acc_g[a:b]) - 1.0).max() >= SWING_G  # (else left as it is)
+            if thrown and left_acc is not None and _follows(left_t, t[a]) and end != 1:
+                swing = swing_directions(*_from_left(blk, a, b, left_t, left_acc), start_dir=left_g, free_end=True)
                 swing = None if swing is None else swing[1:]
-            elif off_1g.max() >= SWING_G:  # nothing reliable to start from (the window before did not fit,
-                # or data were lost): the window's first direction is fitted too
+            elif thrown:  # nothing reliable to start from (the window before did not fit, or data were lost):
+                # the window's first direction is fitted too
                 swing = swing_directions(t[a:b], blk.acc_g[a:b], blk.gap_s[a:b] == 0.0, free_end=True, free_start=True)
             if swing is not None:
                 g[a:b] = swing
             self._ends[b - 1] = 1 if swing is None else 2
             left = (t[b - 1], g[b - 1], blk.acc_g[b - 1], int(self._ends[b - 1]))
             a = b
+
+
+def _follows(left_t: float, t_s: float) -> bool:
+    """Whether the grid sample at ``t_s`` comes right after the one at ``left_t`` (no gap between)."""
+    return abs(t_s - left_t - 1.0 / GRID_HZ) < 0.25 / GRID_HZ
+
+
+def _from_left(blk: Block, a: int, b: int, left_t: float, left_acc: np.ndarray):
+    """(times, accelerations, seen) of the sample at ``left_t`` (reading ``left_acc``) and ``blk``'s
+    samples ``a..b``, to fit a swing through (seen: not interpolated across lost data)."""
+    return (np.concatenate(([left_t], blk.t[a:b])), np.vstack([left_acc, blk.acc_g[a:b]]),
+            np.concatenate(([True], blk.gap_s[a:b] == 0.0)))
 
 
 def _too_long(left_t: float, last_t: float) -> bool:

@@ -666,7 +666,7 @@ class RepEngine:
                 # it rested far from where the frame was set up (by a fidget, say): in that frame it
                 # and every rep after it would look alike and unlike a set's reps
                 self.rejected += 1
-                self._foreign_from, self._set = on, _SetState(home=s.home)
+                self._foreign_from = on  # (the set is closed: _settle starts the new frame)
                 return events
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)

@@ -90,6 +90,17 @@ def _engine_fed(preset: str, t, acc, gyro, packet: int | None = None):
     return eng
 
 
+def _engine_fed_up_to(preset: str, t, acc, ends):
+    """A finished engine (no gyroscope) fed the samples in packets ending at the indices ``ends``."""
+    from imu.engine import RepEngine
+
+    eng = RepEngine(preset, has_gyro=False)
+    for a, b in zip(np.r_[0, ends[:-1]], ends):
+        eng.feed(t[a:b], acc[a:b])
+    eng.finish()
+    return eng
+
+
 def _as_a_faulty_link_delivers(sim, seed: int):
     """``sim``'s recording with 5 % of 5-sample packets lost and a 3.4 s dropout in each set."""
     t = sim.data.t.values
@@ -389,18 +400,13 @@ def test_measuring_afresh_does_not_depend_on_how_much_of_a_long_rest_the_buffer_
     # speeds from the start of a long stay at home or from the buffer's front, which depends on where the
     # chunks ended, and the reps fed in chunks of 10-120 samples were not those fed whole. It now looks
     # back at most as far as the buffer always holds
-    from imu.engine import RepEngine
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[45])
     t, acc, _ = _as_a_faulty_link_delivers(sim, seed=7045)
     whole = _timing(_engine_fed(sim.spec.exercise, t, acc, None).reps)
     ends = np.cumsum(np.random.default_rng(45).integers(10, 120, size=len(t) // 10 + 10))
-    engine = RepEngine(sim.spec.exercise, has_gyro=False)
-    for a, b in zip(np.r_[0, ends[:-1]], ends):
-        engine.feed(t[a:b], acc[a:b])
-    engine.finish()
-    assert _timing(engine.reps) == whole and len(whole) >= 30
+    assert _timing(_engine_fed_up_to(sim.spec.exercise, t, acc, ends).reps) == whole and len(whole) >= 30
 
 
 @pytest.mark.parametrize("offset_s", [-0.12, -0.04, 0.0])
@@ -458,18 +464,13 @@ def test_without_a_gyroscope_bridges_do_not_depend_on_where_the_packets_end():
     # brisk hanging leg raises through a faulty link (suite session 69): a bridge starts where the reading
     # began to leave 1 g, so two unreliable stretches a few samples apart may join into one; when a packet
     # ended between them the first was bridged on its own and the reps differed from those fed whole
-    from imu.engine import RepEngine
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[69])
     t, acc, _ = _as_a_faulty_link_delivers(sim, seed=7069)
     whole = _timing(_engine_fed(sim.spec.exercise, t, acc, None).reps)
     ends = np.cumsum(np.random.default_rng(69).integers(1, 120, size=len(t)))
-    engine = RepEngine(sim.spec.exercise, has_gyro=False)
-    for a, b in zip(np.r_[0, ends[:-1]], ends):
-        engine.feed(t[a:b], acc[a:b])
-    engine.finish()
-    assert _timing(engine.reps) == whole and len(whole) >= 25
+    assert _timing(_engine_fed_up_to(sim.spec.exercise, t, acc, ends).reps) == whole and len(whole) >= 25
 
 
 @pytest.mark.parametrize("k", [44, 96, 68, 84, 56])
