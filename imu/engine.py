@@ -71,8 +71,10 @@ ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scale
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
 #: motion as it starts and with it as it stops); rushed precision 0.98, recall 0.92 on the acc-only suite
 ACC_ONLY_STAND_IN = 0.78  #: without a gyroscope, untrusted reps standing in for the full range count this much of it
-ACC_ONLY_RANGE_G = 0.35  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
-#: the person's full range: its tilt may be off by up to ~20 deg (asin 0.35)
+ACC_ONLY_RANGE_G = 0.5  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
+#: the person's full range: the tilt is off by up to ~30 deg (asin 0.5) there; the refined ranges of controlled
+#: reps (imu.ramp_fit) stay within ~3 deg up to 1 g, but the briskest may not be refined (acc-only suite:
+#: partial precision 0.941, recall 0.849 at 0.5 g; 0.939 and 0.810 at 0.35 g; 0.917 and 0.856 at 0.8 g)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
 HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
@@ -658,14 +660,14 @@ class RepEngine:
     def _refinable(self, timing: RepTiming) -> bool:
         """Whether the rep's phase times are refined from the readings (:mod:`imu.ramp_fit`): without a
         gyroscope, for controlled reps (a swung one follows no minimum-jerk ramp: its tilt is the swing
-        fit's already) that start from a rest (flutter kicks turn from one kick into the next)."""
+        fit's already)."""
         p = self.preset
-        return (not self.has_gyro and p.slug != "flutter-kick"
-                and not (p.momentum_accel_g and timing.peak_accel_g > p.momentum_accel_g))
+        return not self.has_gyro and not (p.momentum_accel_g and timing.peak_accel_g > p.momentum_accel_g)
 
     def _refined(self, timing: RepTiming, pre: int, end_at: int, end_by_s: float) -> RepTiming | None:
-        """Without a gyroscope: the boundaries fitted to the readings, the leg's own acceleration
-        included (:mod:`imu.ramp_fit`), where that model fits (None otherwise)."""
+        """Without a gyroscope: the boundaries, top and range fitted to the readings, the leg's own
+        acceleration included (:mod:`imu.ramp_fit`), where that model fits (None otherwise). The resting
+        level (``bottom_deg``) stays the tilt's, which the set's other reps are compared with."""
         s = self._set
         b = pre + max(end_at, 1)
         acc = self._buf.get("acc_g", pre, b)
@@ -684,7 +686,7 @@ class RepEngine:
         end_s = min(fit.end_s, max(end_by_s, float(t[-1])))
         top_deg = float(np.degrees(fit.top_rad))
         return replace(timing, start_s=min(start_s, top_s), top_s=top_s, lower_s=lower_s, end_s=max(end_s, lower_s),
-                       top_deg=top_deg, rom_deg=top_deg - timing.bottom_deg)
+                       top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)))
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front

@@ -1,19 +1,20 @@
-"""A controlled rep's phase boundaries from the accelerometer alone, the leg's own acceleration included.
+"""A controlled rep's phase times and range from the accelerometer alone, the leg's own acceleration included.
 
 Without a gyroscope the leg angle is gravity's direction in the accelerometer's (low-passed) reading.
 While the shin speeds up and slows down about the hip or knee, its tangential and centripetal
 acceleration (tenths of a g on a 2 s straight-leg raise) turn that reading away from gravity: the angle
 lags the leg as it leaves a level and leads it as it arrives, and the low-pass filter delays all of it.
-A minimum-jerk ramp fitted to that angle (:mod:`imu.phases`) starts a tenth to a quarter of a second late.
+A minimum-jerk ramp fitted to that angle (:mod:`imu.phases`) starts a tenth to half a second late and is
+up to a third too short; where the leg turns without a rest (a flutter kick's ends), even the levels are off.
 
 Here the rep is fitted to the readings themselves, through the model :mod:`imu.swing` explains,
 
     f(t) = k u(phi) - phi''(t) J q - phi'(t)^2 q        (g, in the plane of motion)
 
-with the angle ``phi(t)`` the rep's two minimum-jerk ramps between its measured levels (bottom, top,
-end), ``q`` the lever (fixed in the sensor frame), ``k`` the sensor's scale, and the model passed through
-the engine's own low-pass filter. ``k`` and ``q`` enter linearly and are solved for at every step; the
-four ramp times are the non-linear unknowns, started from the plain fit.
+with the angle ``phi(t)`` the rep's two minimum-jerk ramps (bottom -> top -> end), ``q`` the lever
+(fixed in the sensor frame), ``k`` the sensor's scale, and the model passed through the engine's own
+low-pass filter. ``k`` and ``q`` enter linearly and are solved for at every step; the four ramp times and
+the three levels are the non-linear unknowns, started from the plain fit.
 """
 from __future__ import annotations
 
@@ -27,21 +28,24 @@ from imu.swing import G_MPS2, LEVER_M, levenberg_marquardt
 MAX_RMS_G = 0.3  #: the model fits a controlled rep's readings to within this (g, RMS), or the plain fit stays
 MAX_SHIFT_S = 0.8  #: a boundary the readings move further than this from the plain fit's is not trusted
 MIN_RAMP_S = 0.15  #: the shortest ramp the model is fitted with
+SETTLING_S = 0.15  #: the readings' first this long are not fitted: the filter's state there is the past's
 _MAX_EVALUATIONS = 20
-_STEP_S = 1e-4  #: finite-difference step of the Jacobian (s)
-_RIDGE = 1e-9 * np.diag([0.0, 1.0, 1.0])
-_TOL = 1e-3  #: the fit stops when a step changes the times by less than this share (they are a few seconds)
+_STEP_S = 1e-4  #: finite-difference step of the Jacobian (s, rad)
+_RIDGE = 1e-9 * np.diag([0.0, 1.0, 1.0])  # (the lever is unseen with the ramps out of view)
+_TOL = 1e-3  #: the fit stops when a step changes the unknowns by less than this share of them
 
 
 @dataclass(frozen=True)
 class RampFit:
-    """The fitted boundaries (s) and how well the model fits (see the module docstring)."""
+    """The fitted boundaries (s), levels (rad) and how well the model fits (see the module docstring)."""
 
     start_s: float
     top_s: float
     lower_s: float
     end_s: float
-    top_rad: float  #: the angle at the top
+    bottom_rad: float
+    top_rad: float
+    end_rad: float
     rms_g: float
     lever_m: float
 
@@ -56,35 +60,38 @@ def _mj(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float, float, float],
                   guess_s: tuple[float, float, float, float], sos: np.ndarray,
                   weights: np.ndarray | None = None) -> RampFit | None:
-    """The rep's boundaries (start, top, lower, end; s) fitted to its low-passed in-plane readings
-    ``acc_2d_g`` (n, 2; g, gravity's angle measured from the first axis) at evenly spaced times ``t_s``
-    that begin with the leg at rest. ``levels_rad``: the angle at the bottom, the top and the end;
-    ``guess_s``: the plain fit's boundaries; ``sos``: the low-pass filter the readings went through
-    (one second-order section); ``weights`` (n,): 0 for readings not to fit (lost data). None when the
-    model does not fit (a swing, a knock, too few readings) or moves a boundary implausibly far."""
+    """The rep's boundaries (start, top, lower, end; s) and levels fitted to its low-passed in-plane
+    readings ``acc_2d_g`` (n, 2; g, gravity's angle measured from the first axis) at evenly spaced times
+    ``t_s`` from a little before the rep. ``levels_rad``: the plain fit's angles at the bottom, the top
+    and the end; ``guess_s``: its boundaries; ``sos``: the low-pass filter the readings went through (one
+    second-order section); ``weights`` (n,): 0 for readings not to fit (lost data). None when the model
+    does not fit (a swing, a knock, too few readings) or moves a boundary implausibly far."""
     n = len(t_s)
-    if n < 10:
+    w = (np.ones(n) if weights is None else np.asarray(weights, float))[:, None].copy()
+    w[t_s - t_s[0] < SETTLING_S] = 0.0
+    if w.sum() < 10:
         return None
-    w = (np.ones(n) if weights is None else np.asarray(weights, float))[:, None]
-    bottom, top, end = levels_rad
-    b, a = sos[0, :3], sos[0, 3:]
-    zi = signal.lfilter_zi(b, a)[:, None, None] * np.array([np.cos(bottom), np.sin(bottom), 0.0, 0.0])
     fx, fy = acc_2d_g[:, :1], acc_2d_g[:, 1:]
+    b, a = sos[0, :3], sos[0, 3:]
+    zi = signal.lfilter_zi(b, a)[None, :, None]
     g0, g1, g2, g3 = guess_s
     tt = (t_s - g0)[:, None]  # times from the guessed start: the start times below are too
 
     def solve(xs):
-        """Weighted residuals (n, 2, m) and linear coefficients (k, qx, qy) (3, m) for m parameter vectors
-        ``xs`` (m, 5): start, up ramp, lowering start, down ramp (s), and the top level's offset (rad)."""
+        """Weighted residuals (n, 2, m) and linear coefficients (k, qx, qy) (3, m) for m unknown vectors
+        ``xs`` (m, 7): start, up ramp, lowering start, down ramp (s), and the offsets of the bottom, top
+        and end levels from the plain fit's (rad)."""
         t0, up, t1, down = xs[:, 0], np.maximum(xs[:, 1], MIN_RAMP_S), xs[:, 2], np.maximum(xs[:, 3], MIN_RAMP_S)
+        bottom, top, end = (lv + xs[:, 4 + i] for i, lv in enumerate(levels_rad))
         p1, v1, a1 = _mj((tt - t0) / up)
         p2, v2, a2 = _mj((tt - t1) / down)
-        peak = top + xs[:, 4]
-        phi = bottom + (peak - bottom) * p1 + (end - peak) * p2
-        omega = (peak - bottom) * v1 / up + (end - peak) * v2 / down
-        alpha = (peak - bottom) * a1 / up**2 + (end - peak) * a2 / down**2
+        phi = bottom + (top - bottom) * p1 + (end - top) * p2
+        omega = (top - bottom) * v1 / up + (end - top) * v2 / down
+        alpha = (top - bottom) * a1 / up**2 + (end - top) * a2 / down**2
         raw = np.stack([np.cos(phi), np.sin(phi), alpha, omega * omega])  # (4, n, m)
-        ux, uy, al, om2 = signal.lfilter(b, a, raw, axis=1, zi=np.broadcast_to(zi.transpose(2, 0, 1), (4, 2, len(xs))))[0]
+        rest = np.zeros((4, 1, len(xs)))  # the filter starts settled at the bottom level
+        rest[0, 0], rest[1, 0] = np.cos(bottom), np.sin(bottom)
+        ux, uy, al, om2 = signal.lfilter(b, a, raw, axis=1, zi=zi * rest)[0]
         # the model k u + qx c1 + qy c2, with -alpha J q - omega^2 q = qx (-om2, -al) + qy (al, -om2), J the +90 deg
         # turn: its normal equations in closed form (c1 and c2 are orthogonal and of one length)
         n11 = (w * (al * al + om2 * om2)).sum(0)
@@ -103,18 +110,19 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
         return solve(x[None, :])[0].ravel()
 
     def jacobian(x):
-        r = solve(np.vstack([x, x + _STEP_S * np.eye(5)]))[0].reshape(2 * n, 6)
+        r = solve(np.vstack([x, x + _STEP_S * np.eye(7)]))[0].reshape(2 * n, 8)
         return (r[:, 1:] - r[:, :1]) / _STEP_S
 
-    x0 = np.array([0.0, max(g1 - g0, MIN_RAMP_S), g2 - g0, max(g3 - g2, MIN_RAMP_S), 0.0])
+    x0 = np.zeros(7)
+    x0[:4] = 0.0, max(g1 - g0, MIN_RAMP_S), g2 - g0, max(g3 - g2, MIN_RAMP_S)
     x, r = levenberg_marquardt(residuals, jacobian, x0, _MAX_EVALUATIONS, tol=_TOL)
-    k, qx, qy = solve(x[None, :])[1][:, 0]
-    x = x + np.array([g0, 0.0, g0, 0.0, 0.0])
-    rms = float(np.sqrt(np.sum(r**2) / max(1.0, float(w.sum()))))
-    lever_m = float(np.hypot(qx, qy) * G_MPS2)
-    fit = RampFit(float(x[0]), float(x[0] + max(x[1], MIN_RAMP_S)), float(x[2]), float(x[2] + max(x[3], MIN_RAMP_S)),
-                  float(top + x[4]), rms, lever_m)
+    _, qx, qy = solve(x[None, :])[1][:, 0]
+    t0, up, t1, down = g0 + x[0], max(x[1], MIN_RAMP_S), g0 + x[2], max(x[3], MIN_RAMP_S)
+    fit = RampFit(float(t0), float(t0 + up), float(t1), float(t1 + down),
+                  *(float(lv + dx) for lv, dx in zip(levels_rad, x[4:])),
+                  rms_g=float(np.sqrt(np.sum(r**2) / max(1.0, float(w.sum())))),
+                  lever_m=float(np.hypot(qx, qy) * G_MPS2))
     moved = max(abs(fit.start_s - g0), abs(fit.top_s - g1), abs(fit.lower_s - g2), abs(fit.end_s - g3))
-    if rms > MAX_RMS_G or moved > MAX_SHIFT_S or not (LEVER_M[0] <= lever_m <= LEVER_M[1]):
+    if fit.rms_g > MAX_RMS_G or moved > MAX_SHIFT_S or not (LEVER_M[0] <= fit.lever_m <= LEVER_M[1]):
         return None
     return fit
