@@ -163,7 +163,7 @@ class _SetState:
     pending: list[_Candidate] = field(default_factory=list)  # reps not yet confirmed
     reps: list[Rep] = field(default_factory=list)  # emitted reps of this set
     bottoms: list[float] = field(default_factory=list)
-    tilt_roms: list[float] = field(default_factory=list)  # the measured reps' ranges as their tilt showed them
+    emitted: list[_Candidate] = field(default_factory=list)  # what ``reps`` were made from (the search's timings)
     last_end_s: float | None = None
 
 
@@ -738,7 +738,7 @@ class RepEngine:
                     return events
                 events += self._confirm(s)
             return events
-        for c in self._with_lost(s.reps[-1:] + [cand], s.reps)[1:]:
+        for c in self._with_lost(s.emitted[-1:] + [cand], s.emitted)[1:]:
             events += self._emit(s, c)
         return events
 
@@ -768,15 +768,15 @@ class RepEngine:
         return events
 
     def _rhythm(self, ref: list):
-        """The rhythm (:class:`imu.gaps.Rhythm`) of a set's candidates or reps ``ref``, or None."""
+        """The rhythm (:class:`imu.gaps.Rhythm`) of a set's candidates ``ref`` (pending or emitted), or None."""
         if len(ref) < 2 or self._front is None:
             return None
-        timings = [getattr(r, "reported", r) for r in ref]
+        timings = [c.timing for c in ref]
         return set_rhythm(timings, [r.measured for r in ref],
                           long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
 
     def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False) -> list:
-        """``reps`` (candidates or reps of one set, in order) with the reps lost in long gaps of the
+        """``reps`` (candidates of one set, pending or emitted, in order) with the reps lost in long gaps of the
         stream among them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
         that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps``."""
         rhythm = self._rhythm(reps if rhythm_of is None else rhythm_of)
@@ -784,7 +784,7 @@ class RepEngine:
             return reps
         out = [reps[0]]
         for a, b in zip(reps, reps[1:] + [None] if closing else reps[1:]):
-            ta, tb = getattr(a, "reported", a), getattr(b, "reported", b)
+            ta, tb = a.timing, None if b is None else b.timing
             gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
             out += [_Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
             out += [] if b is None else [b]
@@ -883,7 +883,7 @@ class RepEngine:
             return False
         if not cand.measured:
             return True
-        roms = [c.timing.rom_deg for c in s.pending if c.measured] + s.tilt_roms
+        roms = [c.timing.rom_deg for c in s.pending + s.emitted if c.measured]
         if not roms:
             return True
         med = float(median(roms))
@@ -918,9 +918,8 @@ class RepEngine:
                   peak_accel_g=timing.peak_accel_g,
                   bottom_deg=timing.bottom_deg, flags=_ordered(flags), gap_s=c.gap_s)
         s.reps.append(rep)
+        s.emitted.append(c)
         s.last_end_s = c.timing.end_s
-        if rep.measured:
-            s.tilt_roms.append(c.timing.rom_deg)
         self._store(None, rep)
         events.append(Event("rep", rep))
         return events
@@ -953,7 +952,7 @@ class RepEngine:
         if s.number is None and s.pending and self._ready(s, closing=True) and self._judge_tentative(s) == "set":
             events += self._confirm(s)
         if s.number is not None:
-            for c in self._with_lost(s.reps[-1:], s.reps, closing=True)[1:]:  # reps its last one hid
+            for c in self._with_lost(s.emitted[-1:], s.emitted, closing=True)[1:]:  # reps its last one hid
                 events += self._emit(s, c)
             events.append(Event("set_end", set=s.number))
         elif s.pending:
