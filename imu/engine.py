@@ -12,7 +12,9 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
 2. **Excursion.** The leg tilts away from its resting level by more than half the preset's smallest
    range of motion, reaches a peak and comes back to within 35 % of that excursion.
 3. **Settle.** The rep ends when the leg is back at the bottom: it slows down, or the next rep starts.
-   Its phases come from minimum-jerk fits of both ramps (:mod:`imu.phases`).
+   Its phases come from minimum-jerk fits of both ramps (:mod:`imu.phases`); without a gyroscope a
+   controlled rep is then fitted to the accelerometer's readings, the leg's own acceleration included
+   (:mod:`imu.ramp_fit`), for the times and range it reports (the search goes on by the tilt's).
 4. **Set.** The first rep of a set fixes the plane of motion; later reps must turn about the same axis
    and rest at the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg
    movements during rests (bending a knee, shifting, re-strapping) are not reps, and neither is
@@ -36,8 +38,8 @@ from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhyth
 from imu.masks import true_runs
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, peak_accel_g, rep_phases
-from imu.ramp_fit import rep_ramps_fit
 from imu.presets import Preset, auto_preset, get_preset
+from imu.ramp_fit import rep_ramps_fit
 from imu.rep import Rep
 from imu.block import GRID_HZ, Block
 from imu.signals import SignalFront

@@ -55,14 +55,19 @@ def test_a_throw_is_left_to_the_plain_fit():
     assert rep_ramps_fit(t, f, (0.0, np.radians(80.0), 0.0), truth, SOS) is None
 
 
+def _acc_only_matched(exercise: str, sets: list, rate_hz: float, seed: int) -> list:
+    """(truth, rep) pairs of a simulated session without a gyroscope, every set counted exactly."""
+    sim = simulate_session(SessionSpec(exercise, [SetSpec(style, n) for style, n in sets], rate_hz=rate_hz,
+                                       gyro=False, seed=seed))
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [n for _, n in sets]
+    return [(t, r) for t, r in match_reps(sim.reps, reps) if r is not None]
+
+
 def test_without_a_gyroscope_tempo_is_honest():
     # straight-leg raises on an accelerometer alone: the tilt's ramps looked ~0.5 s (up) and ~0.4 s (down)
     # shorter than they were, and every rep started ~0.4 s late
-    sim = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("textbook", 10), SetSpec("slow_eccentric", 8)],
-                                       rate_hz=100.0, gyro=False, seed=3))
-    reps = run_engine(sim)
-    assert set_counts(sim, reps) == [10, 8]
-    pairs = [(t, r) for t, r in match_reps(sim.reps, reps) if r is not None]
+    pairs = _acc_only_matched("lying-leg-raise", [("textbook", 10), ("slow_eccentric", 8)], 100.0, seed=3)
     for field in ("start_s", "top_s", "lower_s", "end_s", "up_s", "down_s"):
         err = np.array([abs(getattr(r, field) - getattr(t, field)) for t, r in pairs])
         assert np.median(err) < 0.1 and err.max() < 0.25, field
@@ -72,11 +77,7 @@ def test_without_a_gyroscope_short_flutter_kicks_are_partial_and_full_ones_not()
     # a flutter kick turns at both ends without a rest, where the leg's acceleration is largest: the tilt
     # read the levels several deg off: the short kicks looked full (2 of 16 flagged partial) and the full
     # ones short (16 of 20 flagged)
-    sim = simulate_session(SessionSpec("flutter-kick", [SetSpec("textbook", 20), SetSpec("partial", 16)],
-                                       rate_hz=50.0, gyro=False, seed=1))
-    reps = run_engine(sim)
-    assert set_counts(sim, reps) == [20, 16]
-    pairs = [(t, r) for t, r in match_reps(sim.reps, reps) if r is not None]
+    pairs = _acc_only_matched("flutter-kick", [("textbook", 20), ("partial", 16)], 50.0, seed=1)
     assert np.mean([abs(r.rom_deg - t.rom_deg) for t, r in pairs]) < 3.0
     assert sum("partial" in r.flags for t, r in pairs if t.set == 2) >= 14
     assert not any("partial" in r.flags for t, r in pairs if t.set == 1)
