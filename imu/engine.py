@@ -14,7 +14,8 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
 3. **Settle.** The rep ends when the leg is back at the bottom: it slows down, or the next rep starts.
    Its phases come from minimum-jerk fits of both ramps (:mod:`imu.phases`); without a gyroscope a
    controlled rep is then fitted to the accelerometer's readings, the leg's own acceleration included
-   (:mod:`imu.ramp_fit`), for the times and range it reports (the search goes on by the tilt's).
+   (:mod:`imu.ramp_fit`), for the times and range it reports (the search goes on by the tilt's); other
+   reps report their range up to the angle held at the top (:func:`imu.phases.held_top_deg`).
 4. **Set.** The first rep of a set fixes the plane of motion; later reps must turn about the same axis
    and rest at the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg
    movements during rests (bending a knee, shifting, re-strapping) are not reps, and neither is
@@ -37,7 +38,7 @@ from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.masks import true_runs
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
-from imu.phases import RepTiming, peak_accel_g, rep_phases
+from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
 from imu.ramp_fit import rep_ramps_fit
 from imu.rep import Rep
@@ -143,7 +144,7 @@ class _Candidate:
     timing: RepTiming
     gap_s: float = 0.0
     inferred: bool = False
-    refined: RepTiming | None = None  #: its boundaries refined from the readings (acc-only), for what it reports
+    refined: RepTiming | None = None  #: what it reports: range up to the angle held at the top, or (acc-only) fitted
 
     @property
     def reported(self) -> RepTiming:
@@ -657,6 +658,9 @@ class RepEngine:
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
         refined = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else None
+        if refined is None:  # the range it reports: up to the angle it held at the top
+            top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
+            refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
         return self._add_candidate(_Candidate(timing, gap_s, refined=refined), peak_g, on)
 
     def _refinable(self, timing: RepTiming) -> bool:
