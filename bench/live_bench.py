@@ -112,6 +112,20 @@ def _engine_latency(rec, exercise: str, dev, min_reps: int) -> list[tuple[float,
     return [(c, r) for _, rep, c, r in feeder.latencies if rep >= min_reps]
 
 
+def _truth_latency(latencies: list, reps: list, sim, min_reps: int) -> list[float]:
+    """Seconds from the leg really being back (the simulator's end of each rep) to the live view counting
+    it, per rep from the ``min_reps``-th of a set on: the engine's own ``end_s`` moves with how well it
+    measures a rep, the truth does not. [] when the recording's clock is not the simulator's."""
+    from bench.sim_suite import match_reps
+
+    by_key = {(r.set, r.rep): r for r in reps}
+    truth = {(r.set, r.rep): tr for tr, r in match_reps(sim.reps, reps) if r is not None}
+    if not truth or np.median([abs(by_key[k].peak_s - tr.peak_s) for k, tr in truth.items()]) > 0.2:
+        return []
+    return [counted + by_key[(s, n)].end_s - truth[(s, n)].end_s
+            for s, n, counted, _ in latencies if n >= min_reps and (s, n) in truth]
+
+
 def run_one(job: tuple) -> dict:
     """Clean and faulty live runs of one suite session, compared with the offline analysis."""
     from imu.ble.faults import Faults
@@ -161,8 +175,9 @@ def run_one(job: tuple) -> dict:
         out["latency_engine"] = _engine_latency(rec, spec.exercise, dev, min_reps)
         out["latency_first"] = [r for _, rep, _, r in side.feeder.latencies if rep < min_reps]
         out["uncounted"] = side.feeder.uncounted
-        # 2. faults: one 3 s disconnect per set, inside the set
         sim = next(iter(world.sims[dev.address].values()))
+        out["latency_truth"] = _truth_latency(side.feeder.latencies, live, sim, min_reps)
+        # 2. faults: one 3 s disconnect per set, inside the set
         rng = np.random.default_rng(7000 + i)
         disc = tuple(float(rng.uniform(s.start_s, max(s.start_s, s.end_s - DISCONNECT_S))) for s in sim.sets)
         kw = dict(loss=0.05, dup=0.01, disconnect_at=disc, disconnect_s=DISCONNECT_S)
@@ -278,6 +293,8 @@ def report(results: list[dict]) -> None:
     print(f"  live loop, all profiles, {len(lat(ok))} reps: counted {summary(lat(ok))}")
     print(f"    reported {summary(lat(ok, k=1))}")
     print(f"    counted and then found not to be a rep: {sum(r.get('uncounted', 0) for r in ok)}")
+    truth = [x for r in ok for x in r.get("latency_truth", [])]
+    print(f"    counted after the leg was really back (the simulator's truth, {len(truth)} reps): {summary(truth)}")
     by_p = {}
     for r in ok:
         by_p.setdefault(r["profile"], []).append(r)
