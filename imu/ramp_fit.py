@@ -116,6 +116,8 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     x0 = np.zeros(7)
     x0[:4] = 0.0, max(g1 - g0, MIN_RAMP_S), g2 - g0, max(g3 - g2, MIN_RAMP_S)
     x, r = levenberg_marquardt(residuals, jacobian, x0, _MAX_EVALUATIONS, tol=_TOL)
+    if not np.isfinite(x).all():
+        return None
     _, qx, qy = solve(x[None, :])[1][:, 0]
     t0, up, t1, down = g0 + x[0], max(x[1], MIN_RAMP_S), g0 + x[2], max(x[3], MIN_RAMP_S)
     fit = RampFit(float(t0), float(t0 + up), float(t1), float(t1 + down),

@@ -81,3 +81,12 @@ def test_without_a_gyroscope_short_flutter_kicks_are_partial_and_full_ones_not()
     assert np.mean([abs(r.rom_deg - t.rom_deg) for t, r in pairs]) < 3.0
     assert sum("partial" in r.flags for t, r in pairs if t.set == 2) >= 14
     assert not any("partial" in r.flags for t, r in pairs if t.set == 1)
+
+
+def test_readings_that_are_no_rep_give_no_fit_or_a_finite_one():
+    # noise, a still leg, a constant reading far off 1 g: never an exception, never a NaN boundary
+    rng = np.random.default_rng(5)
+    t = np.arange(0.0, 6.0, 1.0 / GRID_HZ)
+    for f in (rng.normal(0.0, 0.5, (len(t), 2)), np.tile([1.0, 0.0], (len(t), 1)), np.tile([0.0, 3.0], (len(t), 1))):
+        fit = rep_ramps_fit(t, f, (0.0, 1.0, 0.0), (1.0, 2.0, 3.0, 4.0), SOS)
+        assert fit is None or all(np.isfinite([fit.start_s, fit.top_s, fit.lower_s, fit.end_s, fit.top_rad]))
