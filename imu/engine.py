@@ -69,6 +69,7 @@ OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the s
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the frame's home is measured afresh
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+LEVER_ROM_DEG = 20.0  #: a rep's fitted lever tells the axis apart from this range up (smaller: too little acceleration)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
@@ -692,7 +693,7 @@ class RepEngine:
         end_s = min(fit.end_s, max(end_by_s, float(t[-1])))
         top_deg = float(np.degrees(fit.top_rad))
         return replace(timing, start_s=min(start_s, top_s), top_s=top_s, lower_s=lower_s, end_s=max(end_s, lower_s),
-                       top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)))
+                       top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)), lever_m=fit.lever_m)
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front
@@ -799,8 +800,8 @@ class RepEngine:
     def _judge_tentative(self, s: _SetState) -> str:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
         swinging without pauses, as in walking, unless the shin lies as in flutter kicks with the
-        ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``:
-        fidgeting); ``backtrack`` (the first candidate was a posture change merged with the first rep: it
+        ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``, or,
+        without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate was a posture change merged with the first rep: it
         rests elsewhere and pauses longer than the rest, so the set really starts from its plateau)."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
@@ -815,6 +816,8 @@ class RepEngine:
             return "gait"
         if self.preset.slug != "flutter-kick" and not kicks and min(durations) < MIN_REP_S:
             return "gait"  # a twitch among them: fidgeting, not a set
+        if self._near_axis(s):
+            return "gait"  # knees bent and straightened, heels on the floor: fidgeting
         rest = tms[1:]
         rom = float(median([tm.rom_deg for tm in rest]))
         # the transition ends where the reps turn (same top), but starts where they never return to
@@ -826,6 +829,14 @@ class RepEngine:
         if same_top and (other_start or long_hold) and all(c.measured for c in s.pending):  # (a gap: not comparable)
             return "backtrack"
         return "set"
+
+    def _near_axis(self, s: _SetState) -> bool:
+        """Without a gyroscope: whether the tentative set's reps turned about an axis nearer the sensor
+        than the preset's ``min_lever_m`` (their fitted levers, :mod:`imu.ramp_fit`): bending the knees with
+        the heels on the floor turns the shin about the ankle, a straight-leg raise about the hip."""
+        levers = [c.refined.lever_m for c in s.pending if c.measured and c.refined is not None
+                  and c.refined.lever_m is not None and c.refined.rom_deg >= LEVER_ROM_DEG]
+        return bool(self.preset.min_lever_m and len(levers) >= 2 and median(levers) < self.preset.min_lever_m)
 
     def _bottom_before(self, s: _SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top

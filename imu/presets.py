@@ -26,6 +26,12 @@ Flag rules (per rep):
   the floor): it was let down onto the floor instead of hovering.
 - ``no_top_hold``: no pause at the top (shorter than ``min_top_hold_s``) where the preset asks for one.
 - ``uneven_rom``: range of motion off the set's median by more than ``uneven_ratio``.
+
+Set rule: without a gyroscope, reps whose fitted lever (:mod:`imu.ramp_fit`: the distance from the axis
+the shin turns about to the sensor) is shorter than ``min_lever_m`` make no set of this exercise. The
+straight-leg presets turn about the hip, the ankle 0.3-1 m away (0.3-0.6 m on the real lying leg raises,
+0.5-0.8 m on the side lifts); bending the knees with the heels on the floor, a common fidget in a rest,
+turns the shin about the ankle (0.05-0.2 m).
 """
 from __future__ import annotations
 
@@ -58,10 +64,13 @@ class Preset:
     rest_still_dps: float = 10.0
     rest_min_s: float = 0.6
     uneven_ratio: float = 0.35
+    min_lever_m: float = 0.0  #: reps turning about an axis nearer the sensor are not this exercise (0: any)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+
+HIP_LEVER_M = 0.2  #: straight-leg presets turn about the hip, the sensor 0.3-1 m away
 
 _BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)")
 
@@ -69,18 +78,18 @@ PRESETS: dict[str, Preset] = {
     p.slug: p
     for p in [
         _BASE,
-        replace(_BASE, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
+        replace(_BASE, slug="lying-leg-raise", min_lever_m=HIP_LEVER_M, description="supine, straight legs raised to vertical",
                 min_rom_deg=6, target_rom_deg=80, min_top_hold_s=0.3),
-        replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
+        replace(_BASE, slug="single-leg-raise", min_lever_m=HIP_LEVER_M, description="supine, one straight leg raised",
                 min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3),
         replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
                 min_rom_deg=6, target_rom_deg=55, momentum_accel_g=0.7),
         replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
                 min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5,
                 momentum_accel_g=0.8),
-        replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
+        replace(_BASE, slug="alternating-leg-lift", min_lever_m=HIP_LEVER_M, description="supine, legs lifted in turn; counts this leg",
                 min_rom_deg=6, target_rom_deg=60),
-        replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
+        replace(_BASE, slug="side-leg-lift", min_lever_m=HIP_LEVER_M, description="side-lying hip abduction",
                 min_rom_deg=3, target_rom_deg=40, momentum_dps=70, momentum_accel_g=0.8),
         replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
                 min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
@@ -88,7 +97,7 @@ PRESETS: dict[str, Preset] = {
         replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
                 min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
                 momentum_accel_g=0.55),
-        replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
+        replace(_BASE, slug="hanging-leg-raise", min_lever_m=HIP_LEVER_M, description="hanging, straight legs raised",
                 min_rom_deg=8, target_rom_deg=80, feet_rest_applies=False, min_top_hold_s=0.3),
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
                 min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,

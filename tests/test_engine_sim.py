@@ -529,3 +529,16 @@ def test_without_a_gyroscope_kicks_after_a_dropout_in_continuous_kicking_are_cou
     sim = simulate_session(benchmark_suite(0)[13])
     counts = set_counts(sim, _engine_fed("flutter-kick", *_as_a_faulty_link_delivers(sim, 7013)).reps)
     assert counts[1] == sim.sets[1].reps == 29 and counts[2] >= 18
+
+
+def test_without_a_gyroscope_knee_bends_in_a_rest_are_not_straight_leg_raises():
+    # suite session 107 (lying leg raises, no gyroscope, 26 Hz): in two rests the person fidgets, bending
+    # the knees and straightening them with the heels on the floor, six and four times: 30-50 deg of shin
+    # tilt each, counted as two sets of reps. The shin turns about the ankle there (fitted levers 0.06-0.18
+    # m), about the hip in the set's reps (0.8-1.2 m)
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[107])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps)[1:] == [6, 13]
+    assert all(any(in_set(r, st) for st in sim.sets) for r in reps)  # nothing counted in the rests
