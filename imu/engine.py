@@ -801,8 +801,9 @@ class RepEngine:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
         swinging without pauses, as in walking, unless the shin lies as in flutter kicks with the
         ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``, or,
-        without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate was a posture change merged with the first rep: it
-        rests elsewhere and pauses longer than the rest, so the set really starts from its plateau)."""
+        without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate
+        was a posture change merged with the first rep: it rests elsewhere and pauses longer than the
+        rest, so the set really starts from its plateau)."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
         pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
