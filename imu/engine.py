@@ -74,7 +74,6 @@ WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
 #: motion as it starts and with it as it stops); rushed precision 0.98, recall 0.92 on the acc-only suite
-ACC_ONLY_STAND_IN = 0.78  #: without a gyroscope, untrusted reps standing in for the full range count this much of it
 ACC_ONLY_RANGE_G = 0.5  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
 #: the person's full range: the tilt is off by up to ~30 deg (asin 0.5) there; the refined ranges of controlled
 #: reps (imu.ramp_fit) stay within ~3 deg up to 1 g, but the briskest may not be refined (acc-only suite:
@@ -266,8 +265,7 @@ class RepEngine:
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
                             speeds_measured=self.has_gyro)
         full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
-                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g),
-                                                 stand_in=1.0 if self.has_gyro else ACC_ONLY_STAND_IN)
+                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g))
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
 
     def _store(self, i: int | None, rep: Rep) -> None:

@@ -67,18 +67,16 @@ class SessionRoms:
         self._medians.pop((set_no, False), None)
         self._medians.pop((set_no, True), None)
 
-    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool,
-                   stand_in: float = 1.0) -> tuple[float, float]:
+    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> tuple[float, float]:
         """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
         ``start_s`` with this range, all other recorded reps as they are. When no other set has trusted
-        reps, their untrusted ones stand in, their range taken at ``stand_in`` times its value (with a
-        gyroscope a swing's range is measured, if perhaps overshot; without one the tilt of a swung or
-        brisk rep is not: it reads up to a fifth more or less)."""
+        reps, their untrusted ones stand in (a swing's range is measured up to the angle held at the top,
+        if perhaps overshot)."""
         own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted)]
         others = [s for s in self._sets if s != set_no]
         medians = [m for m in (self._median(s) for s in others) if m is not None]
         if not medians:  # no other set says how far the person reaches but by its swung or brisk reps
-            medians = [stand_in * m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
+            medians = [m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
         trusted = [r for r, u in own if not u]
         medians += [float(median(trusted))] if trusted else []
         return _upper_median(medians), float(median([r for r, _ in own]))

@@ -19,8 +19,7 @@ Flag rules (per rep):
 - ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
   ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
   the sets' median ranges, of reps neither swung nor, without a gyroscope, moved briskly; when no other
-  set has such reps, its swung or brisk ones stand in, without a gyroscope at 78 % of their range: a
-  partial set after a swung one is still partial).
+  set has such reps, its swung or brisk ones stand in: a partial set after a swung one is still partial).
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
   the floor): it was let down onto the floor instead of hovering.

@@ -506,10 +506,10 @@ def test_without_a_gyroscope_flutter_kicks_are_counted(k):
     assert _timing(_engine_fed("flutter-kick", t, acc, None, packet=7).reps) == _timing(reps)
 
 
-def test_without_a_gyroscope_brisk_reps_stand_in_for_the_full_range_at_a_discount():
+def test_without_a_gyroscope_brisk_reps_stand_in_for_the_full_range():
     # partial hanging leg raises, then a brisk set, without a gyroscope (suite session 87): a brisk rep's
     # tilt is no measure of its range, so no rep set the full range and none of the partial reps was
-    # partial; the brisk reps now stand in at 78 % of their range
+    # partial; the brisk reps now stand in
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[87])
