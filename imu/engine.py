@@ -666,8 +666,7 @@ class RepEngine:
         """Whether the rep's phase times are refined from the readings (:mod:`imu.ramp_fit`): without a
         gyroscope, for controlled reps (a swung one follows no minimum-jerk ramp: its tilt is the swing
         fit's already)."""
-        p = self.preset
-        return not self.has_gyro and not (p.momentum_accel_g and timing.peak_accel_g > p.momentum_accel_g)
+        return not self.has_gyro and not self.preset.thrown(timing.peak_accel_g)
 
     def _refined(self, timing: RepTiming, pre: int, end_at: int, end_by_s: float) -> RepTiming | None:
         """Without a gyroscope: the boundaries, top and range fitted to the readings, the leg's own

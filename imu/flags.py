@@ -27,8 +27,7 @@ def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0,
     flags = []
     swung = up < k * preset.momentum_up_s and timing.peak_up_dps > preset.momentum_dps
     dropped = down < k * preset.momentum_down_s and timing.peak_down_dps > preset.momentum_dps
-    thrown = 0.0 < preset.momentum_accel_g < timing.peak_accel_g
-    if thrown or (speeds_measured and (swung or dropped)):
+    if preset.thrown(timing.peak_accel_g) or (speeds_measured and (swung or dropped)):
         flags.append("momentum")
     elif (up < k * preset.rushed_up_s or down < k * preset.rushed_down_s
           or timing.end_s - timing.start_s < k * preset.rushed_rep_s):

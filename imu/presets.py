@@ -65,6 +65,11 @@ class Preset:
     uneven_ratio: float = 0.35
     min_lever_m: float = 0.0  #: reps turning about an axis nearer the sensor are not this exercise (0: any)
 
+    def thrown(self, peak_accel_g: float) -> bool:
+        """Whether a rep whose ankle accelerated this much (g, :func:`imu.phases.peak_accel_g`) was thrown
+        or dropped (over ``momentum_accel_g``; never where that is 0)."""
+        return 0.0 < self.momentum_accel_g < peak_accel_g
+
     def as_dict(self) -> dict:
         return asdict(self)
 
