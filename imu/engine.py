@@ -16,15 +16,17 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
    controlled rep is then fitted to the accelerometer's readings, the leg's own acceleration included
    (:mod:`imu.ramp_fit`), for the times and range it reports (the search goes on by the tilt's); other
    reps report their range up to the angle held at the top (:func:`imu.phases.held_top_deg`).
-4. **Set.** The first rep of a set fixes the plane of motion; later reps must turn about the same axis
-   and rest at the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg
-   movements during rests (bending a knee, shifting, re-strapping) are not reps, and neither is
-   continuous swinging without pauses (walking; flutter kicks are told from walking by where the
-   centripetal pull points). A posture change that ran into the first rep is undone by starting the
-   set again from the plateau it ended on; a set found inside out (its home was the first rep's top
-   hold, so it ran from top to top) starts again from the rest its reps really began from. Staying far
-   below the resting level or out of the plane, implausible excursions (too long, too big for the
-   preset) and long stillness elsewhere end the search; a pause longer than ``set_gap_s`` ends a set.
+4. **Set.** The first rep of a set fixes the plane of motion (a movement too small for a rep only
+   provisionally: the next one fixes it again); later reps must turn about the same axis and rest at
+   the same level. Only ``min_set_reps`` consistent reps in a row make a set: single leg movements
+   during rests (bending a knee, shifting, re-strapping) are not reps, nor are small shifts never held
+   at the top, and neither is continuous swinging without pauses (walking; flutter kicks are told
+   from walking by where the centripetal pull points). A posture change that ran into the first rep
+   is undone by starting the set again from the plateau it ended on; a set found inside out (its home
+   was the first rep's top hold, so it ran from top to top) starts again from the rest its reps really
+   began from. Staying far below the resting level or out of the plane, implausible excursions (too
+   long, too big for the preset) and long stillness elsewhere end the search; a pause longer than
+   ``set_gap_s`` ends a set.
 """
 from __future__ import annotations
 
@@ -85,6 +87,7 @@ MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps t
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
+SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
 
@@ -168,6 +171,7 @@ class _SetState:
     bottoms: list[float] = field(default_factory=list)
     emitted: list[_Candidate] = field(default_factory=list)  # what ``reps`` were made from (the search's timings)
     last_end_s: float | None = None
+    provisional: bool = False  # the axis was fixed by a movement too small for a rep: the next one fixes it again
 
 
 class RepEngine:
@@ -344,7 +348,7 @@ class RepEngine:
         """Leg angle (deg) of grid samples ``a..b`` in the current set's frame (cached per frame)."""
         b = self._buf.end if b is None else b
         s = self._set
-        key = (s.home.tobytes(), None if s.axis is None else s.axis.tobytes())
+        key = (s.home.tobytes(), None if s.axis is None else s.axis.tobytes(), s.provisional)
         lo, hi = self._theta_span
         if lo < self._buf.start <= hi:  # the buffer's front was dropped
             self._theta_vals, lo = self._theta_vals[self._buf.start - lo :], self._buf.start
@@ -355,6 +359,8 @@ class RepEngine:
         if b > hi:
             g = self._buf.get("g", hi, b)
             new = tilt_deg(g, s.home) if s.axis is None else leg_angle_deg(g, s.home, s.axis)
+            if s.provisional:  # either way about that axis may be the set's
+                new = np.abs(new)
             self._theta_vals = np.concatenate([self._theta_vals, new])
             self._theta_span = (lo, b)
         return self._theta_vals[a - lo : b - lo]
@@ -616,14 +622,15 @@ class RepEngine:
         if s.last_end_s is not None:
             t_all = self._buf.get("t", pre, on)
             pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
-        if s.axis is None:  # first rep of a tentative set fixes the frame
+        fixing = s.axis is None or s.provisional
+        if fixing:  # first rep of a tentative set fixes the frame
             i_peak = on + int(np.argmax(self._theta(on, stop + 1)))
             g_rest = unit(self._buf.get("g", pre, on + 1).mean(axis=0))
             axis = plane_axis(g_rest, self._buf.get("g", i_peak, i_peak + 1)[0])
             if axis is None:
                 self.rejected += 1
                 return []
-            s.home, s.axis = g_rest, axis
+            s.home, s.axis, s.provisional = g_rest, axis, False
             end_level = float(self._theta(trough, trough + 1)[0])
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)
@@ -643,6 +650,7 @@ class RepEngine:
         timing = rep_phases(t[: max(end_at, i_peak + 2)], theta[: max(end_at, i_peak + 2)],
                             speed[: max(end_at, i_peak + 2)], i_peak, bottom, end_level, end_by_s)
         if timing.rom_deg < self.preset.min_rom_deg:
+            s.provisional = fixing  # too small to set the plane of motion: the set's reps may turn the other way
             if s.number is None and s.pending:  # in a set every movement is a rep: these were not a set
                 self.rejected += len(s.pending)
                 s.pending = []
@@ -816,6 +824,9 @@ class RepEngine:
             return "gait"  # a twitch among them: fidgeting, not a set
         if self._near_axis(s):
             return "gait"  # knees bent and straightened, heels on the floor: fidgeting
+        if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
+                and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self.preset.target_rom_deg):
+            return "gait"  # small shifts of the leg, not held anywhere: fidgeting
         rest = tms[1:]
         rom = float(median([tm.rom_deg for tm in rest]))
         # the transition ends where the reps turn (same top), but starts where they never return to

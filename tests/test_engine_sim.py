@@ -172,11 +172,13 @@ def test_a_faulty_stream_gives_the_same_reps_in_packets_as_at_once():
         _timing(_engine_fed(sim.spec.exercise, *data).reps)
 
 
-@pytest.mark.parametrize("session, first_set", [(94, 10), (23, 7)])
+@pytest.mark.parametrize("session, first_set", [(94, 10), (23, 7), (71, 12), (11, 9)])
 def test_fidgeting_between_sets_is_not_a_set(session, first_set):
     # plank leg lifts with a gyroscope (seed 0, session 94): twitches of 3-7 deg in 0.2 s with a pause or two
     # among them made three "sets" (9 reps) in the rests; heel taps without a gyroscope (session 23): one
-    # "set" of 3; a leg lifted and lowered in under 0.5 s is no rep
+    # "set" of 3; a leg lifted and lowered in under 0.5 s is no rep. Seated leg raises and side-lying leg
+    # lifts without a gyroscope (sessions 71, 11): shifts of the leg by 7-11 deg, one every few seconds and
+    # never held, made a "set" of 3 or 5 in a rest (side-lying reps of 3-5 deg are real, but held)
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[session])
@@ -542,3 +544,13 @@ def test_without_a_gyroscope_knee_bends_in_a_rest_are_not_straight_leg_raises():
     reps = run_engine(sim)
     assert set_counts(sim, reps)[1:] == [6, 13]
     assert all(any(in_set(r, st) for st in sim.sets) for r in reps)  # nothing counted in the rests
+
+
+def test_a_frame_set_by_a_movement_too_small_for_a_rep_does_not_hide_the_set():
+    # suite session 21 (plank leg lifts, no gyroscope, 100 Hz): a shift of the leg too small for a rep
+    # fixed the plane of motion just before set 2, turning the other way than the set's reps, which then
+    # read below the home: 9 of 11 counted. Such a frame is provisional: the next movement fixes it again
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[21])
+    assert set_counts(sim, run_engine(sim))[1:] == [11, 11]
