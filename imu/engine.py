@@ -55,6 +55,7 @@ AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leave
 #: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
 AFRESH_WINDOW_S = 1.0  #: ... its speed taken over this long before it left the plane (s)
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
+GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
@@ -535,8 +536,8 @@ class RepEngine:
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg) & self._seen(on)
-        end = _first_run(still, n)
+        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg)
+        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n)
         if end is None:
             return None, None
         plateau = float(np.median(theta[end - n + 1 : end + 1]))
@@ -1047,6 +1048,19 @@ class RepEngine:
 def _first(mask: np.ndarray) -> int | None:
     i = int(np.argmax(mask)) if len(mask) else 0
     return i if len(mask) and mask[i] else None
+
+
+def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``still`` where the data was seen, and across a long gap that the leg was seen still on both sides
+    of, for ``STILL_S`` in all, at the same angle (within ``GAP_STILL_DEG``): a plateau the gap cut in two."""
+    out = still & seen
+    starts, ends = true_runs(out)
+    for a, b in zip(*true_runs(~seen)):
+        before, after = np.flatnonzero(ends == a), np.flatnonzero(starts == b)
+        if (len(before) and len(after) and ends[before[0]] - starts[before[0]] + ends[after[0]] - starts[after[0]]
+                >= STILL_S * GRID_HZ and abs(float(theta[a - 1]) - float(theta[b])) < GAP_STILL_DEG):
+            out[a:b] = True
+    return out
 
 
 def _first_run(mask: np.ndarray, n: int) -> int | None:
