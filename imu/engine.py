@@ -657,10 +657,16 @@ class RepEngine:
                 s.pending = []
             return []
         gaps = self._buf.get("gap_s", pre, stop + 1)
+        inside = (t >= timing.start_s) & (t <= timing.end_s)
         if not self._plausible(timing, float(gaps.max())):
+            if s.axis is not None and self._rom_through_lost_data(timing, gaps[inside]):
+                # a movement misread where data were lost: counted as inferred (where it was, no range or
+                # speeds), the set goes on
+                nan = float("nan")
+                placed = replace(timing, rom_deg=nan, top_deg=nan, end_deg=nan, peak_up_dps=nan, peak_down_dps=nan)
+                return self._add_candidate(_Candidate(placed, float(gaps[inside].max()), inferred=True), s.home, on)
             self._implausible = timing
             return []
-        inside = (t >= timing.start_s) & (t <= timing.end_s)
         gap_s = float(gaps[inside].max(initial=0.0))
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
@@ -710,6 +716,14 @@ class RepEngine:
         slack = gap_s if gap_s > LONG_GAP_S else 0.0
         return (up <= p.max_ramp_s + slack and down <= p.max_ramp_s + slack
                 and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg)
+
+    def _rom_through_lost_data(self, timing: RepTiming, gaps: np.ndarray) -> bool:
+        """Whether an implausible excursion is only too big, with data lost inside it (``gaps``: the gap
+        lengths there; the angle bridged across the hole went astray: without a gyroscope a kick's fit has
+        nothing to hold it there)."""
+        p = self.preset
+        up, down = timing.top_s - timing.start_s, timing.end_s - timing.lower_s
+        return bool(gaps.max(initial=0.0) > 0.0) and up <= p.max_ramp_s and down <= p.max_ramp_s
 
     def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray, on: int) -> list[Event]:
         s = self._set
@@ -902,7 +916,7 @@ class RepEngine:
     def _consistent(self, s: _SetState, cand: _Candidate, peak_g: np.ndarray) -> bool:
         """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
         range. A rep cut by a long gap is only held to the axis (the gap hid part of its range)."""
-        if not s.pending and not s.reps:
+        if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
         axis = plane_axis(s.home, peak_g)

@@ -27,7 +27,8 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "no_top_hold": "no pause at the top although the preset asks for one",
     "uneven_rom": "range of motion far from the set's median (inconsistent reps)",
     "data_gap": "the sensor stream had a gap during this rep: counted, but its timing is uncertain",
-    "inferred": "lost in a gap of the sensor stream and counted from the set's rhythm: no tempo or range measured",
+    "inferred": "lost in a gap of the sensor stream (or misread across one) and counted from the set's rhythm "
+                "(or where it was): no tempo or range measured",
 }
 
 
