@@ -712,18 +712,20 @@ class RepEngine:
         end bridges slowly) and a range within ``max_rom_factor`` times the preset's target: anything
         else (getting into a plank, lying down) is a posture change."""
         p = self.preset
-        up, down = timing.top_s - timing.start_s, timing.end_s - timing.lower_s
         slack = gap_s if gap_s > LONG_GAP_S else 0.0
-        return (up <= p.max_ramp_s + slack and down <= p.max_ramp_s + slack
-                and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg)
+        return self._ramps_plausible(timing, slack) and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg
+
+    def _ramps_plausible(self, timing: RepTiming, slack_s: float = 0.0) -> bool:
+        """Whether the rep's up and down ramps each take at most ``max_ramp_s`` (plus ``slack_s``)."""
+        p = self.preset
+        return (timing.top_s - timing.start_s <= p.max_ramp_s + slack_s
+                and timing.end_s - timing.lower_s <= p.max_ramp_s + slack_s)
 
     def _rom_through_lost_data(self, timing: RepTiming, gaps: np.ndarray) -> bool:
         """Whether an implausible excursion is only too big, with data lost inside it (``gaps``: the gap
         lengths there; the angle bridged across the hole went astray: without a gyroscope a kick's fit has
         nothing to hold it there)."""
-        p = self.preset
-        up, down = timing.top_s - timing.start_s, timing.end_s - timing.lower_s
-        return bool(gaps.max(initial=0.0) > 0.0) and up <= p.max_ramp_s and down <= p.max_ramp_s
+        return bool(gaps.max(initial=0.0) > 0.0) and self._ramps_plausible(timing)
 
     def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray, on: int) -> list[Event]:
         s = self._set
