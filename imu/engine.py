@@ -658,16 +658,17 @@ class RepEngine:
             return []
         gaps = self._buf.get("gap_s", pre, stop + 1)
         inside = (t >= timing.start_s) & (t <= timing.end_s)
+        gap_s = float(gaps[inside].max(initial=0.0))
         if not self._plausible(timing, float(gaps.max())):
-            if s.axis is not None and self._rom_through_lost_data(timing, gaps[inside]):
-                # a movement misread where data were lost: counted as inferred (where it was, no range or
-                # speeds), the set goes on
+            if gap_s > 0.0 and self._ramps_plausible(timing):
+                # only too big, with data lost inside it: misread across the hole (the angle bridged there
+                # went astray: without a gyroscope a kick's fit has nothing to hold it), not a posture
+                # change. Counted as inferred (where it was, no range or speeds); the set goes on
                 nan = float("nan")
                 placed = replace(timing, rom_deg=nan, top_deg=nan, end_deg=nan, peak_up_dps=nan, peak_down_dps=nan)
-                return self._add_candidate(_Candidate(placed, float(gaps[inside].max()), inferred=True), s.home, on)
+                return self._add_candidate(_Candidate(placed, gap_s, inferred=True), s.home, on)
             self._implausible = timing
             return []
-        gap_s = float(gaps[inside].max(initial=0.0))
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
@@ -720,12 +721,6 @@ class RepEngine:
         p = self.preset
         return (timing.top_s - timing.start_s <= p.max_ramp_s + slack_s
                 and timing.end_s - timing.lower_s <= p.max_ramp_s + slack_s)
-
-    def _rom_through_lost_data(self, timing: RepTiming, gaps: np.ndarray) -> bool:
-        """Whether an implausible excursion is only too big, with data lost inside it (``gaps``: the gap
-        lengths there; the angle bridged across the hole went astray: without a gyroscope a kick's fit has
-        nothing to hold it there)."""
-        return bool(gaps.max(initial=0.0) > 0.0) and self._ramps_plausible(timing)
 
     def _add_candidate(self, cand: _Candidate, peak_g: np.ndarray, on: int) -> list[Event]:
         s = self._set
@@ -1071,10 +1066,11 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
     of, for ``STILL_S`` in all, at the same angle (within ``GAP_STILL_DEG``): a plateau the gap cut in two."""
     out = still & seen
     starts, ends = true_runs(out)
-    for a, b in zip(*true_runs(~seen)):
-        before, after = np.flatnonzero(ends == a), np.flatnonzero(starts == b)
-        if (len(before) and len(after) and ends[before[0]] - starts[before[0]] + ends[after[0]] - starts[after[0]]
-                >= STILL_S * GRID_HZ and abs(float(theta[a - 1]) - float(theta[b])) < GAP_STILL_DEG):
+    for k in range(len(starts) - 1):
+        a, b = ends[k], starts[k + 1]  # between two still runs: a gap, if nothing there was seen
+        seen_still = (ends[k] - starts[k]) + (ends[k + 1] - starts[k + 1])
+        if (not seen[a:b].any() and seen_still >= STILL_S * GRID_HZ
+                and abs(float(theta[a - 1]) - float(theta[b])) < GAP_STILL_DEG):
             out[a:b] = True
     return out
 
