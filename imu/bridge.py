@@ -71,15 +71,20 @@ class AccOnlyBridge:
         near_1g = off_1g < UNRELIABLE_G
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
         ok = near_1g & self._settled(near_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
-        raw_u, pause, turn_dps = self._paused(acc_g)
+        pause, turn_dps = self._paused(acc_g)
         edge = (off_1g > EDGE_G) & (turn_dps > EDGE_DPS)
-        return self._bridge(new, ok, pause, raw_u, edge)
+        return self._bridge(new, ok, pause, acc_g, edge)
 
     def flush(self) -> Block | None:
         """Samples still held back, released as they are: at the end of a stream."""
         held, self._held, self._held_ok, self._held_pause, self._held_raw = self._held, None, None, None, None
         self._held_edge = None
         return held if held is not None and len(held) else None
+
+    def held_readings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The samples held back, as read: (times s, unfiltered and low-passed acceleration g (n, 3));
+        None when nothing is held (see :mod:`imu.held`)."""
+        return None if self._held is None else (self._held.t, self._held_raw, self._held.acc_g)
 
     def _settled(self, near_1g: np.ndarray) -> np.ndarray:
         """False for the ``SETTLE_S`` after each sustained stretch off 1 g (at least ``SUSTAINED_S``:
@@ -105,23 +110,23 @@ class AccOnlyBridge:
         self._since_sustained = min(since, settle)
         return out
 
-    def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(direction of the unfiltered acceleration ``acc``, whether the leg pauses there between
-        swings: within ``PAUSE_G`` of 1 g and turning slower than ``PAUSE_DPS`` over two grid samples,
-        carried across blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s
+    def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Whether the leg pauses at the unfiltered acceleration ``acc`` between swings: within
+        ``PAUSE_G`` of 1 g and turning slower than ``PAUSE_DPS`` over two grid samples, carried across
+        blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s
         after a swing is caught."""
         u = unit(acc)
         hist = u[:1].repeat(2, axis=0) if self._raw_prev is None else self._raw_prev
         allu = np.vstack([hist, u])
         self._raw_prev = allu[-2:].copy()
         turn = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", allu[:-2], u), -1.0, 1.0))) * GRID_HZ / 2
-        return u, (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS), turn
+        return (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS), turn
 
-    def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw_u: np.ndarray, edge: np.ndarray) -> Block:
+    def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw: np.ndarray, edge: np.ndarray) -> Block:
         """Releases the samples whose direction is settled: reliable ones, unreliable runs no longer
         than ``MAX_BRIDGE_S`` fitted as a swing or interpolated between the reliable samples around
         them; a longer run (continuous swinging) piece by piece between the pauses in it (``pause``: the
-        last sample of each pause is taken as the unfiltered accelerometer ``raw_u`` points), pieces
+        last sample of each pause is taken as the unfiltered acceleration ``raw`` points), pieces
         longer than ``MAX_BRIDGE_S`` window by window (:meth:`_fill_windows`).
         A run or piece still open at the end is held back while it may yet be bridged. Each run is
         judged by its own length and its pieces by their own data, so the result does not depend on how
@@ -129,7 +134,7 @@ class AccOnlyBridge:
         blk = new if self._held is None else self._held.then(new)
         ok = ok if self._held_ok is None else np.concatenate([self._held_ok, ok])
         pause = pause if self._held_pause is None else np.concatenate([self._held_pause, pause])
-        raw_u = raw_u if self._held_raw is None else np.concatenate([self._held_raw, raw_u])
+        raw = raw if self._held_raw is None else np.concatenate([self._held_raw, raw])
         edge = edge if self._held_edge is None else np.concatenate([self._held_edge, edge])
         t, g, n = blk.t, blk.g.copy(), len(ok)
         given = ok  # (what is held keeps these: the edges are found again with what follows)
@@ -159,7 +164,7 @@ class AccOnlyBridge:
                 continue
             a = s0
             for p in (s0 + np.flatnonzero(pause_end[s0:e0])).tolist():
-                g[p] = raw_u[p]
+                g[p] = unit(raw[p])
                 if p > a:
                     self._fill(blk, g, a, p, self._left(blk, g, a, anchor), closed=True)
                 anchor[p] = True
@@ -188,7 +193,7 @@ class AccOnlyBridge:
         out = blk.cut(0, release, g)
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
-            (rest, given[release:], pause[release:], raw_u[release:]) if len(rest) else (None, None, None, None))
+            (rest, given[release:], pause[release:], raw[release:]) if len(rest) else (None, None, None, None))
         self._held_edge = edge[release:] if len(rest) else None
         return out
 

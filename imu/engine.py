@@ -39,6 +39,8 @@ from imu.filters import GAP_S
 from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.masks import true_runs
+from imu.bridge import SWING_G
+from imu.held import reps_landed
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -322,11 +324,28 @@ class RepEngine:
         """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
         back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
         (it is reported, with its tempo and flags, when it settles; should what follows show it was not
-        a rep, a posture change say, the count goes back down). 0 outside a set."""
+        a rep, a posture change say, the count goes back down). Without a gyroscope also those that
+        samples the front end still holds back show ended (:meth:`_landed_unseen`). 0 outside a set."""
         s = self._set
         if s is None or s.number is None:
             return 0
-        return len(s.reps) + (self._state == SETTLE and self._exc.get("landed", False))
+        landed = self._state == SETTLE and self._exc.get("landed", False)
+        return len(s.reps) + landed + self._landed_unseen(s, landed)
+
+    def _landed_unseen(self, s: _SetState, landed: bool) -> int:
+        """Without a gyroscope: reps of the set ``s`` that the samples the front end still holds back
+        show ended (:func:`imu.held.reps_landed`), before the state machine can see them."""
+        held = None if self.has_gyro or self._front is None or not s.emitted else self._front.bridge.held_readings()
+        if held is None or self._state == SEEK:
+            return 0
+        measured_reps = [c.timing for c in s.emitted if c.measured]
+        rom = float(median([tm.rom_deg for tm in measured_reps] or [self.preset.target_rom_deg]))
+        swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
+        away = self._state in (EXCURSION, SETTLE) and not landed and (
+            float(self._theta(self._exc["on"]).max()) - self._exc["level"] >= self.preset.min_rom_deg)
+        t = held[0]
+        last_end_s = -np.inf if away else (float(t[0]) if landed else s.emitted[-1].timing.end_s)
+        return reps_landed(*held, s.home, s.axis, self._level + LANDED_FRACTION * rom, swung, away, last_end_s)
 
     def angle_now_deg(self) -> float:
         if len(self._buf) == 0 or self._set is None:

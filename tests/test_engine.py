@@ -111,3 +111,32 @@ def test_accelerometer_only_swings_give_the_same_reps_in_any_chunking(size):
     chunked.finish()
     assert len(whole.reps) >= 6
     assert_same_reps(chunked.reps, whole.reps)
+
+
+def _held(pattern):
+    """Held-back readings on the 50 Hz grid: per segment (seconds, leg angle deg, extra acceleration g
+    along the shin); the leg turns about x from resting along -z (gravity read as +z at rest)."""
+    t, raw = [], []
+    for dur_s, angle_deg, extra_g in pattern:
+        for _ in range(int(round(dur_s * 50))):
+            a = np.radians(angle_deg)
+            g = np.array([0.0, -np.sin(a), np.cos(a)])
+            raw.append(g * (1.0 + extra_g))
+            t.append(len(t) / 50.0)
+    raw = np.array(raw)
+    return np.array(t), raw, raw.copy()
+
+
+@pytest.mark.parametrize("pattern, swung, last_end_s, expected", [
+    ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 2, 0.0)], True, -1.0, 1),  # thrown, dropped, still at rest
+    ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 2, 0.0)] * 2, True, -1.0, 2),  # two of them held back
+    ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 2, 0.0)], False, -1.0, 0),  # not a swung set: a swing is no rep
+    ([(0.1, 0, 1.5), (0.8, 2, 0.0)], True, -0.1, 0),  # the knock of the last rep's landing
+    ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 40, 0.0)], True, -1.0, 0),  # still, but held up: no rep ended
+])
+def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
+    from imu.held import reps_landed
+
+    t, raw, lowpass = _held(pattern)
+    home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
+    assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, False, last_end_s) == expected

@@ -198,12 +198,13 @@ class EngineFeeder:
                 if not ev.rep.inferred:  # (an inferred rep has no "back")
                     self.latencies.append((*key, counted - ev.rep.end_s, self.last_fed_t - ev.rep.end_s))
         cur, now = self.engine.current_set, self.engine.count_now
-        landed = (cur, now) if cur is not None and now > self._reported.get(cur, 0) else None  # counted, not reported
-        for key in [k for k in self._counted_at if k != landed]:  # counted, then not a rep after all
+        # counted, not reported yet (without a gyroscope several swung reps may be, see count_now)
+        landed = set() if cur is None else {(cur, n) for n in range(self._reported.get(cur, 0) + 1, now + 1)}
+        for key in [k for k in self._counted_at if k not in landed]:  # counted, then not a rep after all
             del self._counted_at[key]
             self.uncounted += 1
-        if landed is not None:
-            self._counted_at.setdefault(landed, self.last_fed_t)
+        for key in landed:
+            self._counted_at.setdefault(key, self.last_fed_t)
         return events
 
     def finish(self) -> list:

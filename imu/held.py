@@ -1,0 +1,43 @@
+"""Without a gyroscope: what a live view can read in the samples the front end still holds back.
+
+While the accelerometer-only bridge (:mod:`imu.bridge`) holds a swing back until its direction is settled
+(about half a second after the leg is back, longer in continuous swinging), the state machine cannot see
+the rep end. The readings held back can show it already: where the leg is back and still, the unfiltered
+accelerometer reads gravity. :func:`reps_landed` counts the reps that ended there, for the live count only
+(the reps themselves, with their tempo and flags, come from the state machine once the samples are released).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from imu.bridge import PAUSE_G, SWING_G
+from imu.orientation import leg_angle_deg, norm, unit
+
+STILL_N = 4  #: readings of a pause in which the leg is seen back (80 ms on the 50 Hz grid)
+STILL_SPREAD_DEG = 4.0  #: ... each within PAUSE_G of 1 g and this close to their mean direction
+KNOCK_S = 0.3  #: a swing starting this soon after a rep ended is the knock of its landing, not a new swing
+
+
+def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home: np.ndarray, axis: np.ndarray,
+                rest_max_deg: float, swung: bool, away: bool, last_end_s: float) -> int:
+    """Reps that the held-back samples (times ``t_s``, unfiltered ``raw_g`` and low-passed ``lowpass_g``
+    acceleration, g) show ended: each the leg away (``away``: an excursion already in progress before
+    them; or, if the set's reps are ``swung``, a swing in them, ``SWING_G`` off 1 g, starting at least
+    ``KNOCK_S`` after the last rep ended at ``last_end_s``, s) and then back and still (``STILL_N``
+    readings that read gravity) at most ``rest_max_deg`` up in the set's frame (``home``, ``axis``)."""
+    if len(t_s) < STILL_N:
+        return 0
+    windows = np.lib.stride_tricks.sliding_window_view(unit(raw_g), STILL_N, axis=0)  # (m, 3, STILL_N)
+    mean = unit(windows.mean(axis=2))
+    still = np.einsum("ij,ijk->ik", mean, windows).min(axis=1) > np.cos(np.radians(STILL_SPREAD_DEG))
+    still &= np.lib.stride_tricks.sliding_window_view(np.abs(norm(raw_g) - 1.0) < PAUSE_G, STILL_N).all(axis=1)
+    back = still & (leg_angle_deg(mean, home, axis) <= rest_max_deg)
+    off = np.abs(norm(lowpass_g) - 1.0) > SWING_G
+    swing = np.lib.stride_tricks.sliding_window_view(off, STILL_N).any(axis=1) & swung
+    count = 0
+    for k in np.flatnonzero(back | swing).tolist():  # (window k: samples k .. k + STILL_N - 1)
+        if back[k] and away:
+            count, away, last_end_s = count + 1, False, float(t_s[k + STILL_N - 1])
+        elif not back[k] and t_s[k] >= last_end_s + KNOCK_S:
+            away = True
+    return count
