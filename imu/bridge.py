@@ -41,6 +41,7 @@ EDGE_S = 0.2  #: ... up to this long (s) before it left by UNRELIABLE_G
 PAUSE_G = 0.1  #: within this of 1 g (g) ...
 PAUSE_DPS = 60.0  #: ... and turning slower than this (deg/s) ...
 PAUSE_S = 0.08  #: ... for this long (s), the leg pauses between swings
+RECENT_N = 25  #: readings released last that a live view may still look at (see recent_readings)
 
 
 class AccOnlyBridge:
@@ -52,6 +53,7 @@ class AccOnlyBridge:
         self._held_pause: np.ndarray | None = None
         self._held_edge: np.ndarray | None = None
         self._held_raw: np.ndarray | None = None
+        self._recent = (np.empty(0), np.empty((0, 3)), np.empty((0, 3)))  # the last released: t, raw, low-passed
         self._last_ok_g: np.ndarray | None = None  # direction, time and acceleration of the last reliable
         self._last_ok_t: float | None = None  # sample released
         self._last_ok_acc: np.ndarray | None = None
@@ -81,10 +83,14 @@ class AccOnlyBridge:
         self._held_edge = None
         return held if held is not None and len(held) else None
 
-    def held_readings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The samples held back, as read: (times s, unfiltered and low-passed acceleration g (n, 3));
-        None when nothing is held (see :mod:`imu.held`)."""
-        return None if self._held is None else (self._held.t, self._held_raw, self._held.acc_g)
+    def recent_readings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The last ``RECENT_N`` samples released and those held back, as read: (times s, unfiltered and
+        low-passed acceleration g (n, 3)) (see :mod:`imu.held`)."""
+        if self._held is None:
+            return self._recent
+        t, raw, lp = self._recent
+        return (np.concatenate([t, self._held.t]), np.concatenate([raw, self._held_raw]),
+                np.concatenate([lp, self._held.acc_g]))
 
     def _settled(self, near_1g: np.ndarray) -> np.ndarray:
         """False for the ``SETTLE_S`` after each sustained stretch off 1 g (at least ``SUSTAINED_S``:
@@ -191,6 +197,10 @@ class AccOnlyBridge:
             self._last_ok_acc = (g if anchor[good[-1]] else blk.acc_g)[good[-1]].copy()
             self._last_ok_end = int(self._ends[good[-1]])
         out = blk.cut(0, release, g)
+        if release:
+            t0, raw0, lp0 = self._recent
+            self._recent = (np.concatenate([t0, t[:release]])[-RECENT_N:], np.concatenate([raw0, raw[:release]])[-RECENT_N:],
+                            np.concatenate([lp0, blk.acc_g[:release]])[-RECENT_N:])
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
             (rest, given[release:], pause[release:], raw[release:]) if len(rest) else (None, None, None, None))

@@ -333,19 +333,27 @@ class RepEngine:
         return len(s.reps) + landed + self._landed_unseen(s, landed)
 
     def _landed_unseen(self, s: _SetState, landed: bool) -> int:
-        """Without a gyroscope: reps of the set ``s`` that the samples the front end still holds back
-        show ended (:func:`imu.held.reps_landed`), before the state machine can see them."""
-        held = None if self.has_gyro or self._front is None or not s.emitted else self._front.bridge.held_readings()
-        if held is None or self._state == SEEK:
+        """Without a gyroscope: reps of the set ``s`` that the latest readings show ended
+        (:func:`imu.held.reps_landed`) before the state machine can see them (the front end still holds
+        them back, bridging a swing, or the low-passed tilt lags them)."""
+        if self.has_gyro or self._front is None or not s.emitted or self._state == SEEK:
             return 0
+        t, raw, acc_lp = self._front.bridge.recent_readings()
+        seen_s = float(self._buf.get("t", self._buf.end - 1, self._buf.end)[0])
         measured_reps = [c.timing for c in s.emitted if c.measured]
         rom = float(median([tm.rom_deg for tm in measured_reps] or [self.preset.target_rom_deg]))
         swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
-        away = self._state in (EXCURSION, SETTLE) and not landed and (
-            float(self._theta(self._exc["on"]).max()) - self._exc["level"] >= self.preset.min_rom_deg)
-        t = held[0]
-        last_end_s = -np.inf if away else (float(t[0]) if landed else s.emitted[-1].timing.end_s)
-        return reps_landed(*held, s.home, s.axis, self._level + LANDED_FRACTION * rom, swung, away, last_end_s)
+        away_since_s, since_s = None, seen_s  # (the state machine saw the leg at home, or landed, up to there)
+        last_end_s = seen_s if landed else s.emitted[-1].timing.end_s
+        if self._state in (EXCURSION, SETTLE) and not landed:
+            on = self._exc["on"]
+            theta = self._theta(on)
+            if float(theta.max()) - self._exc["level"] >= max(self.preset.min_rom_deg, 0.5 * rom):  # rep-like
+                away_since_s = float(self._buf.get("t", on, on + 1)[0])
+                since_s = float(self._buf.get("t", on + int(np.argmax(theta)))[0])  # back after its top
+        keep = t > since_s
+        return reps_landed(t[keep], raw[keep], acc_lp[keep], s.home, s.axis, self._level + LANDED_FRACTION * rom,
+                           swung, away_since_s, last_end_s, MIN_REP_S)
 
     def angle_now_deg(self) -> float:
         if len(self._buf) == 0 or self._set is None:

@@ -1,10 +1,12 @@
-"""Without a gyroscope: what a live view can read in the samples the front end still holds back.
+"""Without a gyroscope: what a live view can read in the latest readings, some still held back.
 
 While the accelerometer-only bridge (:mod:`imu.bridge`) holds a swing back until its direction is settled
 (about half a second after the leg is back, longer in continuous swinging), the state machine cannot see
-the rep end. The readings held back can show it already: where the leg is back and still, the unfiltered
-accelerometer reads gravity. :func:`reps_landed` counts the reps that ended there, for the live count only
-(the reps themselves, with their tempo and flags, come from the state machine once the samples are released).
+the rep end; once they are released, the low-passed tilt it reads lags the leg by ~0.1 s. The readings
+can show the end already: where the leg is back and still, the unfiltered accelerometer reads gravity.
+:func:`reps_landed` counts the reps that ended there, for the live count only (the reps themselves, with
+their tempo and flags, come from the state machine once it has seen them). The latest released readings are
+looked at too, so that the count does not drop back while the state machine catches up.
 """
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ KNOCK_S = 0.3  #: a swing starting this soon after a rep ended is the knock of i
 
 
 def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home: np.ndarray, axis: np.ndarray,
-                rest_max_deg: float, swung: bool, away: bool, last_end_s: float) -> int:
-    """Reps that the held-back samples (times ``t_s``, unfiltered ``raw_g`` and low-passed ``lowpass_g``
-    acceleration, g) show ended: each the leg away (``away``: an excursion already in progress before
-    them; or, if the set's reps are ``swung``, a swing in them, ``SWING_G`` off 1 g, starting at least
-    ``KNOCK_S`` after the last rep ended at ``last_end_s``, s) and then back and still (``STILL_N``
-    readings that read gravity) at most ``rest_max_deg`` up in the set's frame (``home``, ``axis``)."""
+                rest_max_deg: float, swung: bool, away_since_s: float | None, last_end_s: float,
+                min_rep_s: float) -> int:
+    """Reps that the latest readings (times ``t_s``, unfiltered ``raw_g`` and low-passed ``lowpass_g``
+    acceleration, g) show ended: each the leg away (since ``away_since_s``, s: an excursion in progress
+    before them; or, if the set's reps are ``swung``, from a swing in them, ``SWING_G`` off 1 g, starting
+    at least ``KNOCK_S`` after the last rep ended at ``last_end_s``, s) and then, ``min_rep_s`` or more
+    after it left, back and still (``STILL_N`` readings that read gravity) at most ``rest_max_deg`` up in
+    the set's frame (``home``, ``axis``)."""
     if len(t_s) < STILL_N:
         return 0
     windows = np.lib.stride_tricks.sliding_window_view(unit(raw_g), STILL_N, axis=0)  # (m, 3, STILL_N)
@@ -36,8 +40,9 @@ def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home:
     swing = np.lib.stride_tricks.sliding_window_view(off, STILL_N).any(axis=1) & swung
     count = 0
     for k in np.flatnonzero(back | swing).tolist():  # (window k: samples k .. k + STILL_N - 1)
-        if back[k] and away:
-            count, away, last_end_s = count + 1, False, float(t_s[k + STILL_N - 1])
-        elif not back[k] and t_s[k] >= last_end_s + KNOCK_S:
-            away = True
+        end_s = float(t_s[k + STILL_N - 1])
+        if back[k] and away_since_s is not None and end_s - away_since_s >= min_rep_s:
+            count, away_since_s, last_end_s = count + 1, None, end_s
+        elif not back[k] and away_since_s is None and t_s[k] >= last_end_s + KNOCK_S:
+            away_since_s = float(t_s[k])
     return count

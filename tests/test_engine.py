@@ -133,10 +133,11 @@ def _held(pattern):
     ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 2, 0.0)], False, -1.0, 0),  # not a swung set: a swing is no rep
     ([(0.1, 0, 1.5), (0.8, 2, 0.0)], True, -0.1, 0),  # the knock of the last rep's landing
     ([(0.2, 0, 0.0), (0.6, 0, 1.5), (0.3, 40, 0.0)], True, -1.0, 0),  # still, but held up: no rep ended
+    ([(0.2, 0, 0.0), (0.2, 0, 1.5), (0.1, 2, 0.0), (0.4, 40, 0.5)], True, -1.0, 0),  # a throw's onset: too soon
 ])
 def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
     from imu.held import reps_landed
 
     t, raw, lowpass = _held(pattern)
     home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
-    assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, False, last_end_s) == expected
+    assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, None, last_end_s, 0.5) == expected
