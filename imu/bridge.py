@@ -119,8 +119,8 @@ class AccOnlyBridge:
     def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(Whether the leg pauses at the unfiltered acceleration ``acc`` between swings: within
         ``PAUSE_G`` of 1 g and turning slower than ``PAUSE_DPS`` over two grid samples, carried across
-        blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s
-        after a swing is caught."""
+        blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s after a swing is
+        caught."""
         u = unit(acc)
         hist = u[:1].repeat(2, axis=0) if self._raw_prev is None else self._raw_prev
         allu = np.vstack([hist, u])
@@ -198,9 +198,8 @@ class AccOnlyBridge:
             self._last_ok_end = int(self._ends[good[-1]])
         out = blk.cut(0, release, g)
         if release:
-            t0, raw0, lp0 = self._recent
-            self._recent = (np.concatenate([t0, t[:release]])[-RECENT_N:], np.concatenate([raw0, raw[:release]])[-RECENT_N:],
-                            np.concatenate([lp0, blk.acc_g[:release]])[-RECENT_N:])
+            self._recent = tuple(np.concatenate([old, new[:release]])[-RECENT_N:]
+                                 for old, new in zip(self._recent, (t, raw, blk.acc_g)))
         rest = blk.cut(release, n, g)
         self._held, self._held_ok, self._held_pause, self._held_raw = (
             (rest, given[release:], pause[release:], raw[release:]) if len(rest) else (None, None, None, None))

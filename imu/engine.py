@@ -324,8 +324,9 @@ class RepEngine:
         """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
         back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
         (it is reported, with its tempo and flags, when it settles; should what follows show it was not
-        a rep, a posture change say, the count goes back down). Without a gyroscope also those that
-        samples the front end still holds back show ended (:meth:`_landed_unseen`). 0 outside a set."""
+        a rep, a posture change say, the count goes back down). Without a gyroscope also those that the
+        latest readings show ended before the state machine saw them (:meth:`_landed_unseen`). 0 outside
+        a set."""
         s = self._set
         if s is None or s.number is None:
             return 0
