@@ -781,3 +781,24 @@ def test_polar_timestamps_are_the_sdk_rounding(prev, gap, n):
     first = prev + delta if prev else ts - delta * (n - 1)
     ref = [round(first + delta * i) for i in range(n - 1)] + [ts]
     assert dec._timestamps(1, ts, n).tolist() == np.asarray(ref, dtype=np.float64).tolist()
+
+
+@pytest.mark.parametrize("gyro_first", [False, True])
+def test_metawear_keeps_acc_and_gyro_of_the_same_sample_together_across_lost_notifications(gyro_first):
+    # sample i reads i LSB on each acc and gyro axis; the gyro notification of sample 15 and the acc one of
+    # sample 31 are lost: every sample still comes out with its own gyro, or alone (gyro None), or with
+    # the acc before it
+    d = MetaWearProfile(acc_range_g=8, gyro_range_dps=1000).new_decoder()
+    acc_lsb, gyr_lsb = 8 / 32768, 1 / 32.8
+    notes = []
+    for i in range(1, 60):
+        a = h("03 04") + np.full(3, i, "<i2").tobytes()
+        g = h("13 05") + np.full(3, i, "<i2").tobytes()
+        notes += [g, a] if gyro_first else [a, g]
+    lost = {28, 61} if gyro_first else {29, 60}  # the gyro of sample 15, the acc of sample 31
+    out = [s for k, n in enumerate(notes) if k not in lost for s in d.decode(metawear.NOTIFY, n)]
+    pairs = [(round(s.acc_g[j, 0] / acc_lsb), None if s.gyro_dps is None else round(s.gyro_dps[j, 0] / gyr_lsb))
+             for s in out for j in range(s.n)]
+    assert [a for a, g in pairs if g is None] == [15]  # alone: the stream holds the last gyro
+    assert [(a, g) for a, g in pairs if g is not None and g != a] == [(30, 31)]  # the acc before it held
+    assert len(pairs) == 59
