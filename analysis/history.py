@@ -84,6 +84,7 @@ __all__ = [
     "HistoryStore",
     "default_db_path",
     "add_to_history",
+    "history_disabled",
     "read_session_dir",
     "session_key",
     "weekly_table",
@@ -630,6 +631,11 @@ def _date_text(since) -> str:
         raise ValueError(f"since: {since!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def history_disabled() -> bool:
+    """Whether the environment variable ``IMU_NO_HISTORY`` turns the history off (anything but ""/"0")."""
+    return os.environ.get("IMU_NO_HISTORY", "") not in ("", "0")
+
+
 def add_to_history(folder: str | Path, db: str | Path | None = None) -> str:
     """Add a just-written session folder to the history (for ``imu analyze`` and live sessions).
 
@@ -637,7 +643,7 @@ def add_to_history(folder: str | Path, db: str | Path | None = None) -> str:
     ``IMU_NO_HISTORY`` is set to anything but ``""``/``0``, in which case nothing is written). A
     failure to store the session is reported in the message and leaves the store as it was.
     """
-    if os.environ.get("IMU_NO_HISTORY", "") not in ("", "0"):
+    if history_disabled():
         return ""
     try:
         with HistoryStore(db) as store:

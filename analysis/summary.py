@@ -28,6 +28,9 @@ Keys::
     rom
       median_deg, max_deg
                         median and largest range of motion
+      usual_full_deg    the person's usual full range from earlier sessions in the history: the
+                        partial flag took the full range as at least 90 % of it
+                        (info["usual_full_rom_deg"]); null when the history had none (or was not used)
     sets                [{"set", "reps", "tut_s"}, ...] one entry per set
     data_quality        copy of info["quality"] (gaps, dropped duplicates, NaNs filled...);
                         {} when not given
@@ -38,7 +41,7 @@ Keys::
                         {"left": reps, "right": reps, ...}
 
 ``info`` keys read (all optional): ``exercise``, ``auto_detected``, ``source``, ``duration_s``,
-``sample_rate_hz``, ``has_gyro``, ``quality``, ``engine_version``, ``preset``.
+``sample_rate_hz``, ``has_gyro``, ``usual_full_rom_deg``, ``quality``, ``engine_version``, ``preset``.
 """
 from __future__ import annotations
 
@@ -181,7 +184,8 @@ def session_summary(reps_df: pd.DataFrame, sets_df: pd.DataFrame, info: Mapping 
             "flags": flag_counts,
         },
         "tempo": {**med, "tempo": tempo},
-        "rom": {"median_deg": _median(col("rom_deg"), 1), "max_deg": _max(col("rom_deg"), 1)},
+        "rom": {"median_deg": _median(col("rom_deg"), 1), "max_deg": _max(col("rom_deg"), 1),
+                "usual_full_deg": _num(info.get("usual_full_rom_deg"), 1)},
         "sets": sets,
         "data_quality": dict(info.get("quality") or {}),
         "engine": {"version": _engine_version(info), "preset": info.get("preset")},

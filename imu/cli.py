@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _history_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="history database (default: in the user's data folder)")
-    p.add_argument("--no-history", action="store_true", help="do not add the session to the training history")
+    p.add_argument("--no-history", action="store_true", help="leave the training history alone: neither weigh the usual full range from it (partial flag) nor add the session")
 
 
 def _sim_options(p: argparse.ArgumentParser) -> None:
@@ -111,7 +111,12 @@ def _report(rec, exercise: str, out: Path, args) -> None:
     from analysis.export import write_session
     from imu.process import reps_process
 
-    result = reps_process(rec, exercise)
+    usual = {}
+    if not args.no_history:
+        from analysis.usual_range import usual_full_rom_by_side
+
+        usual = usual_full_rom_by_side(args.db, [""], exclude_dir=out).get("", {})
+    result = reps_process(rec, exercise, usual_full_rom_deg=usual)
     paths = write_session(out, result.reps, result.trace_t_s, result.trace_deg, result.info)
     sets = sorted({r.set for r in result.reps})
     flagged = sum(1 for r in result.reps if r.flags)

@@ -30,6 +30,7 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from statistics import median
 
@@ -178,10 +179,18 @@ class _SetState:
 
 
 class RepEngine:
-    """Incremental rep counter. ``preset``: an exercise slug or a :class:`Preset`."""
+    """Incremental rep counter. ``preset``: an exercise slug or a :class:`Preset`.
 
-    def __init__(self, preset: str | Preset = "auto", has_gyro: bool | None = None, keep_trace: bool = True):
+    ``usual_full_rom_deg``: the person's usual full range of motion (deg) per exercise slug, from
+    earlier sessions (:func:`analysis.usual_range.usual_full_rom`); the person's full range, the
+    reference of the ``partial`` flag, is then not taken below 90 % of it (:class:`imu.flags.SessionRoms`),
+    so a session of nothing but partial sets is still flagged.
+    """
+
+    def __init__(self, preset: str | Preset = "auto", has_gyro: bool | None = None, keep_trace: bool = True,
+                 usual_full_rom_deg: Mapping[str, float] | None = None):
         self.preset = get_preset(preset) if isinstance(preset, str) else preset
+        self._usual_full_rom_deg = dict(usual_full_rom_deg or {})
         self.auto_detected = self.preset.slug == "auto"
         self.has_gyro = has_gyro
         self.keep_trace = keep_trace
@@ -204,7 +213,7 @@ class RepEngine:
         self._theta_vals = np.empty(0)
         self._sets_done = 0
         self.reps: list[Rep] = []
-        self._roms = SessionRoms()  # the measured reps' ranges (references of the range flags)
+        self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug))  # references of the range flags
         self.rejected = 0  # excursions that did not make a set
         self.trace_t: list[np.ndarray] = []
         self.trace_deg: list[np.ndarray] = []
@@ -289,6 +298,11 @@ class RepEngine:
         """Whether a rep's range may set the person's full range: not swung (a swing overshoots) and,
         without a gyroscope, not moved so briskly that its tilt is unsure (``ACC_ONLY_RANGE_G``)."""
         return not momentum and (self.has_gyro or peak_accel_g <= ACC_ONLY_RANGE_G)
+
+    @property
+    def usual_full_rom_deg(self) -> float | None:
+        """The person's usual full range (deg) the ``partial`` flag weighs for this preset (None: none)."""
+        return self._roms.usual_full_deg
 
     @property
     def stream_gaps(self):
@@ -813,6 +827,7 @@ class RepEngine:
             tms = [c.timing for c in s.pending if c.measured]
             self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
                                       [tm.lower_s - tm.top_s for tm in tms])
+            self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
         events = []
         for c in self._with_lost(s.pending):
             events += self._emit(s, c)

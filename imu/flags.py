@@ -51,12 +51,22 @@ def _upper_median(set_medians: list[float]) -> float:
     return float(np.median(medians[len(medians) // 2 :])) if len(medians) else float("nan")
 
 
+#: A day's full range may fall this far below the person's usual one (day-to-day variation, warming up)
+#: before the usual one is the reference of ``partial``.
+USUAL_SHARE = 0.9
+
+
 class SessionRoms:
     """The measured reps' ranges of a session so far, per set: the references of the ``partial`` and
     ``uneven_rom`` rules (:func:`full_rom_deg`, the set's median) for one more rep, in time linear in
-    its set and the number of sets rather than in the session."""
+    its set and the number of sets rather than in the session.
 
-    def __init__(self) -> None:
+    ``usual_full_deg``: the person's usual full range from earlier sessions (deg; None: unknown). The
+    full range is then never taken below :data:`USUAL_SHARE` of it: a session of nothing but partial
+    sets is partial against it, while a session that reaches further than usual sets its own."""
+
+    def __init__(self, usual_full_deg: float | None = None) -> None:
+        self.usual_full_deg = usual_full_deg
         self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, untrusted)}
         self._medians: dict[tuple[int, bool], float | None] = {}  # cached (set, all reps?) -> median range
 
@@ -78,7 +88,10 @@ class SessionRoms:
             medians = [m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
         trusted = [r for r, u in own if not u]
         medians += [float(median(trusted))] if trusted else []
-        return _upper_median(medians), float(median([r for r, _ in own]))
+        full = _upper_median(medians)
+        if self.usual_full_deg:
+            full = max(np.nan_to_num(full), USUAL_SHARE * self.usual_full_deg)
+        return full, float(median([r for r, _ in own]))
 
     def _median(self, set_no: int, untrusted: bool = False) -> float | None:
         """Median range of a set's trusted reps (``untrusted``: of all its reps), cached."""

@@ -276,6 +276,10 @@ async def _live(args, plan, count: bool) -> int:
     cfg = SessionConfig(out_dir=plan["out"], exercise=getattr(args, "exercise", "auto"), count=count,
                         duration_s=args.duration, scanner_backend=scanner_backend, client_backend=client_backend,
                         scan_timeout_s=args.scan_timeout)
+    if count and not getattr(args, "no_history", True):
+        from analysis.usual_range import usual_full_rom_by_side
+
+        cfg.usual_full_rom_deg = usual_full_rom_by_side(args.db, [sp.side for sp in specs], exclude_dir=plan["out"])
     if world is not None:
         cfg.clock_for = world.host_clock
         cfg.done = lambda: world.done

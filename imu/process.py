@@ -20,13 +20,15 @@ class SessionResult:
     info: dict
 
 
-def reps_process(rec: Recording, exercise: str = "auto", chunk_samples: int | None = None) -> SessionResult:
+def reps_process(rec: Recording, exercise: str = "auto", chunk_samples: int | None = None,
+                 usual_full_rom_deg: dict[str, float] | None = None) -> SessionResult:
     """Counts and times the reps of ``rec`` with exercise preset ``exercise`` (a slug or ``auto``).
 
     ``chunk_samples`` feeds the samples in chunks of that size (None: all at once); the result does not
-    depend on it.
+    depend on it. ``usual_full_rom_deg``: the person's usual full range per exercise (deg), from the
+    history (:func:`analysis.usual_range.usual_full_rom`), for the ``partial`` flag.
     """
-    engine = RepEngine(exercise, has_gyro=rec.gyro_dps is not None)
+    engine = RepEngine(exercise, has_gyro=rec.gyro_dps is not None, usual_full_rom_deg=usual_full_rom_deg)
     n = len(rec.t_s)
     step = n if not chunk_samples else int(chunk_samples)
     for a in range(0, n, max(step, 1)):
@@ -52,6 +54,7 @@ def session_info(rec: Recording, engine: RepEngine) -> dict:
         "duration_s": rec.duration_s,
         "sample_rate_hz": rec.rate_hz,
         "has_gyro": rec.gyro_dps is not None,
+        "usual_full_rom_deg": engine.usual_full_rom_deg,
         "quality": quality,
         "preset": engine.preset.as_dict(),
     }

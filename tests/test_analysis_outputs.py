@@ -201,7 +201,7 @@ def test_session_summary_totals():
                           for code in FLAG_DESCRIPTIONS}
     assert summ["tempo"] == {"up_s": 2.0, "top_hold_s": 1.0, "down_s": 3.0, "bottom_hold_s": 1.25,
                              "tempo": "3-1-2-1"}
-    assert summ["rom"] == {"median_deg": 81.0, "max_deg": 86.0}
+    assert summ["rom"] == {"median_deg": 81.0, "max_deg": 86.0, "usual_full_deg": None}
     assert summ["sets"] == [{"set": 1, "reps": 3, "tut_s": 19.5}, {"set": 2, "reps": 3, "tut_s": 18.5}]
     assert summ["data_quality"] == {"gaps": 1, "dropped_duplicates": 3, "nans_filled": 2, "gap_s": [12.5]}
     assert summ["engine"] == {"version": "test-1", "preset": INFO["preset"]}

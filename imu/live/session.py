@@ -55,6 +55,9 @@ class SessionConfig:
     max_feed_interval_s: float = 1.0
     backoff_s: tuple = (0.25, 2.0)
     scan_timeout_s: float = 10.0
+    #: the person's usual full range per sensor side ("" with one sensor) and exercise slug (deg), from the
+    #: history (:func:`analysis.usual_range.usual_full_rom`), for the ``partial`` flag
+    usual_full_rom_deg: dict = field(default_factory=dict)
 
 
 def recording_name(side: str, n_sides: int) -> str:
@@ -73,7 +76,8 @@ class Side:
                          client_backend=cfg.client_backend, clock=clock, backoff_s=cfg.backoff_s,
                          scan_timeout_s=cfg.scan_timeout_s, log=log, label=self.label)
         self.writer = RecordingWriter(self.path, bool(spec.profile.has_gyro), sync_s=cfg.sync_s)
-        self.engine = RepEngine(cfg.exercise, has_gyro=bool(spec.profile.has_gyro)) if cfg.count else None
+        self.engine = (RepEngine(cfg.exercise, has_gyro=bool(spec.profile.has_gyro),
+                                 usual_full_rom_deg=cfg.usual_full_rom_deg.get(spec.side)) if cfg.count else None)
         self.feeder = (EngineFeeder(self.engine, bool(spec.profile.has_gyro), cfg.max_feed_interval_s)
                        if self.engine is not None else None)
         self.stream = SideStream(self.label, spec.profile, spec.rate_hz, self.writer, self.feeder, self.link.t0)
