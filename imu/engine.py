@@ -1036,6 +1036,9 @@ class RepEngine:
             for c in self._with_lost(s.emitted[-1:], s.emitted, closing=True)[1:]:  # reps its last one hid
                 events += self._emit(s, c)
             events.append(Event("set_end", set=s.number))
+            # its reps drawn in its own frame up to its end, before the frame goes (the trace is otherwise
+            # written only as samples leave the buffer, seconds later, in whatever frame is current then)
+            self._flush_trace(self._buf.index_at(s.emitted[-1].timing.end_s) + 1)
         elif s.pending:
             self.rejected += len(s.pending)
         self._set = _SetState(home=s.home, axis=s.axis if keep_frame else None) if keep_frame else None

@@ -591,3 +591,24 @@ def test_a_dropout_just_before_a_set_does_not_cost_its_first_reps():
     t = sim.data.t.values
     data = _columns(sim.data[~((t >= 129.2) & (t < 132.6))])
     assert set_counts(sim, _engine_fed(sim.spec.exercise, *data).reps) == [13, 11, 6]
+
+
+def test_the_plotted_leg_angle_shows_every_rep_in_its_sets_frame():
+    """The kept trace (the plot's leg angle) reaches each rep's top in the frame its range was measured
+    in: a set's last seconds used to be written only as they left the engine's buffer, after the set had
+    closed, so they came out blank or in the next frame (suite session 0: 13 reps drawn wrong)."""
+    from imu.engine import RepEngine
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(seed=0)[0]
+    sim = simulate_session(spec)
+    d = sim.data
+    eng = RepEngine(spec.exercise, has_gyro=True)
+    eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values)
+    eng.finish()
+    t, deg = eng.trace()
+    assert len(eng.reps) >= 20
+    for r in eng.reps:
+        seg = deg[(t >= r.start_s) & (t <= r.end_s)]
+        assert len(seg) and np.isfinite(seg).all(), (r.set, r.rep)
+        assert abs(seg.max() - (r.bottom_deg + r.rom_deg)) < max(8.0, 0.25 * r.rom_deg), (r.set, r.rep)
