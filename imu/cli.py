@@ -69,11 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     handlers["live"] = _adding_to_history(handlers["live"])
     handlers.update(add_commands(sub))
     args = parser.parse_args(argv)
+    _simulated_leaves_history(args)
     try:
         return handlers[args.command](args)
     except _BadInput as e:
         print(f"imu: error: {e}", file=sys.stderr)
         return 2
+
+
+def _simulated_leaves_history(args) -> None:
+    """A simulated session (``imu demo``, ``imu live --sim``) is not the person's training: it leaves the
+    user's history alone (neither its usual range nor its sessions) unless ``--db`` names a history."""
+    simulated = args.command == "demo" or getattr(args, "sim", False)
+    if simulated and hasattr(args, "no_history") and not args.no_history and args.db is None:
+        args.no_history = True
+        print("(a simulated session: your training history is left alone; --db names one to use)")
 
 
 def _adding_to_history(live):

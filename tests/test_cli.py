@@ -85,3 +85,16 @@ def test_a_live_session_lands_in_the_training_history(tmp_path, capsys):
     with HistoryStore(tmp_path / "h.sqlite3") as store:
         sessions = store.sessions()
     assert len(sessions) == 1 and int(sessions["reps"].iloc[0]) == len(pd.read_csv(out / "reps.csv"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["demo", "--reps", "4", "--style", "textbook", "--style", "textbook", "--style", "textbook"],
+    ["live", "--sim", "--no-view", "--sim-style", "textbook", "--sim-reps", "4", "--speed", "0"],
+])
+def test_a_simulated_session_leaves_the_users_history_alone(argv, tmp_path, capsys, monkeypatch):
+    """Simulated reps must not become the person's usual range of motion or weekly log (unless --db)."""
+    monkeypatch.setenv("IMU_HOME", str(tmp_path / "home"))
+    assert main(argv + ["--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "training history is left alone" in out and "history: session added" not in out
+    assert (tmp_path / "out" / "reps.csv").exists() and not (tmp_path / "home" / "history.sqlite3").exists()
