@@ -91,6 +91,8 @@ MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps t
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
+BACKTRACK_RAISED = 0.5  #: a first rep bigger than the rest began a posture change when the reps rest higher by at
+#: least this share of the difference (a first rep only bigger, suite #83: 92 vs 82 deg from the same rest, is none)
 SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
@@ -888,7 +890,10 @@ class RepEngine:
         same_top = abs(tms[0].top_deg - float(median([tm.top_deg for tm in rest]))) < 0.1 * rom
         # from further away (rested reps start lower), by more than the reps differ among themselves
         spread = max(tm.rom_deg for tm in rest) - min(tm.rom_deg for tm in rest)
-        other_start = tms[0].rom_deg - rom > max(3.0, 0.12 * rom, spread)
+        excess = tms[0].rom_deg - rom
+        # ... and the reps rest that much higher up (a first rep merely bigger than the rest starts where they do)
+        raised = float(median([tm.bottom_deg for tm in rest])) - tms[0].bottom_deg
+        other_start = excess > max(3.0, 0.12 * rom, spread) and raised > BACKTRACK_RAISED * excess
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
         if same_top and (other_start or long_hold) and all(c.measured for c in s.pending):  # (a gap: not comparable)
             return "backtrack"
