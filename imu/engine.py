@@ -93,6 +93,10 @@ UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hang
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
 BACKTRACK_RAISED = 0.5  #: a first rep bigger than the rest began a posture change when the reps rest higher by at
 #: least this share of the difference (a first rep only bigger, suite #83: 92 vs 82 deg from the same rest, is none)
+PASSED_STILL_S = 1.5  #: an excursion held still this long (s) at a plateau and then gone on past its rest to the far
+#: side, by PASSED_FRACTION of the plateau's height, was a posture change: the plateau is a new rest (a set starts
+#: with a 2-5 s hold; a top hold is ~1 s, and a leg let down onto the floor past its hover goes 2-12 deg and stops)
+PASSED_FRACTION = 0.5
 SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
@@ -621,6 +625,13 @@ class RepEngine:
             self.rejected += 1
             return True, self._abort()
         stop = a + first  # inclusive index where the settle was decided
+        rest = self._rest_passed(on, stop) if first == i_rise else False
+        if rest is True:  # (whether the leg went on past the rest is yet to be seen)
+            return False, []
+        if rest is not False:  # not a rep: a new resting position, which the reps start from
+            self.rejected += 1
+            t = self._buf.get("t", on)
+            return True, self._abort() + self._restart_from_plateau(float(t[rest[0] - on]), float(t[rest[1] - on]))
         trough = back + int(np.argmin(theta[: stop - back + 1]))
         if first == i_slow:  # settled: the resting level is where the leg stays
             end_level = float(np.mean(theta[stop - back - 2 : stop - back + 1]))
@@ -654,6 +665,45 @@ class RepEngine:
             events += self._restart_from_plateau(*self._backtrack)
             self._backtrack = None
         return True, events
+
+    def _rest_passed(self, on: int, stop: int) -> tuple[int, int] | bool:
+        """With a gyroscope, whether the excursion from ``on``, which the next rep seems to follow at ``stop``,
+        held still at a plateau (``PASSED_STILL_S``, in the upper half of its height) and then went on past
+        the resting level to its far side (by ``PASSED_FRACTION`` of the plateau's height, and at least
+        ``min_rom_deg``) without turning back or stopping first: the plateau was a new resting position, not
+        a rep's top (getting into a plank tilts the shin ~10 deg below the prone rest; the reps then rise
+        through that). Only while the set's plane is not fixed: the tilt from home is unsigned there, so
+        going on past home reads as the next rep rising. Without a gyroscope a brisk start tilts the
+        accelerometer the other way, which reads the same. Returns the plateau's grid indices (first, after
+        its last), False if there is none, True while the samples so far cannot tell."""
+        s = self._set
+        if not self.has_gyro or (s.axis is not None and not s.provisional):
+            return False
+        n = int(PASSED_STILL_S * GRID_HZ)
+        up = self._theta(on, stop + 1) - self._exc["level"]  # deg
+        high = up >= np.maximum(self.preset.min_rom_deg, 0.5 * np.maximum.accumulate(up))
+        still = (self._buf.get("speed_dps", on, stop + 1) < STILL_DPS) & high & self._seen(on)[: stop + 1 - on]
+        end = _first_run(still, n)
+        if end is None or end >= stop - on:
+            return False
+        plateau = unit(self._buf.get("g", on + end - n + 1, on + end + 1).mean(axis=0))
+        axis = plane_axis(s.home, plateau)
+        top = 0.0 if axis is None else float(leg_angle_deg(plateau[None, :], s.home, axis)[0])  # deg
+        if top < self.preset.min_rom_deg:
+            return False
+        way = leg_angle_deg(self._buf.get("g", on + end + 1), s.home, axis)  # deg, the plateau's side positive
+        k = stop - (on + end + 1)  # where the next rep seemed to rise
+        if way[k] > 0.0 or way[k] > float(way[: k + 1].min()) + 0.5:  # it turned back, not on past home
+            return False
+        after = way[k:]
+        turned = _first(after > np.minimum.accumulate(after) + max(0.5 * self.preset.min_rom_deg, 0.1 * top))
+        stopped = _first_run(self._buf.get("speed_dps", stop) < STILL_DPS, int(SETTLE_S * GRID_HZ))
+        far = _first(after < -max(self.preset.min_rom_deg, PASSED_FRACTION * top))
+        no = min((i for i in (turned, stopped) if i is not None), default=None)
+        if far is not None and (no is None or far < no):
+            moved = _first(~still[end:])  # (the plateau's end)
+            return on + end - n + 1, on + (len(still) if moved is None else end + moved)
+        return no is None and len(after) < 2.0 * GRID_HZ  # (waits at most 2 s)
 
     # ------------------------------------------------------------------ reps and sets
     def _complete(self, on: int, trough: int, stop: int, end_level: float, settled: bool) -> list[Event]:
