@@ -86,7 +86,8 @@ ACC_ONLY_RANGE_G = 0.5  #: without a gyroscope a rep whose ankle accelerated mor
 #: partial precision 0.941, recall 0.849 at 0.5 g; 0.939 and 0.810 at 0.35 g; 0.917 and 0.856 at 0.8 g)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
-HOME_KEEP_S = 30.0  #: at most this much is kept while the leg stays at home (s)
+HOME_KEEP_S = 45.0  #: at most this much is kept while the leg stays at home (s): a tentative set's first 3 reps and the
+#: INVERTED_LOOKBACK_S before them (alternating leg lifts, a rep of this leg every ~14 s, span ~30 s before that)
 MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
