@@ -34,8 +34,10 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where used: the parsers (``imu --help``) do not need it
+    import pandas as pd
 
 __all__ = ["add_commands", "history_display", "main"]
 
@@ -146,6 +148,8 @@ def _import(args) -> int:
 
 def history_display(weekly: pd.DataFrame) -> pd.DataFrame:
     """The weekly table formatted for reading (strings, units in the headers)."""
+    import pandas as pd
+
     def num(s, nd=1, scale=1.0):
         return s.map(lambda v: "" if pd.isna(v) else f"{v * scale:.{nd}f}")
 
@@ -164,6 +168,8 @@ def history_display(weekly: pd.DataFrame) -> pd.DataFrame:
 
 def _history(args) -> int:
     """imu history: print the weekly table and write it as CSV."""
+    import pandas as pd
+
     from .history import write_weekly_csv
 
     with _store(args) as store:
