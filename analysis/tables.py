@@ -274,6 +274,11 @@ def _count(flag_sets: list[set[str]], code: str) -> int:
     return sum(1 for f in flag_sets if code in f)
 
 
+#: Numeric columns of the reps table that the set rows are computed from.
+_SET_SOURCES = ("start_s", "end_s", "up_s", "top_hold_s", "down_s", "bottom_hold_s", "tut_s", "rom_deg",
+                "peak_up_dps", "peak_down_dps")
+
+
 def sets_table(reps_df: pd.DataFrame) -> pd.DataFrame:
     """One row per set, columns :data:`SETS_COLUMNS`, from a :func:`reps_table` frame.
 
@@ -281,59 +286,74 @@ def sets_table(reps_df: pd.DataFrame) -> pd.DataFrame:
     """
     if reps_df is None or len(reps_df) == 0:
         return _empty_frame(SETS_COLUMNS, _SETS_INT, _SETS_TIME, _SETS_ANGLE, _SETS_STR)
-    T, A = TIME_DECIMALS, ANGLE_DECIMALS
-    df = reps_df.copy()
-    df["_flags"] = [set(f) for f in flag_lists(df["flags"])]
-    if "momentum" in df.columns:
-        mom = df["momentum"].map(_as_bool)
-    else:
-        mom = pd.Series([False] * len(df), index=df.index)
-    df["_momentum"] = [bool(m) or "momentum" in f for m, f in zip(mom, df["_flags"])]
-    side_col = df["side"].fillna("").astype(str) if "side" in df.columns else pd.Series([""] * len(df), index=df.index)
-    df["_side"] = side_col
-
+    df = reps_df.sort_values(["set", "start_s"], kind="stable")
+    flags = [set(f) for f in flag_lists(df["flags"])]
+    mom = df["momentum"].map(_as_bool) if "momentum" in df.columns else [False] * len(df)
+    momentum = [bool(m) or "momentum" in f for m, f in zip(mom, flags)]
+    sides = df["side"].fillna("").astype(str).tolist() if "side" in df.columns else [""] * len(df)
+    numbers = {c: _numbers(df[c]) for c in _SET_SOURCES}
+    set_no = df["set"].to_numpy()
+    cuts = np.flatnonzero(set_no[1:] != set_no[:-1]) + 1  # rows are sorted by set: each set is one slice
     rows = []
     prev_end = None
-    for set_no, g in df.sort_values(["set", "start_s"], kind="stable").groupby("set", sort=True):
-        start = float(g["start_s"].min())
-        end = float(g["end_s"].max())
-        med = {c: _nanmedian(g[c]) for c in ("up_s", "top_hold_s", "down_s", "bottom_hold_s")}
-        flags = list(g["_flags"])
-        sides = [s for s in dict.fromkeys(g["_side"]) if s]
-        rows.append({
-            "set": int(set_no),
-            "start_s": _r(start, T),
-            "end_s": _r(end, T),
-            "duration_s": _r(end - start, T),
-            "reps": int(len(g)),
-            "tut_s": _r(float(g["tut_s"].sum()), T),
-            "rest_before_s": float("nan") if prev_end is None else _r(start - prev_end, T),
-            "median_up_s": _r(med["up_s"], T),
-            "median_top_hold_s": _r(med["top_hold_s"], T),
-            "median_down_s": _r(med["down_s"], T),
-            "median_bottom_hold_s": _r(med["bottom_hold_s"], T),
-            "median_tempo": tempo_string(med["down_s"], med["bottom_hold_s"], med["up_s"], med["top_hold_s"]) or "",
-            "median_rom_deg": _r(_nanmedian(g["rom_deg"]), A),
-            "max_rom_deg": _r(_nanmax(g["rom_deg"]), A),
-            "mean_peak_up_dps": _r(_nanmean(g["peak_up_dps"]), A),
-            "mean_peak_down_dps": _r(_nanmean(g["peak_down_dps"]), A),
-            "momentum_reps": int(sum(g["_momentum"])),
-            "rushed_reps": _count(flags, "rushed"),
-            "partial_reps": _count(flags, "partial"),
-            "feet_rested_reps": _count(flags, "feet_rested"),
-            "flagged_reps": sum(1 for f in flags if f),
-            "side": ";".join(sides),
-        })
-        prev_end = end
+    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(df)]):
+        cols = {c: v[a:b] for c, v in numbers.items()}
+        rows.append(_set_row(int(set_no[a]), cols, flags[a:b], momentum[a:b], sides[a:b], prev_end))
+        prev_end = _nan_edge(cols["end_s"], np.max)
     return _coerce(pd.DataFrame(rows, columns=SETS_COLUMNS), _SETS_INT, _SETS_STR)
 
 
-def _finite(s) -> np.ndarray:
+def _set_row(set_no: int, cols: dict[str, np.ndarray], flags: list[set[str]], momentum: list[bool],
+             sides: list[str], prev_end: float | None) -> dict:
+    """The :data:`SETS_COLUMNS` row of one set from its reps' columns (s, deg, deg/s) and flags."""
+    T, A = TIME_DECIMALS, ANGLE_DECIMALS
+    start = _nan_edge(cols["start_s"], np.min)
+    end = _nan_edge(cols["end_s"], np.max)
+    med = {c: _nanmedian(cols[c]) for c in ("up_s", "top_hold_s", "down_s", "bottom_hold_s")}
+    return {
+        "set": set_no,
+        "start_s": _r(start, T),
+        "end_s": _r(end, T),
+        "duration_s": _r(end - start, T),
+        "reps": len(flags),
+        "tut_s": _r(float(np.nansum(cols["tut_s"])), T),
+        "rest_before_s": float("nan") if prev_end is None else _r(start - prev_end, T),
+        "median_up_s": _r(med["up_s"], T),
+        "median_top_hold_s": _r(med["top_hold_s"], T),
+        "median_down_s": _r(med["down_s"], T),
+        "median_bottom_hold_s": _r(med["bottom_hold_s"], T),
+        "median_tempo": tempo_string(med["down_s"], med["bottom_hold_s"], med["up_s"], med["top_hold_s"]) or "",
+        "median_rom_deg": _r(_nanmedian(cols["rom_deg"]), A),
+        "max_rom_deg": _r(_nanmax(cols["rom_deg"]), A),
+        "mean_peak_up_dps": _r(_nanmean(cols["peak_up_dps"]), A),
+        "mean_peak_down_dps": _r(_nanmean(cols["peak_down_dps"]), A),
+        "momentum_reps": sum(momentum),
+        "rushed_reps": _count(flags, "rushed"),
+        "partial_reps": _count(flags, "partial"),
+        "feet_rested_reps": _count(flags, "feet_rested"),
+        "flagged_reps": sum(1 for f in flags if f),
+        "side": ";".join(s for s in dict.fromkeys(sides) if s),
+    }
+
+
+def _numbers(s) -> np.ndarray:
+    """``s`` (a column or an array) as float64, NaN where a value is not a number (e.g. text read back)."""
+    if isinstance(s, np.ndarray) and s.dtype.kind == "f":
+        return s
     s = s if isinstance(s, pd.Series) else pd.Series(s)
     if s.dtype.kind in "fiu":  # numbers already (the engine's reps): no text to coerce
-        a = s.to_numpy(dtype=float)
-    else:
-        a = np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
+        return s.to_numpy(dtype=float)
+    return np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
+
+
+def _nan_edge(a: np.ndarray, edge) -> float:
+    """``edge`` (np.min or np.max) of the values of ``a`` that are not NaN; NaN when there are none."""
+    a = a[~np.isnan(a)]
+    return float(edge(a)) if a.size else float("nan")
+
+
+def _finite(s) -> np.ndarray:
+    a = _numbers(s)
     return a[np.isfinite(a)]
 
 
