@@ -16,10 +16,10 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
 
 from .tables import flag_lists
 
@@ -108,17 +108,20 @@ def _spans_from_labels(t: np.ndarray, labels: Sequence) -> dict[str, list[tuple[
 
 
 def _add_spans(ax, spans: dict[str, list[tuple[float, float]]]) -> None:
+    """Shade each phase's spans as one path of full-height rectangles (one draw call per phase)."""
     tr = ax.get_xaxis_transform()  # x in data, y in axes fraction
     for phase, items in spans.items():
         if not items:
             continue
         ab = np.asarray(items, dtype=float)  # (n, 2): start and end of each span, s
-        verts = np.empty((len(ab), 4, 2))  # one array of rectangles: PolyCollection's fast path
-        verts[:, :, 0] = ab[:, [0, 0, 1, 1]]
-        verts[:, :, 1] = (0.0, 1.0, 1.0, 0.0)  # axes fraction
+        verts = np.empty((len(ab), 5, 2))  # closed rectangles (a, 0) (a, 1) (b, 1) (b, 0) (a, 0)
+        verts[:, :, 0] = ab[:, [0, 0, 1, 1, 0]]
+        verts[:, :, 1] = (0.0, 1.0, 1.0, 0.0, 0.0)
+        codes = np.tile([MplPath.MOVETO] + [MplPath.LINETO] * 3 + [MplPath.CLOSEPOLY], len(ab))
         color, alpha = PHASE_COLORS[phase]
-        ax.add_collection(PolyCollection(verts, facecolors=color, alpha=alpha, edgecolors="none",
-                                         transform=tr, zorder=0), autolim=False)
+        # add_artist: no data limits to update (x and y are set); snap: edges on pixels, as each rectangle alone
+        ax.add_artist(PathPatch(MplPath(verts.reshape(-1, 2), codes), facecolor=color, alpha=alpha,
+                                edgecolor="none", transform=tr, zorder=0, snap=True))
 
 
 def _finite_interp(x: np.ndarray, t: np.ndarray, y: np.ndarray) -> np.ndarray:
