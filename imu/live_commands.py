@@ -15,7 +15,6 @@ Exit codes: 0 done (also after Ctrl-C), 2 bad input (unknown device or profile, 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 import sys
 import time
@@ -96,6 +95,8 @@ def _fail(e: BadInput) -> int:
 
 
 def cmd_scan(args) -> int:
+    import asyncio  # here, as in _run and _live: every ``imu`` command builds these parsers, few run them
+
     try:
         return asyncio.run(_scan(args))
     except BadInput as e:
@@ -140,6 +141,8 @@ def cmd_record(args) -> int:
 
 
 def _run(args, count: bool) -> int:
+    import asyncio
+
     try:
         plan = _plan(args)
         return asyncio.run(_live(args, plan, count))
@@ -266,6 +269,8 @@ async def _resolve(args, plan, scanner_backend) -> list:
 
 
 async def _live(args, plan, count: bool) -> int:
+    import asyncio
+
     from imu.live.outputs import write_outputs
     from imu.live.session import LiveSession, SessionConfig
     from imu.live.view import LiveView, PlainPrinter
