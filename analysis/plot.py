@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from PIL import Image
 
 from .tables import flag_lists
 
@@ -264,5 +265,13 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=len(handles),
               frameon=False, fontsize=9)
     fig.subplots_adjust(left=_LEFT, right=_RIGHT, top=0.89, bottom=0.17)
-    fig.savefig(path, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    _save_png(fig, path, dpi)
     return path
+
+
+def _save_png(fig: Figure, path: Path | BinaryIO, dpi: int) -> None:
+    """Render ``fig`` and write it as an RGB PNG: the figure is opaque, an alpha channel would be all 255
+    (a quarter more bytes to filter and compress)."""
+    fig.canvas.draw()
+    rgba = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    rgba.convert("RGB").save(path, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
