@@ -39,10 +39,12 @@ FILE_NAMES: dict[str, str] = {
 }
 
 
-def atomic_write(path: str | Path, write: Callable[[IO], None], *, binary: bool = False) -> Path:
+def atomic_write(path: str | Path, write: Callable[[IO], None], *, binary: bool = False,
+                 sync_dir: bool = True) -> Path:
     """Call ``write(f)`` on a temporary file next to ``path``, then atomically replace ``path``.
 
-    Text mode files are UTF-8 with ``\\n`` line endings.
+    Text mode files are UTF-8 with ``\\n`` line endings. ``sync_dir=False`` leaves the fsync of the
+    directory (which makes the rename durable) to the caller, e.g. one for several files.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -61,7 +63,8 @@ def atomic_write(path: str | Path, write: Callable[[IO], None], *, binary: bool 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
     return path
 
 
@@ -95,10 +98,11 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
-    """Write ``df`` atomically as a plain spreadsheet CSV (see the module docstring)."""
+def write_csv(path: str | Path, df: pd.DataFrame, *, sync_dir: bool = True) -> Path:
+    """Write ``df`` atomically as a plain spreadsheet CSV (see the module docstring and :func:`atomic_write`)."""
     data = _csv_frame(df)
-    return atomic_write(path, lambda f: data.to_csv(f, index=False, lineterminator="\n", na_rep=""))
+    return atomic_write(path, lambda f: data.to_csv(f, index=False, lineterminator="\n", na_rep=""),
+                        sync_dir=sync_dir)
 
 
 def write_session(out_dir: str | Path, reps: Sequence[Rep], angle_t_s, angle_deg, info: dict | None = None,
@@ -122,15 +126,16 @@ def write_session(out_dir: str | Path, reps: Sequence[Rep], angle_t_s, angle_deg
     sets_df = sets_table(reps_df)
     summary = session_summary(reps_df, sets_df, info)
 
-    write_csv(paths["reps_csv"], reps_df)
-    write_csv(paths["sets_csv"], sets_df)
+    write_csv(paths["reps_csv"], reps_df, sync_dir=False)
+    write_csv(paths["sets_csv"], sets_df, sync_dir=False)
 
     if title is None:
         bits = [b for b in (info.get("exercise"), Path(str(info["source"])).name if info.get("source") else None) if b]
         title = "Leg lifts: " + (" - ".join(str(b) for b in bits) if bits else "leg angle and rep phases")
     atomic_write(paths["session_png"],
                  lambda f: plot_session(f, angle_t_s, angle_deg, reps_df, title=title, phases=phases),
-                 binary=True)
+                 binary=True, sync_dir=False)
+    _fsync_dir(out)  # one fsync makes the three renames durable, before session.json appears
 
     text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write(paths["session_json"], lambda f: f.write(text))
