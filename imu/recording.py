@@ -274,6 +274,18 @@ def _is_number_or_missing(s: str) -> bool:
         return False
 
 
+def _commas_per_line(cpos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Commas on each line, from the sorted byte positions of the commas and the lines' [start, end) bytes."""
+    n = len(starts)
+    k = len(cpos) // n if n else 0
+    if k and len(cpos) == n * k:  # as many commas as k per line: if the i-th k of them lie on line i, all do
+        first_last = cpos.reshape(n, k)[:, [0, -1]]
+        if np.all(first_last[:, 0] >= starts) and np.all(first_last[:, 1] < ends):
+            return np.full(n, k)
+    upto_end = np.searchsorted(cpos, ends)  # commas before each line's end = before the next line's start
+    return np.diff(upto_end, prepend=0)
+
+
 def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
     raw = _read_bytes(path, source)
     if len(raw) == 0:
@@ -322,9 +334,7 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         fields = _line_fields_quoted(seg)
         commas0 = fields == 1
     else:
-        cpos = np.flatnonzero(arr == 44)
-        upto_end = np.searchsorted(cpos, ends)  # commas before each line's end = before the next line's start
-        ncomma = np.diff(upto_end, prepend=0)
+        ncomma = _commas_per_line(np.flatnonzero(arr == 44), starts, ends)
         fields = ncomma + 1
         commas0 = ncomma == 0
     # Blank (whitespace-only) lines are skipped, as pandas does; they can only be lines without commas.

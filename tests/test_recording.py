@@ -774,3 +774,20 @@ def test_a_value_of_number_characters_that_is_no_number_is_refused(tmp_path):
     lines = csv_lines(static_frame())
     lines[40] = "0.78,1-2," + ",".join(lines[40].split(",")[2:])  # only plain number characters, not a number
     assert_refused(write_text(tmp_path / "bad.csv", "\n".join(lines) + "\n"), "line 41 (data row 40)", "non-numeric value '1-2'")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-1, 3), min_size=1, max_size=8), st.booleans())
+def test_commas_per_line_agrees_with_counting_each_line(commas, final_newline):
+    """The shortcut for files with the same number of commas on every line gives each line's own count."""
+    from imu.recording import _commas_per_line
+
+    lines = ["" if c < 0 else "1" + ",2" * c for c in commas]  # -1: a blank line
+    data = ("\n".join(lines) + ("\n" if final_newline else "")).encode()
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    starts, ends = np.r_[0, nl + 1], np.r_[nl, len(data)]
+    if starts[-1] >= len(data):
+        starts, ends = starts[:-1], ends[:-1]
+    got = _commas_per_line(np.flatnonzero(arr == 44), starts, ends)
+    assert got.tolist() == [data[a:b].count(b",") for a, b in zip(starts, ends)]
