@@ -42,6 +42,7 @@ from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhyth
 from imu.masks import true_runs
 from imu.bridge import SWING_G
 from imu.held import reps_landed
+from imu import order_stats
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -589,7 +590,7 @@ class RepEngine:
         end = _first_run(_still_across_gaps(still, self._seen(on), theta), n)
         if end is None:
             return None, None
-        plateau = float(np.median(theta[end - n + 1 : end + 1]))
+        plateau = order_stats.median(theta[end - n + 1 : end + 1])
         rise = theta[end + 1 :] > plateau + max(self.preset.min_rom_deg, 0.5 * (plateau - level))
         i = _first(rise)
         if i is None or end + 1 + i < k0:
@@ -658,7 +659,7 @@ class RepEngine:
                 self._pos = max(on, self._buf.index_at(bad.top_s))
             return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
-            self._level = min(self._level, float(np.median(theta[stop - back - n + 1 : stop - back + 1])))
+            self._level = min(self._level, order_stats.median(theta[stop - back - n + 1 : stop - back + 1]))
         self._state = HOME
         self._pos = trough if first == i_rise else stop + 1
         self._home_since = self._pos
@@ -733,7 +734,7 @@ class RepEngine:
         i_peak = int(np.argmax(theta))
         speed = np.gradient(theta, t) if len(t) > 1 else np.zeros(1)
         n_bottom = int(0.3 * GRID_HZ)
-        bottom = float(np.median(theta[: max(1, on - pre + 1)][-n_bottom:]))
+        bottom = order_stats.median(theta[: max(1, on - pre + 1)][-n_bottom:])
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
         if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
             bottom = float(median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests

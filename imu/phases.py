@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imu import order_stats
 from imu.orientation import norm
 
 MIN_BAND_SPAN = 0.2  #: a ramp is fitted only when its samples in the 10-90 % band span this share of it
@@ -104,7 +105,7 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     high = np.flatnonzero(theta >= bottom_deg + 0.7 * (peak - bottom_deg))
     if len(high) == 0:  # the peak lies below the given resting level (a guessed one): no range
         high = np.array([i_peak])
-    top = float(np.median(theta[high[0] : high[-1] + 1]))
+    top = order_stats.median(theta[high[0] : high[-1] + 1])
     rom = top - bottom_deg
     up_t, up_th = t[: i_peak + 1], theta[: i_peak + 1]
     dn_t, dn_th = t[i_peak:], theta[i_peak:]
@@ -143,7 +144,7 @@ def held_top_deg(t: np.ndarray, theta: np.ndarray, top_s: float, lower_s: float)
     peak). The ramps' fits take the median of everything above 70 % of the peak, which also takes in
     the ramps' upper ends and reads the top a degree or two low (suite: range MAE 2.23 -> 1.88 deg)."""
     hold = (t >= top_s) & (t <= lower_s)
-    return float(np.median(theta[hold])) if hold.sum() >= MIN_HOLD_SAMPLES else None
+    return order_stats.median(theta[hold]) if hold.sum() >= MIN_HOLD_SAMPLES else None
 
 
 def peak_accel_g(acc_g: np.ndarray) -> float:
@@ -156,7 +157,7 @@ def peak_accel_g(acc_g: np.ndarray) -> float:
     """
     if len(acc_g) == 0:
         return 0.0
-    return float(np.percentile(np.abs(norm(acc_g) - 1.0), 90))
+    return order_stats.percentile(np.abs(norm(acc_g) - 1.0), 90)
 
 
 def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
