@@ -73,11 +73,12 @@ def cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     return out
 
 
-def cross_rows(a: np.ndarray, b_after: np.ndarray, b_next: np.ndarray) -> np.ndarray:
-    """``a x b`` for component-first ``a`` (3, n), given ``b``'s components reordered as ``b[[2, 0, 1]]`` and
-    ``b[[1, 2, 0]]`` (the fusion rotates three estimates by one turn: it reorders the turn once)."""
-    out = a[_NEXT] * b_after
-    out -= a[_AFTER] * b_next
+def cross_rows(a5: np.ndarray, b_after: np.ndarray, b_next: np.ndarray) -> np.ndarray:
+    """``a x b`` for component-first ``a`` given as ``a5`` (5, n), its rows 0, 1, 2, 0, 1, and ``b``'s
+    components reordered as ``b[[2, 0, 1]]`` and ``b[[1, 2, 0]]`` (the fusion rotates three estimates by one
+    turn: it reorders the turn once)."""
+    out = a5[1:4] * b_after
+    out -= a5[2:5] * b_next
     return out
 
 
@@ -249,19 +250,21 @@ class GravityFilter:
         pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         omega_after, omega_next = omega_dt[_AFTER], omega_dt[_NEXT]
+        # the state each pass rotates, with its rows 0 and 1 repeated below row 2: components k+1 and k+2
+        # of every vector are then the views rows[1:4] and rows[2:5] (no gathering)
+        state = np.empty((5, len(a)))
         for i in range(self.PASSES):
-            first = g_acc[:, 0] if self._out[i] is None else None
-            y0 = first if first is not None else self._out[i]
-            s0 = first if first is not None else self._state[i]
+            if self._out[i] is None:
+                self._out[i] = self._state[i] = g_acc[:, 0]
             # increments about the previous pass's estimate, one sample behind (the state being
             # rotated): -omega x state = state x omega
-            state = np.empty_like(about)
-            state[:, 0], state[:, 1:] = s0, about[:, :-1]
+            state[:3, 0], state[:3, 1:] = self._state[i], about[:, :-1]
+            state[3:] = state[:2]
             self._state[i] = about[:, -1].copy()
             drive = cross_rows(state, omega_after, omega_next)
             drive *= a
             drive += pull
-            raw = recurrence.rows(drive, y0)
+            raw = recurrence.rows(drive, self._out[i])
             self._out[i] = raw[:, -1].copy()
             about = unit(raw, axis=0)
         return np.ascontiguousarray(about.T)
