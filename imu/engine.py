@@ -42,7 +42,7 @@ from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhyth
 from imu.masks import true_runs
 from imu.bridge import SWING_G
 from imu.held import reps_landed
-from imu import order_stats
+from imu import lean_numpy
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
@@ -612,7 +612,7 @@ class RepEngine:
         end = _first_run(_still_across_gaps(still, self._seen(on), theta), n)
         if end is None:
             return None, None
-        plateau = order_stats.median(theta[end - n + 1 : end + 1])
+        plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
         rise = theta[end + 1 :] > plateau + max(self.preset.min_rom_deg, 0.5 * (plateau - level))
         i = _first(rise)
         if i is None or end + 1 + i < k0:
@@ -681,7 +681,7 @@ class RepEngine:
                 self._pos = max(on, self._buf.index_at(bad.top_s))
             return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
-            self._level = min(self._level, order_stats.median(theta[stop - back - n + 1 : stop - back + 1]))
+            self._level = min(self._level, lean_numpy.median(theta[stop - back - n + 1 : stop - back + 1]))
         self._state = HOME
         self._pos = trough if first == i_rise else stop + 1
         self._home_since = self._pos
@@ -754,9 +754,9 @@ class RepEngine:
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)
         i_peak = int(np.argmax(theta))
-        speed = np.gradient(theta, t) if len(t) > 1 else np.zeros(1)
+        speed = lean_numpy.gradient(theta, t) if len(t) > 1 else np.zeros(1)
         n_bottom = int(0.3 * GRID_HZ)
-        bottom = order_stats.median(theta[: max(1, on - pre + 1)][-n_bottom:])
+        bottom = lean_numpy.median(theta[: max(1, on - pre + 1)][-n_bottom:])
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
         if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
             bottom = float(median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
@@ -1182,7 +1182,7 @@ class RepEngine:
 
 
 def _first(mask: np.ndarray) -> int | None:
-    i = int(np.argmax(mask)) if len(mask) else 0
+    i = int(mask.argmax()) if len(mask) else 0  # (the method: np.argmax's wrapper costs more than the search)
     return i if len(mask) and mask[i] else None
 
 
@@ -1204,7 +1204,7 @@ def _first_run(mask: np.ndarray, n: int) -> int | None:
     """Index of the last element of the first run of ``n`` True values, or None."""
     if len(mask) < n:
         return None
-    c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    c = np.concatenate(([0], mask.cumsum(dtype=np.int64)))
     full = c[n:] - c[:-n] == n
     i = _first(full)
     return None if i is None else i + n - 1

@@ -117,7 +117,7 @@ class GridResampler:
         for c in range(x.shape[1]):
             vals[:, c] = np.interp(grid, t, x[:, c])
         gap = np.zeros(len(grid))
-        holes = np.flatnonzero(steps > self.hole_s)
+        holes = (steps > self.hole_s).nonzero()[0]
         if len(holes):  # grid points strictly inside each hole carry its length
             inside_from = np.searchsorted(grid, t[holes], side="right")
             inside_to = np.searchsorted(grid, t[holes + 1], side="left")

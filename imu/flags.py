@@ -5,7 +5,7 @@ from statistics import median
 
 import numpy as np
 
-from imu import order_stats
+from imu import lean_numpy
 from imu.masks import true_runs
 from imu.phases import RepTiming
 from imu.presets import Preset
@@ -49,7 +49,7 @@ def full_rom_deg(set_ids, roms, untrusted) -> float:
 
 def _upper_median(set_medians: list[float]) -> float:
     medians = np.sort(set_medians)
-    return order_stats.median(medians[len(medians) // 2 :]) if len(medians) else float("nan")
+    return lean_numpy.median(medians[len(medians) // 2 :]) if len(medians) else float("nan")
 
 
 #: A day's full range may fall this far below the person's usual one (day-to-day variation, warming up)

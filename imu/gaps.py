@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from imu import order_stats
+from imu import lean_numpy
 from imu.phases import RepTiming
 
 LONG_GAP_S = 0.5  #: gaps at least this long may hide a rep, and make a rep's own timing unreliable
@@ -86,7 +86,7 @@ def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float
     measured = [r for r, c in zip(reps, clean) if c][-last:]
     if not measured:
         return None
-    return Rhythm(order_stats.median(cycles[-last:]), float(median([r.top_s - r.start_s for r in measured])),
+    return Rhythm(lean_numpy.median(cycles[-last:]), float(median([r.top_s - r.start_s for r in measured])),
                   float(median([r.lower_s - r.top_s for r in measured])),
                   float(median([r.end_s - r.lower_s for r in measured])))
 

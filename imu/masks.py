@@ -7,4 +7,4 @@ import numpy as np
 def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in ``mask``."""
     d = np.diff(np.concatenate(([0], np.asarray(mask).astype(np.int8), [0])))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return (d == 1).nonzero()[0], (d == -1).nonzero()[0]

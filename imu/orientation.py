@@ -272,7 +272,7 @@ class GravityFilter:
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
     """Unsigned angle (deg) between each gravity direction and the home direction."""
-    return np.degrees(np.arccos(np.clip(g @ home, -1.0, 1.0)))
+    return np.degrees(np.arccos((g @ home).clip(-1.0, 1.0)))
 
 
 def leg_angle_deg(g: np.ndarray, home: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -294,4 +294,4 @@ def plane_axis(home: np.ndarray, peak: np.ndarray) -> np.ndarray | None:
 
 def out_of_plane_deg(g: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Tilt (deg) of each gravity direction out of the plane of motion."""
-    return np.degrees(np.arcsin(np.clip(g @ axis, -1.0, 1.0)))
+    return np.degrees(np.arcsin((g @ axis).clip(-1.0, 1.0)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu import order_stats
+from imu import lean_numpy
 from imu.orientation import norm
 
 MIN_BAND_SPAN = 0.2  #: a ramp is fitted only when its samples in the 10-90 % band span this share of it
@@ -81,7 +81,7 @@ def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def _crossing(t: np.ndarray, theta: np.ndarray, level: float) -> float:
     """Time of the first crossing of ``level`` (linear interpolation); t[0] if none."""
     above = theta >= level
-    idx = np.flatnonzero(above[1:] != above[:-1])
+    idx = (above[1:] != above[:-1]).nonzero()[0]
     if len(idx) == 0:
         return float(t[0])
     i = idx[0]
@@ -102,10 +102,10 @@ def rep_phases(t: np.ndarray, theta: np.ndarray, speed_dps: np.ndarray, i_peak: 
     peak = float(theta[i_peak])
     # Top level: the median of the stretch the leg spends above 70 % of the way to its highest point,
     # robust against tremor and against an overshoot at the start of the hold.
-    high = np.flatnonzero(theta >= bottom_deg + 0.7 * (peak - bottom_deg))
+    high = (theta >= bottom_deg + 0.7 * (peak - bottom_deg)).nonzero()[0]
     if len(high) == 0:  # the peak lies below the given resting level (a guessed one): no range
         high = np.array([i_peak])
-    top = order_stats.median(theta[high[0] : high[-1] + 1])
+    top = lean_numpy.median(theta[high[0] : high[-1] + 1])
     rom = top - bottom_deg
     up_t, up_th = t[: i_peak + 1], theta[: i_peak + 1]
     dn_t, dn_th = t[i_peak:], theta[i_peak:]
@@ -144,7 +144,7 @@ def held_top_deg(t: np.ndarray, theta: np.ndarray, top_s: float, lower_s: float)
     peak). The ramps' fits take the median of everything above 70 % of the peak, which also takes in
     the ramps' upper ends and reads the top a degree or two low (suite: range MAE 2.23 -> 1.88 deg)."""
     hold = (t >= top_s) & (t <= lower_s)
-    return order_stats.median(theta[hold]) if hold.sum() >= MIN_HOLD_SAMPLES else None
+    return lean_numpy.median(theta[hold]) if hold.sum() >= MIN_HOLD_SAMPLES else None
 
 
 def peak_accel_g(acc_g: np.ndarray) -> float:
@@ -157,7 +157,7 @@ def peak_accel_g(acc_g: np.ndarray) -> float:
     """
     if len(acc_g) == 0:
         return 0.0
-    return order_stats.percentile(np.abs(norm(acc_g) - 1.0), 90)
+    return lean_numpy.percentile(np.abs(norm(acc_g) - 1.0), 90)
 
 
 def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
@@ -165,9 +165,9 @@ def _last_rise(t: np.ndarray, theta: np.ndarray, lo: float, hi: float):
     if hi == lo:
         return t, theta
     frac = (theta - lo) / (hi - lo)
-    low = np.flatnonzero(frac <= 0.1)
+    low = (frac <= 0.1).nonzero()[0]
     i0 = low[-1] if len(low) else 0
-    high = np.flatnonzero(frac[i0:] >= 0.9)
+    high = (frac[i0:] >= 0.9).nonzero()[0]
     i1 = i0 + high[0] + 1 if len(high) else len(theta)
     return t[i0:i1], theta[i0:i1]
 
@@ -177,8 +177,8 @@ def _first_fall(t: np.ndarray, theta: np.ndarray, hi: float, lo: float):
     if hi == lo:
         return t, theta
     frac = (theta - lo) / (hi - lo)
-    low = np.flatnonzero(frac <= 0.1)
+    low = (frac <= 0.1).nonzero()[0]
     i1 = low[0] + 1 if len(low) else len(theta)
-    high = np.flatnonzero(frac[:i1] >= 0.9)
+    high = (frac[:i1] >= 0.9).nonzero()[0]
     i0 = high[-1] if len(high) else 0
     return t[i0:i1], theta[i0:i1]

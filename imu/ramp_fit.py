@@ -52,7 +52,7 @@ class RampFit:
 
 def _mj(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minimum-jerk position, speed and acceleration on the unit ramp (clipped outside [0, 1])."""
-    x = np.clip(x, 0.0, 1.0)
+    x = x.clip(0.0, 1.0)
     x2 = x * x
     return x2 * x * (10 - 15 * x + 6 * x2), 30 * x2 * (1 - x) ** 2, 60 * x * (1 - x) * (1 - 2 * x)
 

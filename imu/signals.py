@@ -121,7 +121,7 @@ class SignalFront:
         hist = g[:0] if self._g_prev is None else self._g_prev
         allg = np.vstack([np.repeat((hist if len(hist) else g)[:1], k - len(hist), axis=0), hist, g])
         self._g_prev = allg[-k:].copy()
-        cosang = np.clip(np.einsum("ij,ij->i", allg[:-k], g), -1.0, 1.0)
+        cosang = np.einsum("ij,ij->i", allg[:-k], g).clip(-1.0, 1.0)
         return np.degrees(np.arccos(cosang)) * GRID_HZ / k
 
     def _remember(self, g: np.ndarray) -> None:

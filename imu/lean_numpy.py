@@ -1,6 +1,6 @@
-"""Median and percentile of the short float arrays the engine takes them of (a few to a few hundred
-samples), bit for bit what ``np.median`` and ``np.percentile`` give, at a fraction of their cost: one
-sort and a few float operations instead of numpy's generic reductions (~15 us of overhead per call)."""
+"""numpy's median, percentile and gradient of the short 1-D float arrays the engine takes them of (a few
+to a few hundred samples), bit for bit what ``np.median``, ``np.percentile`` and ``np.gradient`` give, at a
+fraction of their cost: the same float operations without their generic code (15-90 us per call)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,3 +38,24 @@ def percentile(x: np.ndarray, q: float) -> float:
     a, b = s[lo], s[hi]
     diff = b - a
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+def gradient(f: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``np.gradient(f, x)`` of 1-D float arrays of at least two samples: central differences inside
+    (numpy's formula for uneven spacing unless all steps of ``x`` are equal), one-sided at the ends."""
+    dx = np.diff(x)
+    out = np.empty_like(f)
+    if (dx == dx[0]).all():
+        step = dx[0]
+        out[1:-1] = (f[2:] - f[:-2]) / (2.0 * step)
+        first_step = last_step = step
+    else:
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        out[1:-1] = a * f[:-2] + b * f[1:-1] + c * f[2:]
+        first_step, last_step = dx[0], dx[-1]
+    out[0] = (f[1] - f[0]) / first_step
+    out[-1] = (f[-1] - f[-2]) / last_step
+    return out
