@@ -1190,6 +1190,8 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
     """``still`` where the data was seen, and across a long gap that the leg was seen still on both sides
     of, for ``STILL_S`` in all, at the same angle (within ``GAP_STILL_DEG``): a plateau the gap cut in two."""
     out = still & seen
+    if seen.all():  # no gap to join across
+        return out
     starts, ends = true_runs(out)
     for k in range(len(starts) - 1):
         a, b = ends[k], starts[k + 1]  # between two still runs: a gap, if nothing there was seen

@@ -92,7 +92,7 @@ class GridResampler:
         breaks: list[int] = []
         out_t, out_x, out_gap = [], [], []
         steps = np.diff(t)
-        long_gaps = np.flatnonzero(steps > self.max_fill_s)
+        long_gaps = (steps > self.max_fill_s).nonzero()[0]
         start = 0
         for j in [*long_gaps.tolist(), len(t) - 1]:
             gt, gx, gm = self._segment(t[start : j + 1], x[start : j + 1], steps[start:j])

@@ -66,6 +66,9 @@ _NEXT, _AFTER = np.array([1, 2, 0]), np.array([2, 0, 1])  # components k+1 and k
 
 def cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     """Cross products of the vectors of ``a`` and ``b`` (``np.cross`` without its per-call overhead)."""
+    if a.shape == b.shape == (3,):  # two vectors (a frame's axes): the same products, in plain floats
+        (a0, a1, a2), (b0, b1, b2) = a.tolist(), b.tolist()
+        return np.array([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0])
     out = np.empty_like(a) if a.shape == b.shape else np.empty(np.broadcast_shapes(a.shape, b.shape))
     for k in range(3):  # a_k+1 b_k+2 - a_k+2 b_k+1
         i, j = _at(axis, (k + 1) % 3), _at(axis, (k + 2) % 3)
@@ -95,7 +98,10 @@ class BlockedRecurrence:
 
     def __init__(self, a: np.ndarray):
         self.n = len(a)
-        block = min(_BLOCK, max(self.n, 1))  # (a short input is one block of its own length)
+        if 0 < self.n <= _BLOCK:  # (a short input is one block of its own length: nothing to pad)
+            self.p = np.asarray(a, dtype=float).cumprod()[None, :]
+            return
+        block = min(_BLOCK, max(self.n, 1))
         blocks = -(-self.n // block)
         padded = np.ones(blocks * block)
         padded[: self.n] = a
@@ -110,7 +116,7 @@ class BlockedRecurrence:
         if blocks == 1:  # (a live stream's chunks: the same operations without the padding)
             p = self.p[0]
             y = x / p
-            np.cumsum(y, axis=1, out=y)
+            y.cumsum(axis=1, out=y)
             y += np.asarray(y0, dtype=float)[:, None]
             y *= p
             return y
