@@ -45,7 +45,7 @@ class SignalFront:
 
     def __call__(self, t_s: np.ndarray, acc_g: np.ndarray, gyro_dps: np.ndarray | None) -> list[tuple[bool, Block]]:
         """Returns (follows_a_long_gap, block) pairs in time order."""
-        x = acc_g if not self.has_gyro else np.hstack([acc_g, gyro_dps])
+        x = acc_g if not self.has_gyro else np.concatenate([acc_g, gyro_dps], axis=1)
         gt, gx, gap, breaks = self.resampler(t_s, x)
         out = []
         bounds = [0, *breaks, len(gt)]
@@ -119,7 +119,7 @@ class SignalFront:
             return np.empty(0)
         k = TURN_BASELINE
         hist = g[:0] if self._g_prev is None else self._g_prev
-        allg = np.vstack([np.repeat((hist if len(hist) else g)[:1], k - len(hist), axis=0), hist, g])
+        allg = np.concatenate([np.repeat((hist if len(hist) else g)[:1], k - len(hist), axis=0), hist, g])
         self._g_prev = allg[-k:].copy()
         cosang = np.einsum("ij,ij->i", allg[:-k], g).clip(-1.0, 1.0)
         return np.degrees(np.arccos(cosang)) * GRID_HZ / k
@@ -127,4 +127,4 @@ class SignalFront:
     def _remember(self, g: np.ndarray) -> None:
         """Keeps the last ``TURN_BASELINE`` directions (the turning rate's baseline across blocks)."""
         hist = g[:0] if self._g_prev is None else self._g_prev
-        self._g_prev = np.vstack([hist, g[-TURN_BASELINE:]])[-TURN_BASELINE:].copy()
+        self._g_prev = np.concatenate([hist, g[-TURN_BASELINE:]])[-TURN_BASELINE:].copy()
