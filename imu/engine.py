@@ -1204,7 +1204,7 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
 
 def _first_run(mask: np.ndarray, n: int) -> int | None:
     """Index of the last element of the first run of ``n`` True values, or None."""
-    if len(mask) < n:
+    if len(mask) < n or not mask.any():  # (the usual answer of the searches for something abnormal)
         return None
     c = np.concatenate(([0], mask.cumsum(dtype=np.int64)))
     full = c[n:] - c[:-n] == n
