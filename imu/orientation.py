@@ -20,11 +20,14 @@ direction is used as is (accurate when the leg is slow or still).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from imu.masks import true_runs
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
+FLOAT_PASSES_MAX = 8  # chunks up to this many samples are fused in plain floats (see GravityFilter._passes_in_floats)
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 breaks the blocked recurrence)
 
@@ -256,12 +259,15 @@ class GravityFilter:
         pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         omega_after, omega_next = omega_dt[_AFTER], omega_dt[_NEXT]
+        for i in range(self.PASSES):
+            if self._out[i] is None:
+                self._out[i] = self._state[i] = g_acc[:, 0]
+        if len(a) <= FLOAT_PASSES_MAX:
+            return self._passes_in_floats(about, a, recurrence.p[0], pull, omega_after, omega_next)
         # the state each pass rotates, with its rows 0 and 1 repeated below row 2: components k+1 and k+2
         # of every vector are then the views rows[1:4] and rows[2:5] (no gathering)
         state = np.empty((5, len(a)))
         for i in range(self.PASSES):
-            if self._out[i] is None:
-                self._out[i] = self._state[i] = g_acc[:, 0]
             # increments about the previous pass's estimate, one sample behind (the state being
             # rotated): -omega x state = state x omega
             state[:3, 0], state[:3, 1:] = self._state[i], about[:, :-1]
@@ -274,6 +280,31 @@ class GravityFilter:
             self._out[i] = raw[:, -1].copy()
             about = unit(raw, axis=0)
         return np.ascontiguousarray(about.T)
+
+    def _passes_in_floats(self, about: np.ndarray, a: np.ndarray, p: np.ndarray, pull: np.ndarray,
+                          omega_after: np.ndarray, omega_next: np.ndarray) -> np.ndarray:
+        """The passes of :meth:`__call__` over a live stream's few samples, in plain floats: sample by
+        sample the same float operations in the same order (the same bits), without numpy's per-call
+        overhead, which is most of their cost there. ``p``: the running product of the memory factors
+        ``a`` (one block); the rest component-first (3, n)."""
+        a, p, pull, w_after, w_next = (v.tolist() for v in (a, p, pull, omega_after, omega_next))
+        about = about.tolist()
+        for i in range(self.PASSES):
+            state, y0, total = self._state[i].tolist(), self._out[i].tolist(), None
+            out = [[], [], []]
+            for k, (a_k, p_k) in enumerate(zip(a, p)):
+                # state x omega (see cross_rows), then the recurrence's block form (see BlockedRecurrence.rows)
+                x = [(state[(c + 1) % 3] * w_after[c][k] - state[(c + 2) % 3] * w_next[c][k]) * a_k + pull[c][k]
+                     for c in range(3)]
+                total = [v / p_k for v in x] if total is None else [s + v / p_k for s, v in zip(total, x)]
+                raw = [(s + y) * p_k for s, y in zip(total, y0)]
+                length = math.sqrt(raw[0] * raw[0] + raw[1] * raw[1] + raw[2] * raw[2])
+                for c in range(3):
+                    out[c].append(raw[c] / length if length > 0 else 0.0)
+                state = [about[0][k], about[1][k], about[2][k]]
+            self._state[i], self._out[i] = np.array(state), np.array(raw)
+            about = out
+        return np.array(about).T.copy()
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:

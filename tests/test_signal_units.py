@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from imu import orientation
 from imu.filters import GridResampler, StreamSos
 from imu.flags import feet_rested, full_rom_deg, rom_flags, tempo_flags
 from imu.orientation import GravityFilter, first_order_recurrence, leg_angle_deg, plane_axis, tilt_deg, unit
@@ -107,6 +108,28 @@ def test_gravity_filter_restarts_from_the_accelerometer_after_a_gap():
     parts = np.vstack([f(acc[a:a + 37], gyro[a:a + 37], gap[a:a + 37], reacquire[a:a + 37])
                        for a in range(0, len(t), 37)])
     np.testing.assert_allclose(parts, whole, atol=1e-9)
+
+
+def test_gravity_filter_fuses_short_chunks_in_floats_to_the_same_bits(monkeypatch):
+    # a live stream's chunks go through the plain-float passes; with them turned off, through numpy's
+    t, g, gyro, _ = _rotating_sensor()
+    gap = (t >= 0.5) & (t < 0.7)
+    reacquire = (t >= 0.7) & (t < 2.2)
+    acc = g + 0.05 * np.sin(7.0 * t)[:, None]
+    acc[(t >= 1.0) & (t < 1.2)] = [2.0, 0.0, 0.0]
+
+    def fused():
+        f, out, a = GravityFilter(50.0), [], 0
+        for k in range(len(t)):
+            b = a + 1 + k % 8  # (chunks of 1 to 8 samples)
+            out.append(f(acc[a:b], gyro[a:b], gap[a:b], reacquire[a:b]))
+            a = b
+        return np.vstack(out)
+
+    assert orientation.FLOAT_PASSES_MAX >= 8
+    in_floats = fused()
+    monkeypatch.setattr(orientation, "FLOAT_PASSES_MAX", 0)
+    assert in_floats.tobytes() == fused().tobytes()
 
 
 @pytest.mark.parametrize("n", [1, 255, 256, 257, 1000])
