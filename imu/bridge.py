@@ -123,9 +123,9 @@ class AccOnlyBridge:
         caught."""
         u = unit(acc)
         hist = u[:1].repeat(2, axis=0) if self._raw_prev is None else self._raw_prev
-        allu = np.vstack([hist, u])
+        allu = np.concatenate([hist, u])
         self._raw_prev = allu[-2:].copy()
-        turn = np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", allu[:-2], u), -1.0, 1.0))) * GRID_HZ / 2
+        turn = np.degrees(np.arccos(np.einsum("ij,ij->i", allu[:-2], u).clip(-1.0, 1.0))) * GRID_HZ / 2
         return (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS), turn
 
     def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw: np.ndarray, edge: np.ndarray) -> Block:
