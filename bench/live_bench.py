@@ -126,30 +126,63 @@ def _truth_latency(latencies: list, reps: list, sim, min_reps: int) -> list[floa
             for s, n, counted, _ in latencies if n >= min_reps and (s, n) in truth]
 
 
-def run_one(job: tuple) -> dict:
-    """Clean and faulty live runs of one suite session, compared with the offline analysis."""
-    from imu.ble.faults import Faults
+def rate_request(profile: str, spec, rate_mode: str) -> float:
+    """The rate asked of the sensor (Hz): "live" the one `imu live` configures, "suite" the session's."""
+    if rate_mode == "live":
+        from imu.live_commands import LIVE_RATE_HZ
+        from imu.profiles import PROFILES
+        return LIVE_RATE_HZ.get(profile, PROFILES[profile].default_rate_hz)
+    return spec.rate_hz
+
+
+def run_clean(i: int, spec, profile: str, rate_req: float, out_dir: Path):
+    """The clean live run of suite session ``i`` into ``out_dir``: (session, device, SimSession)."""
     from imu.ble.sim_world import SimWorld
     from imu.live.simrun import run_simulated
+
+    world = SimWorld(0)
+    dev = world.add_device(profile, session=spec, seed=1000 + i)
+    session, _ = run_simulated(world, out_dir, spec.exercise, rate_hz=rate_req)
+    return session, dev, next(iter(world.sims[dev.address].values()))
+
+
+def fault_plan(i: int, sim, fault_kw: dict):
+    """The faults of session ``i``: 5 % loss, 1 % duplicates and one 3 s disconnect at a random time
+    inside each set of ``sim`` (the clean run's SimSession), then ``fault_kw`` overrides."""
+    from imu.ble.faults import Faults
+
+    rng = np.random.default_rng(7000 + i)
+    disc = tuple(float(rng.uniform(s.start_s, max(s.start_s, s.end_s - DISCONNECT_S))) for s in sim.sets)
+    kw = dict(loss=0.05, dup=0.01, disconnect_at=disc, disconnect_s=DISCONNECT_S)
+    kw.update(fault_kw)
+    return Faults(**kw)
+
+
+def run_faulty(i: int, spec, profile: str, faults, resume: bool, rate_req: float, out_dir: Path):
+    """The faulty live run of suite session ``i`` into ``out_dir``: (session, outputs, device)."""
+    from imu.ble.sim_world import SimWorld
+    from imu.live.simrun import run_simulated
+
+    world = SimWorld(0)
+    dev = world.add_device(profile, session=spec, seed=1000 + i, faults=faults, resume=resume)
+    session, res = run_simulated(world, out_dir, spec.exercise, rate_hz=rate_req)
+    return session, res, dev
+
+
+def run_one(job: tuple) -> dict:
+    """Clean and faulty live runs of one suite session, compared with the offline analysis."""
     from imu.presets import get_preset
     from imu.process import reps_process
     from imu.recording import read_recording
 
     i, spec, resume, fault_kw, rate_mode = job
     profile = _profile_for(i, spec)
-    if rate_mode == "live":             # the rate `imu live` configures for this sensor
-        from imu.live_commands import LIVE_RATE_HZ
-        from imu.profiles import PROFILES
-        rate_req = LIVE_RATE_HZ.get(profile, PROFILES[profile].default_rate_hz)
-    else:
-        rate_req = spec.rate_hz
+    rate_req = rate_request(profile, spec, rate_mode)
     out: dict = {"i": i, "name": spec.name, "profile": profile, "exercise": spec.exercise}
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         # 1. clean
-        world = SimWorld(0)
-        dev = world.add_device(profile, session=spec, seed=1000 + i)
-        session, _ = run_simulated(world, Path(tmp) / "clean", spec.exercise, rate_hz=rate_req)
+        session, dev, sim = run_clean(i, spec, profile, rate_req, Path(tmp) / "clean")
         side = session.sides[0]
         rate = side.rate_hz
         rec = read_recording(side.path)
@@ -175,18 +208,11 @@ def run_one(job: tuple) -> dict:
         out["latency_engine"] = _engine_latency(rec, spec.exercise, dev, min_reps)
         out["latency_first"] = [r for _, rep, _, r in side.feeder.latencies if rep < min_reps]
         out["uncounted"] = side.feeder.uncounted
-        sim = next(iter(world.sims[dev.address].values()))
         out["latency_truth"] = _truth_latency(side.feeder.latencies, live, sim, min_reps)
         # 2. faults: one 3 s disconnect per set, inside the set
-        rng = np.random.default_rng(7000 + i)
-        disc = tuple(float(rng.uniform(s.start_s, max(s.start_s, s.end_s - DISCONNECT_S))) for s in sim.sets)
-        kw = dict(loss=0.05, dup=0.01, disconnect_at=disc, disconnect_s=DISCONNECT_S)
-        kw.update(fault_kw)
-        faults = Faults(**kw)
-        world2 = SimWorld(0)
-        dev2 = world2.add_device(profile, session=spec, seed=1000 + i, faults=faults, resume=resume)
+        faults = fault_plan(i, sim, fault_kw)
         try:
-            session2, res2 = run_simulated(world2, Path(tmp) / "faults", spec.exercise, rate_hz=rate_req)
+            session2, res2, dev2 = run_faulty(i, spec, profile, faults, resume, rate_req, Path(tmp) / "faults")
         except Exception as e:  # noqa: BLE001 - a crash is a result here
             out["fault_crash"] = f"{type(e).__name__}: {e}"
             return out
@@ -202,7 +228,7 @@ def run_one(job: tuple) -> dict:
                    injected=dev2.injector.stats.as_dict(), reported_lost=rep2["lost_samples"],
                    reported_loss=rep2["loss_fraction"], reported_dup=rep2["duplicate_notifications"],
                    reported_disconnects=rep2["disconnects"], reconnects=rep2["reconnects"],
-                   disconnects_planned=len(disc))
+                   disconnects_planned=len(faults.disconnect_at))
     out["wall_s"] = time.perf_counter() - t_start
     return out
 

@@ -1,0 +1,124 @@
+"""Fast offline check of the live benchmark's fault figure: the faulty sessions' saved recordings analysed offline.
+
+    python -m bench.fault_check [--sessions N] [--profile P] [--jobs J] [--cache DIR]
+
+Runs the clean and the faulty live sessions of :mod:`bench.live_bench` (same suite sessions, seeds,
+profiles, rates and faults: 5 % loss, 1 % duplicates, one 3 s disconnect per set) once and keeps their
+saved recordings in ``DIR`` (default ``/tmp/imu-fault-check``), under a key made of the source of
+everything that writes them (the simulator, the BLE layer, the profiles, the live session, the
+recording format and the benchmark): a change there runs them again, a change of the analysis does not.
+Then each faulty recording is analysed offline (``imu analyze``: :func:`imu.process.reps_process` on
+:func:`imu.recording.read_recording`) and each set of the clean recording's offline analysis is matched
+with the most overlapping faulty set, as the live benchmark matches the live sets. Since live equals
+offline, this is the benchmark's "sets counted exactly" figure, per profile, in about a minute once the
+recordings are written (about as long as the benchmark's suite part the first time); the differing sets
+are listed (session, profile, set, clean count, faulty count).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from bench.live_bench import (_match_sets, _profile_for, _set_counts, fault_plan, rate_request, run_clean,
+                              run_faulty)
+
+#: what writes the recordings (relative to the repository root): a change here invalidates the cache
+WRITERS = ("imu/sim", "imu/ble", "imu/profiles", "imu/live", "imu/recording.py", "bench/live_bench.py")
+ROOT = Path(__file__).resolve().parent.parent
+RECORDING = "recording.csv"
+
+
+def cache_key() -> str:
+    """Hash of the source of :data:`WRITERS` (16 hex digits)."""
+    h = hashlib.sha256()
+    for w in WRITERS:
+        p = ROOT / w
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def write_pair(job: tuple) -> int:
+    """The clean and faulty recordings of suite session ``i`` into ``dir/i/{clean,faults}`` (skipped when
+    there); written in a scratch folder first, so an interrupted run leaves nothing half written."""
+    i, spec, dest = job
+    dest = Path(dest)
+    if (dest / "faults" / RECORDING).exists():
+        return i
+    profile = _profile_for(i, spec)
+    rate_req = rate_request(profile, spec, "live")
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent))
+    try:
+        _, _, sim = run_clean(i, spec, profile, rate_req, tmp / "clean")
+        run_faulty(i, spec, profile, fault_plan(i, sim, {}), True, rate_req, tmp / "faults")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return i
+
+
+def score(job: tuple) -> list[tuple[int, int]]:
+    """(clean count, faulty count) per set of the clean recording's offline analysis."""
+    dest, exercise = job
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    counts = [_set_counts(reps_process(read_recording(Path(dest) / kind / RECORDING), exercise).reps)
+              for kind in ("clean", "faults")]
+    return _match_sets(*counts)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, help="number of suite sessions (spread over the suite, as live_bench)")
+    ap.add_argument("--profile", help="only the sessions of this profile (diy, movesense, polar, ...)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "imu-fault-check")
+    args = ap.parse_args(argv)
+    from imu.sim import benchmark_suite
+
+    suite = benchmark_suite(seed=0)
+    idx = list(range(len(suite)))
+    if args.sessions and args.sessions < len(suite):
+        idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, args.sessions)]
+    if args.profile:
+        idx = [i for i in idx if _profile_for(i, suite[i]) == args.profile]
+    root = args.cache / cache_key()
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"fault check: {len(idx)} sessions, recordings in {root}")
+    with ProcessPoolExecutor(max(1, args.jobs)) as ex:
+        list(ex.map(write_pair, [(i, suite[i], str(root / str(i))) for i in idx]))
+        pairs = list(ex.map(score, [(str(root / str(i)), suite[i].exercise) for i in idx]))
+    report(idx, suite, pairs)
+    return 0
+
+
+def report(idx: list[int], suite, pairs: list[list[tuple[int, int]]]) -> None:
+    """The exact-set share, overall and per profile, and the differing sets."""
+    by_p: dict[str, list[int]] = {}
+    differ = []
+    for i, ps in zip(idx, pairs):
+        p = _profile_for(i, suite[i])
+        tally = by_p.setdefault(p, [0, 0])
+        tally[0] += sum(a == b for a, b in ps)
+        tally[1] += len(ps)
+        differ += [(i, suite[i].name, p, k + 1, a, b) for k, (a, b) in enumerate(ps) if a != b]
+    exact, n = sum(t[0] for t in by_p.values()), sum(t[1] for t in by_p.values())
+    print(f"sets counted exactly (faulty recording vs clean, offline): {exact}/{n} = {exact / max(n, 1):.1%}")
+    print("  " + ", ".join(f"{p} {a}/{b}" for p, (a, b) in sorted(by_p.items())))
+    print(f"differing sets ({len(differ)}): session, profile, set, clean count, faulty count")
+    for i, name, p, k, a, b in differ:
+        print(f"  #{i:<3d} {name:40s} {p:10s} set {k}: {a:3d} -> {b:3d}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
