@@ -46,8 +46,8 @@ def test_arrival_times_a_delivery_stall_is_not_a_gap():
     tb = ArrivalTimebase(100.0)
     for k in range(300):
         tb.times(None, 1, 0.01 * k)
-    out = [tb.times(None, 1, 3.1) for _ in range(10)]          # 100 ms stall, then a burst
-    out += [tb.times(None, 1, 3.1 + 0.01 * k) for k in range(1, 300)]
+    out = [tb.times(None, 1, 3.1) for _ in range(11)]          # 100 ms stall, then a burst
+    out += [tb.times(None, 1, 3.1 + 0.01 * k) for k in range(1, 300)]   # and the pace again
     t = np.concatenate(out)
     assert tb.snaps == 0
     assert np.allclose(np.diff(t), 0.01, atol=0.0025)       # spacing bent a little, no hole
@@ -74,3 +74,45 @@ def test_loss_tracker_counts_missing_samples_and_sequence_gaps():
     assert d["lost_samples"] == 8 and d["gaps"] == 1 and d["lost_packets"] == 2
     lt.samples(np.array([2.0, 2.01]), np.array([0]))
     assert lt.as_dict()["disconnect_gaps"] == 1
+
+
+def test_arrival_times_count_lost_packets_while_arrivals_scatter_less_than_a_packet():
+    rng = np.random.default_rng(1)
+    tb = ArrivalTimebase(100.0)
+    kept = [k for k in range(3000) if k < 30 or rng.random() > 0.05]     # 5% of 1-sample packets lost
+    arrivals = np.maximum.accumulate(0.01 * np.asarray(kept) + rng.uniform(0.004, 0.012, len(kept)))
+    t = np.concatenate([tb.times(None, 1, a) for a in arrivals])
+    assert tb.counting and tb.counted_lost == 3000 - len(kept)
+    assert np.abs((t - t[0]) - 0.01 * np.asarray(kept)).max() < 1e-6       # each sample where it was taken
+
+
+def test_arrival_times_batched_by_connection_events_are_not_counted():
+    tb = ArrivalTimebase(100.0)
+    # 1-sample packets delivered three at a time every 30 ms (a connection event)
+    t = np.concatenate([tb.times(None, 1, 0.03 * (k // 3) + 0.035) for k in range(3000)])
+    assert not tb.counting and tb.snaps == 0
+    assert np.allclose(np.diff(t[100:]), 0.01, atol=0.0025)
+
+
+def test_a_witmotion_set_with_lost_packets_counts_all_its_reps():
+    # suite session 44 (alternating leg lifts, 14 and 8 reps) from a sensor without timestamps at 50 Hz,
+    # one sample a notification, 5 % of them lost, arriving 4-12 ms after they were sampled: spaced at the
+    # nominal period, each lost sample took its share of the gyroscope's turn out of the orientation and
+    # the first set read 3 reps
+    from dataclasses import replace
+
+    from bench.sim_suite import set_counts
+    from imu.engine import RepEngine
+    from imu.sim import benchmark_suite, simulate_session
+
+    sim = simulate_session(replace(benchmark_suite(0)[44], rate_hz=50.0))
+    d = sim.data
+    t, acc, gyro = d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values
+    rng = np.random.default_rng(7)
+    kept = rng.random(len(t)) > 0.05
+    arrivals = np.maximum.accumulate(t + rng.uniform(0.004, 0.012, len(t)))[kept]
+    tb = ArrivalTimebase(50.0)
+    eng = RepEngine(sim.spec.exercise, has_gyro=True)
+    eng.feed(np.concatenate([tb.times(None, 1, a) for a in arrivals]), acc[kept], gyro[kept])
+    eng.finish()
+    assert set_counts(sim, eng.reps) == [14, 8]

@@ -212,7 +212,7 @@ class SideStream:
         if isinstance(tb, SensorTimebase):
             out["clock_resets"] = tb.clock_resets
         else:
-            out["arrival_gaps"] = tb.snaps
+            out.update(arrival_gaps=tb.snaps, arrival_counting=tb.counting, arrival_lost_packets=tb.counted_lost)
         return out
 
 

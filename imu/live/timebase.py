@@ -11,10 +11,14 @@ on the host's clock, with the sensor's own clock keeping the spacing where it ha
   sensor clock restarted (reboot) and is re-anchored. Older data (a sensor re-sending what it
   buffered during a disconnect) are accepted and the stream keeps only what is new.
 * :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples are spaced
-  at the nominal period and the time base is pulled gently towards the arrival times (which
-  absorbs clock error, scattered packet loss and delivery jitter); when a packet arrives more than
-  ``tol_s`` later than expected, the missing time is a gap (a burst of lost packets or a
-  disconnect). Individual lost packets cannot be seen without timestamps.
+  at the nominal period. While every notification arrives within less than a packet's span of the
+  least latency seen, a packet arriving whole spans later than that is after as many lost
+  packets, and its samples are placed after the hole (one later than ``COUNTED_MAX`` spans may be
+  a delivery stall: the packets after it tell); once arrivals scatter more
+  (connection events batching them, delivery stalls) lost packets cannot be told from lateness and
+  the time base is pulled gently towards the arrival times instead (which absorbs clock error,
+  scattered loss and delivery jitter). A packet arriving more than ``tol_s`` later than expected is
+  after a gap either way (a burst of lost packets or a disconnect).
 
 :class:`LossTracker` counts missing samples from the recording times (gaps longer than 1.5
 periods) and lost packets from sequence numbers where the profile has them.
@@ -31,6 +35,9 @@ JUMP_S = 1.0          #: a batch this far ahead of its arrival is a corrupt time
 BACK_S = 30.0         #: ... and one this far before the newest time (older data are just repeats)
 REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped: reboot)
 MAX_GAP_RECORDS = 200
+COUNTED_MAX = 3       #: arrival times count up to this many packets lost in a row (later: a stall)
+WARMUP_PACKETS = 20   #: packets that fix the least latency before early arrivals can end the counting
+SPREAD_DECAY = 0.998  #: per packet, of the largest lateness seen (forgotten over ~500 packets)
 
 
 class SensorTimebase:
@@ -87,11 +94,14 @@ class SensorTimebase:
 class ArrivalTimebase:
     """Recording times from arrival times and the nominal rate (see the module docstring).
 
-    A first-order loop: each packet's samples follow the previous ones at the nominal period,
-    then the time base moves a share ``span / tau_s`` of the way towards the packet's arrival
-    time (minus the latency offset fixed at the start). Scattered lost packets, delivery jitter
-    and clock error are absorbed smoothly; a packet arriving more than ``tol_s`` later than the
-    time base expects starts after a gap.
+    Each packet's samples follow the previous ones at the nominal period. While lost packets are
+    counted (:attr:`counting`), the time base keeps the least latency seen (arrival minus the time
+    of a packet's last sample) and a packet arriving whole spans later than that is after as many
+    lost ones; a packet later than ``COUNTED_MAX`` spans may be a delivery stall: it follows the one
+    before, and so do those after it while they catch up (a burst); one arriving at the nominal pace
+    again shows packets lost before it. Without counting, a first-order loop moves the time base a
+    share ``span / tau_s`` of the way towards each packet's arrival time. A packet arriving more than
+    ``tol_s`` later than the time base expects starts after a gap.
     """
 
     method = "arrival times (no sensor timestamps)"
@@ -101,9 +111,14 @@ class ArrivalTimebase:
         self.tau_s = tau_s
         self.tol_s = max(0.15, 3 * self.period) if tol_s is None else tol_s
         self._t_last: float | None = None
-        self._offset = 0.0                 # arrival minus time of a packet's last sample
+        self._offset = 0.0                 # arrival minus time of a packet's last sample (s)
         self._restart = True
+        self._packets = 0
+        self._behind: float | None = None  # how late the last packet came, if late for a stall (s)
+        self._spread = 0.0                 # how late after the least latency packets arrive anyway (s)
+        self.counting = True               #: lost packets are counted from the arrival times
         self.snaps = 0
+        self.counted_lost = 0              #: packets counted lost from their followers' arrival times
 
     def new_connection(self) -> None:
         self._restart = True
@@ -118,18 +133,53 @@ class ArrivalTimebase:
             else:
                 self._offset = 0.0
             self._restart = False
+            self._packets, self._spread = 0, 0.0     # how late this one came is learnt afresh
         else:
             last = self._t_last + span
             err = (arrival - self._offset) - last
             if err > self.tol_s:                 # a gap: lost packets or a dropped link
                 last += err
                 self.snaps += 1
-            else:                                # pull towards the arrivals, never backwards
+            elif self.counting and self._stalled(err, span):
+                self._behind = err
+            elif self.counting:
+                self._behind = None
+                last += self._counted(err, span)
+            else:                                # pulled towards the arrivals, never backwards
                 last += max(-0.5 * span, min(span / self.tau_s, 1.0) * err)
+        self._packets += 1
         self._t_last = last
         if n == 1:
             return np.array([last])
         return last - p * np.arange(n - 1, -1, -1, dtype=np.float64)
+
+    def _stalled(self, err: float, span: float) -> bool:
+        """Whether a packet arriving ``err`` s after the least latency allows (``span``: its samples'
+        span, s) is late for a delivery stall, as far as can be told yet: later than ``COUNTED_MAX``
+        packets, or catching up after such a one (coming in faster than the nominal pace). The next
+        packet tells: one arriving at the pace again shows packets lost before it."""
+        if self._behind is None:
+            return err >= (COUNTED_MAX + 1) * span
+        return err < self._behind - 0.5 * span
+
+    def _counted(self, err: float, span: float) -> float:
+        """Time (s) lost before a packet arriving ``err`` s after the least latency allows (``span``:
+        its samples' span, s): whole spans, counted from halfway between how late packets arrive
+        anyway (``_spread``: the largest lateness, decaying; a span during the first
+        ``WARMUP_PACKETS``) and a span. An earlier packet lowers the least latency. After the first
+        ``WARMUP_PACKETS``, one earlier by more than half a span, or packets arriving anyway up to a
+        span late, show arrivals too scattered to count by: counting ends (this packet uncounted)."""
+        spread = self._spread if self._packets > WARMUP_PACKETS else span      # unknown yet: no guess
+        th = 0.5 * (spread + span)
+        lost = 0 if err < th else 1 + int((err - th) / span)
+        early = max(0.0, lost * span - err)
+        self._offset -= early
+        self._spread = max(self._spread * SPREAD_DECAY + early, err - lost * span)
+        if self._packets > WARMUP_PACKETS and (early > 0.5 * span or self._spread > span):
+            self.counting = False
+            return 0.0
+        self.counted_lost += lost
+        return lost * span
 
 
 @dataclass
