@@ -24,7 +24,8 @@ def _analyze(tmp_path, styles, seed, out, *extra) -> tuple[pd.DataFrame, dict]:
     argv = ["simulate", str(rec), "--exercise", "lying-leg-raise", "--seed", str(seed)]
     assert main(argv + [a for s in styles for a in ("--style", s)]) == 0
     assert main(["analyze", str(rec), "--out", str(tmp_path / out), "--exercise", "lying-leg-raise", *extra]) == 0
-    return pd.read_csv(tmp_path / out / "reps.csv"), json.loads((tmp_path / out / "session.json").read_text())
+    reps = pd.read_csv(tmp_path / out / "reps.csv", dtype={"flags": str})
+    return reps, json.loads((tmp_path / out / "session.json").read_text())
 
 
 def test_a_session_of_only_partial_sets_is_partial_against_the_usual_range(db_with_full_session, tmp_path):
@@ -47,7 +48,7 @@ def test_a_live_session_weighs_the_usual_range(db_with_full_session, tmp_path):
     out = tmp_path / "live"
     assert main(["live", "--sim", "--no-view", "--out", str(out), "--exercise", "lying-leg-raise", "--sim-style", "partial", "--sim-style", "partial",
                  "--sim-reps", "6", "--speed", "0", "--db", str(db_with_full_session)]) == 0
-    reps = pd.read_csv(out / "reps.csv")
+    reps = pd.read_csv(out / "reps.csv", dtype={"flags": str})
     assert len(reps) == 12 and reps["flags"].fillna("").str.contains("partial").all()
 
 
@@ -85,6 +86,6 @@ def test_an_unreadable_history_only_warns(tmp_path, capsys):
                  "--db", str(db)]) == 0
     err = capsys.readouterr().err
     assert "usual range of motion not read" in err and str(db) in err
-    reps = pd.read_csv(tmp_path / "out" / "reps.csv")
+    reps = pd.read_csv(tmp_path / "out" / "reps.csv", dtype={"flags": str})
     assert reps[reps["set"] == 2]["flags"].fillna("").str.contains("partial").all()  # judged within the session
     assert db.read_bytes() == b"not a database" * 100
