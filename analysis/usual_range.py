@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imu.flags import full_rom_deg
+from imu.flags import full_rom_deg, range_trusted
 
 USUAL_SESSIONS = 5  #: latest sessions of an exercise that make the usual range
 USUAL_WEEKS = 8  #: sessions older than this many weeks are not "usual" any more
@@ -28,13 +28,11 @@ USUAL_WEEKS = 8  #: sessions older than this many weeks are not "usual" any more
 
 def session_full_rom(reps: pd.DataFrame, has_gyro: bool | None) -> float:
     """One session's full range of motion (deg) from its ``reps.csv`` rows (NaN when none is trusted)."""
-    from imu.engine import ACC_ONLY_RANGE_G  # (the engine's own rule for a range to trust)
-
     rom = pd.to_numeric(reps["rom_deg"], errors="coerce").to_numpy(float)
     accel = pd.to_numeric(reps["peak_accel_g"], errors="coerce").to_numpy(float)
-    untrusted = reps["momentum"].fillna(False).astype(bool).to_numpy() | ~np.isfinite(rom)
-    if has_gyro is False:
-        untrusted |= ~(accel <= ACC_ONLY_RANGE_G)
+    momentum = reps["momentum"].fillna(False).astype(bool).to_numpy()
+    # the engine's rule (a history that does not say whether there was a gyroscope: as with one)
+    untrusted = ~range_trusted(momentum, accel, has_gyro is not False) | ~np.isfinite(rom)
     if untrusted.all():
         return math.nan
     return full_rom_deg(reps["set"].to_numpy(), rom, untrusted)

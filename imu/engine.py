@@ -37,7 +37,7 @@ from statistics import median
 import numpy as np
 
 from imu.filters import GAP_S
-from imu.flags import SessionRoms, feet_rested, rom_flags, tempo_flags
+from imu.flags import SessionRoms, feet_rested, range_trusted, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.masks import true_runs
 from imu.bridge import SWING_G
@@ -81,10 +81,6 @@ WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
 #: motion as it starts and with it as it stops); rushed precision 0.98, recall 0.92 on the acc-only suite
-ACC_ONLY_RANGE_G = 0.5  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
-#: the person's full range: the tilt is off by up to ~30 deg (asin 0.5) there; the refined ranges of controlled
-#: reps (imu.ramp_fit) stay within ~3 deg up to 1 g, but the briskest may not be refined (acc-only suite:
-#: partial precision 0.941, recall 0.849 at 0.5 g; 0.939 and 0.810 at 0.35 g; 0.917 and 0.856 at 0.8 g)
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
 KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
 HOME_KEEP_S = 45.0  #: at most this much is kept while the leg stays at home (s): a tentative set's first 3 reps and the
@@ -310,8 +306,8 @@ class RepEngine:
         """Tempo and range flags of a rep of set ``set_no`` among the session's other reps."""
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
                             speeds_measured=self.has_gyro)
-        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg,
-                                                 not self._range_trusted("momentum" in flags, timing.peak_accel_g))
+        trusted = range_trusted("momentum" in flags, timing.peak_accel_g, self.has_gyro)
+        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted)
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
 
     def _store(self, i: int | None, rep: Rep) -> None:
@@ -321,13 +317,8 @@ class RepEngine:
         else:
             self.reps[i] = rep
         if rep.measured:
-            untrusted = not self._range_trusted(rep.momentum, rep.peak_accel_g)
+            untrusted = not range_trusted(rep.momentum, rep.peak_accel_g, self.has_gyro)
             self._roms.put(rep.set, rep.start_s, rep.rom_deg, untrusted)
-
-    def _range_trusted(self, momentum: bool, peak_accel_g: float) -> bool:
-        """Whether a rep's range may set the person's full range: not swung (a swing overshoots) and,
-        without a gyroscope, not moved so briskly that its tilt is unsure (``ACC_ONLY_RANGE_G``)."""
-        return not momentum and (self.has_gyro or peak_accel_g <= ACC_ONLY_RANGE_G)
 
     @property
     def usual_full_rom_deg(self) -> float | None:

@@ -38,10 +38,23 @@ def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0,
     return flags
 
 
+ACC_ONLY_RANGE_G = 0.5  #: without a gyroscope a rep whose ankle accelerated more than this (g) does not set
+#: the person's full range: the tilt is off by up to ~30 deg (asin 0.5) there; the refined ranges of controlled
+#: reps (imu.ramp_fit) stay within ~3 deg up to 1 g, but the briskest may not be refined (acc-only suite:
+#: partial precision 0.941, recall 0.849 at 0.5 g; 0.939 and 0.810 at 0.35 g; 0.917 and 0.856 at 0.8 g)
+
+
+def range_trusted(momentum, peak_accel_g, has_gyro: bool):
+    """Whether a rep's range may set the person's full range (element-wise on arrays): not swung (a swing
+    overshoots) and, without a gyroscope, not moved so briskly that its tilt is unsure (ankle acceleration
+    over ``ACC_ONLY_RANGE_G`` g, or unknown)."""
+    return np.logical_not(momentum) & (bool(has_gyro) | (np.asarray(peak_accel_g) <= ACC_ONLY_RANGE_G))
+
+
 def full_rom_deg(set_ids, roms, untrusted) -> float:
     """The person's full range of motion (deg): the median of the upper half of the sets' median
     ranges, leaving out ``untrusted`` reps (swung: a swing overshoots; see
-    :meth:`imu.engine.RepEngine._range_trusted`); a single set of partial reps stays partial."""
+    :func:`range_trusted`); a single set of partial reps stays partial."""
     set_ids, roms, untrusted = (np.asarray(x) for x in (set_ids, roms, untrusted))
     keep = ~untrusted.astype(bool)
     return _upper_median([float(np.median(roms[keep & (set_ids == s)])) for s in np.unique(set_ids[keep])])
