@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.live_bench import (_match_sets, _profile_for, _set_counts, fault_plan, rate_request, run_clean,
-                              run_faulty)
+from bench.live_bench import _match_sets, _profile_for, _set_counts, fault_plan, rate_request, run_live
 
 #: what writes the recordings (relative to the repository root): a change here invalidates the cache
 WRITERS = ("imu/sim", "imu/ble", "imu/profiles", "imu/live", "imu/recording.py", "bench/live_bench.py")
@@ -57,8 +56,8 @@ def write_pair(job: tuple) -> int:
     rate_req = rate_request(profile, spec, "live")
     tmp = Path(tempfile.mkdtemp(dir=dest.parent))
     try:
-        _, _, sim = run_clean(i, spec, profile, rate_req, tmp / "clean")
-        run_faulty(i, spec, profile, fault_plan(i, sim, {}), True, rate_req, tmp / "faults")
+        *_, sim = run_live(i, spec, profile, rate_req, tmp / "clean")
+        run_live(i, spec, profile, rate_req, tmp / "faults", faults=fault_plan(i, sim, {}), resume=True)
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
     finally:

@@ -135,15 +135,17 @@ def rate_request(profile: str, spec, rate_mode: str) -> float:
     return spec.rate_hz
 
 
-def run_clean(i: int, spec, profile: str, rate_req: float, out_dir: Path):
-    """The clean live run of suite session ``i`` into ``out_dir``: (session, device, SimSession)."""
+def run_live(i: int, spec, profile: str, rate_req: float, out_dir: Path, **link):
+    """A live run of suite session ``i`` through the simulated backend into ``out_dir``. ``link``: the
+    device's ``faults`` and ``resume`` (:meth:`imu.ble.sim_world.SimWorld.add_device`; default a clean
+    link). Returns (session, outputs, device, the device's SimSession)."""
     from imu.ble.sim_world import SimWorld
     from imu.live.simrun import run_simulated
 
     world = SimWorld(0)
-    dev = world.add_device(profile, session=spec, seed=1000 + i)
-    session, _ = run_simulated(world, out_dir, spec.exercise, rate_hz=rate_req)
-    return session, dev, next(iter(world.sims[dev.address].values()))
+    dev = world.add_device(profile, session=spec, seed=1000 + i, **link)
+    session, res = run_simulated(world, out_dir, spec.exercise, rate_hz=rate_req)
+    return session, res, dev, next(iter(world.sims[dev.address].values()))
 
 
 def fault_plan(i: int, sim, fault_kw: dict):
@@ -156,17 +158,6 @@ def fault_plan(i: int, sim, fault_kw: dict):
     kw = dict(loss=0.05, dup=0.01, disconnect_at=disc, disconnect_s=DISCONNECT_S)
     kw.update(fault_kw)
     return Faults(**kw)
-
-
-def run_faulty(i: int, spec, profile: str, faults, resume: bool, rate_req: float, out_dir: Path):
-    """The faulty live run of suite session ``i`` into ``out_dir``: (session, outputs, device)."""
-    from imu.ble.sim_world import SimWorld
-    from imu.live.simrun import run_simulated
-
-    world = SimWorld(0)
-    dev = world.add_device(profile, session=spec, seed=1000 + i, faults=faults, resume=resume)
-    session, res = run_simulated(world, out_dir, spec.exercise, rate_hz=rate_req)
-    return session, res, dev
 
 
 def run_one(job: tuple) -> dict:
@@ -182,7 +173,7 @@ def run_one(job: tuple) -> dict:
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         # 1. clean
-        session, dev, sim = run_clean(i, spec, profile, rate_req, Path(tmp) / "clean")
+        session, _, dev, sim = run_live(i, spec, profile, rate_req, Path(tmp) / "clean")
         side = session.sides[0]
         rate = side.rate_hz
         rec = read_recording(side.path)
@@ -212,7 +203,8 @@ def run_one(job: tuple) -> dict:
         # 2. faults: one 3 s disconnect per set, inside the set
         faults = fault_plan(i, sim, fault_kw)
         try:
-            session2, res2, dev2 = run_faulty(i, spec, profile, faults, resume, rate_req, Path(tmp) / "faults")
+            session2, res2, dev2, _ = run_live(i, spec, profile, rate_req, Path(tmp) / "faults", faults=faults,
+                                               resume=resume)
         except Exception as e:  # noqa: BLE001 - a crash is a result here
             out["fault_crash"] = f"{type(e).__name__}: {e}"
             return out
