@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.live_bench import _match_sets, _profile_for, _set_counts, fault_plan, rate_request, run_live
+from bench.live_bench import (GYRO_PROFILES, _match_sets, _profile_for, _set_counts, fault_plan, rate_request,
+                              run_live)
 
 #: what writes the recordings (relative to the repository root): a change here invalidates the cache
 WRITERS = ("imu/sim", "imu/ble", "imu/profiles", "imu/live", "imu/recording.py", "bench/live_bench.py")
@@ -79,7 +80,7 @@ def score(job: tuple) -> list[tuple[int, int]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, help="number of suite sessions (spread over the suite, as live_bench)")
-    ap.add_argument("--profile", help="only the sessions of this profile (diy, movesense, polar, ...)")
+    ap.add_argument("--profile", choices=[*GYRO_PROFILES, "polar"], help="only the sessions of this profile")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "imu-fault-check")
     args = ap.parse_args(argv)
