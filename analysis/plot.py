@@ -1,8 +1,8 @@
 """The session plot of ``imu analyze`` (``session.png``).
 
 Leg angle (deg) over time (s) with every rep's phases shaded (up, top hold, down, bottom hold), rep
-numbers above the peaks, flagged reps marked in red with their flag codes, and the sets' boundaries
-and labels. Rendered off-screen with matplotlib's Agg canvas (no pyplot, no display, no global
+numbers above the peaks, flagged reps marked in red with their flags as one-letter codes stacked above
+the number (:data:`FLAG_LETTERS`, keyed under the plot), and the sets' boundaries and labels. Rendered off-screen with matplotlib's Agg canvas (no pyplot, no display, no global
 backend switch). Long traces are decimated to a min/max envelope per pixel column so that an hour
 at 25 Hz still renders in about a second; NaN samples (no set active) are drawn as gaps.
 """
@@ -37,10 +37,31 @@ PHASE_LABELS = {"up": "up", "top_hold": "top hold", "down": "down", "bottom_hold
 FLAG_COLOR = "#d62728"
 TRACE_COLOR = "#222222"
 
+#: One-letter code per flag on the plot (full names, as in reps.csv, in the key under it): a rep's codes
+#: stack above its number, so they stay legible at a rep every 10 px and keep the y range to the data.
+FLAG_LETTERS: dict[str, str] = {"momentum": "M", "rushed": "R", "partial": "P", "feet_rested": "F",
+                                "no_top_hold": "H", "uneven_rom": "U", "data_gap": "G", "inferred": "I"}
+FLAG_LINE_PT = 8.0  #: height of one stacked flag letter (points)
+LABELS_PT = 36.0  #: room above the highest sample for a rep's number and the set's label (points)
+
 FIG_SIZE_IN = (16.0, 6.0)
 DPI = 110
 PNG_COMPRESS_LEVEL = 3  #: zlib level of session.png: ~3x faster to encode than the default 6, ~10 % larger
 _LEFT, _RIGHT = 0.05, 0.99  # axes position in figure fraction
+_BOTTOM, _TOP = 0.17, 0.89
+
+
+def flag_letters(flags: Sequence[str]) -> str:
+    """The plot's codes of one rep's flags, one per line (an unknown flag shows as ``?``)."""
+    return "\n".join(FLAG_LETTERS.get(f, "?") for f in flags)
+
+
+def _headroom(rng: float, labels_pt: float, dpi: int) -> float:
+    """Data units (deg) above the highest sample that hold ``labels_pt`` points of labels, given that
+    the axes span ``1.05 * rng + headroom`` over their height."""
+    axes_px = FIG_SIZE_IN[1] * dpi * (_TOP - _BOTTOM)
+    frac = min(0.6, labels_pt * dpi / 72 / axes_px)
+    return frac * 1.05 * rng / (1 - frac)
 
 
 def decimate_minmax(t: np.ndarray, y: np.ndarray, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
@@ -192,8 +213,8 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
         lo, hi = (lo, lo + 10.0) if math.isfinite(lo) else (0.0, 90.0)
     rng = hi - lo
     flags = flag_lists(reps_df["flags"]) if n_reps and "flags" in reps_df else [[] for _ in range(n_reps)]
-    any_flag = any(flags)
-    ax.set_ylim(lo - 0.05 * rng, hi + (0.55 if any_flag else 0.22) * rng)
+    most = max((len(f) for f in flags), default=0)
+    ax.set_ylim(lo - 0.05 * rng, hi + _headroom(rng, LABELS_PT + FLAG_LINE_PT * most, dpi))
 
     # --- rep numbers and flags
     if n_reps:
@@ -221,9 +242,9 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
                     mfc="none", mec=FLAG_COLOR, mew=1.4 if dense else 1.8, zorder=6)
             if px_per_rep >= 9.0:
                 for rx, ry, f in zip(peak_t[fl], peak_y[fl], [f for f in flags if f]):
-                    ax.annotate(", ".join(f), (rx, ry), xytext=(0, 17), textcoords="offset points",
-                                ha="center", va="bottom", rotation=90, fontsize=7,
-                                color=FLAG_COLOR, zorder=6)
+                    ax.annotate(flag_letters(f), (rx, ry), xytext=(0, 17), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=7, fontweight="bold",
+                                linespacing=0.95, color=FLAG_COLOR, zorder=6)
 
         # --- sets: boundaries and labels (the longest label that fits before the next set)
         groups = list(reps_df.groupby("set", sort=True))
@@ -252,7 +273,8 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
     n_sets = int(reps_df["set"].nunique()) if n_reps else 0
     n_flag = sum(1 for f in flags if f)
     # y given: the title sits where matplotlib would put it (no ticks on top), without it measuring the axes
-    ax.set_title(f"{title}\n{n_sets} sets, {n_reps} reps, {n_flag} flagged", fontsize=11, y=1.0)
+    counts = ", ".join(f"{n} {w}{'' if n == 1 else 's'}" for n, w in ((n_sets, "set"), (n_reps, "rep")))
+    ax.set_title(f"{title}\n{counts}, {n_flag} flagged", fontsize=11, y=1.0)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("leg angle (deg)")
     ax.grid(True, axis="y", color="#dddddd", lw=0.6, zorder=1)
@@ -264,7 +286,11 @@ def plot_session(path: str | Path | BinaryIO, angle_t_s, angle_deg, reps_df: pd.
     ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=len(handles),
               frameon=False, fontsize=9)
-    fig.subplots_adjust(left=_LEFT, right=_RIGHT, top=0.89, bottom=0.17)
+    used = {f for fs in flags for f in fs}
+    key = "   ".join(f"{c} {f.replace('_', ' ')}" for f, c in FLAG_LETTERS.items() if f in used)
+    if key:
+        fig.text(0.5, 0.015, f"flags: {key}", ha="center", va="bottom", fontsize=9, color=FLAG_COLOR)
+    fig.subplots_adjust(left=_LEFT, right=_RIGHT, top=_TOP, bottom=_BOTTOM)
     _save_png(fig, path, dpi)
     return path
 

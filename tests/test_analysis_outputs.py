@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.export import FILE_NAMES, atomic_write, write_session
-from analysis.plot import decimate_minmax, plot_session
+from analysis.plot import _TOP, FLAG_COLOR, FLAG_LETTERS, decimate_minmax, flag_letters, plot_session
 from analysis.summary import session_summary
 from analysis.tables import (
     COLUMN_DOCS,
@@ -387,6 +387,29 @@ def test_plot_with_phase_labels(tmp_path):
     png_size(paths["session_png"].read_bytes())
     with pytest.raises(ValueError):
         plot_session(tmp_path / "x.png", t, y, reps_table(reps), phases=labels[:10])
+
+
+def test_flag_codes_on_the_plot_stay_inside_it(tmp_path):
+    # swung reps flagged three ways, a rep every ~2 s: the codes (stacked letters) are drawn inside the
+    # axes, above the reps, and every flag the engine can raise has its own letter
+    from PIL import Image
+
+    assert sorted(FLAG_LETTERS) == sorted(FLAG_DESCRIPTIONS)
+    assert len(set(FLAG_LETTERS.values())) == len(FLAG_LETTERS)
+    assert flag_letters(("momentum", "feet_rested", "no_top_hold")) == "M\nF\nH"
+    reps, t0 = [], 10.0
+    for r in range(1, 31):
+        reps.append(Rep(1, r, t0, t0 + 0.5, t0 + 0.6, t0 + 1.0, 85.0, 300.0, 300.0,
+                        flags=("momentum", "feet_rested", "no_top_hold"), bottom_hold_s=None if r == 30 else 1.0))
+        t0 += 2.0
+    t, y = trace(reps, t_end=t0 + 10)
+    out = plot_session(tmp_path / "swung.png", t, y, reps_table(reps), title="swung")
+    rgb = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    red = np.array([int(FLAG_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+    rows = np.flatnonzero((np.abs(rgb - red).sum(axis=2) < 60).any(axis=1))
+    axes_top_px = (1 - _TOP) * rgb.shape[0]
+    plot_rows = rows[rows < 0.8 * rgb.shape[0]]  # the key under the plot is red too
+    assert plot_rows.size and plot_rows.min() > axes_top_px
 
 
 # --------------------------------------------------------------------------- docs
