@@ -622,8 +622,12 @@ class RepEngine:
         slow = (speed < max(SETTLE_MIN_DPS, SETTLE_FRACTION * peak)) & self._seen(back)
         run_min = np.minimum.accumulate(theta)
         height = self._exc["height"]
-        # the next rep starting (a bounce when the leg is caught at the bottom is not one)
-        rising = theta > run_min + max(0.5 * self.preset.min_rom_deg, 0.25 * height)
+        # the next rep starting (a bounce when the leg is caught at the bottom is not one, nor its way back up
+        # to the resting level after swinging on past it: a swung hanging leg overshoots it by ~20 deg; from
+        # BELOW_REST_DEG down the level says nothing, the leg rests elsewhere: rises count from the lowest point)
+        level = self._exc["level"]
+        floor = np.where(run_min > level - BELOW_REST_DEG, np.maximum(run_min, level), run_min)  # deg
+        rising = theta > floor + max(0.5 * self.preset.min_rom_deg, 0.25 * height)
         late = t - t[0] > 2.0
         k0 = a - back
         i_slow = _first_run(slow[max(k0 - n + 1, 0):], n)
