@@ -786,6 +786,8 @@ class RepEngine:
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
         refined = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else None
+        if refined is not None and refined.rom_deg < self.preset.min_rom_deg:
+            return []  # fitted to the readings, the leg did not rise: the tilt's excursion was its own acceleration
         if refined is None:  # the range it reports: up to the angle it held at the top
             top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
             refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
