@@ -38,7 +38,7 @@ import numpy as np
 
 from imu.filters import GAP_S
 from imu.flags import SessionRoms, feet_rested, range_trusted, rom_flags, tempo_flags
-from imu.gaps import LONG_GAP_S, long_gaps_since, lost_reps, measured, set_rhythm
+from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.masks import true_runs
 from imu.bridge import SWING_G
 from imu.held import reps_landed
@@ -902,7 +902,7 @@ class RepEngine:
                                       [tm.lower_s - tm.top_s for tm in tms])
             self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
         events = []
-        for c in self._with_lost(s.pending):
+        for c in self._with_lost(s.pending, opening=True):
             events += self._emit(s, c)
         s.pending = []
         return events
@@ -915,10 +915,13 @@ class RepEngine:
         return set_rhythm(timings, [r.measured for r in ref],
                           long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
 
-    def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False) -> list:
+    def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False,
+                   opening: bool = False) -> list:
         """``reps`` (candidates of one set, pending or emitted, in order) with the reps lost in long gaps of the
         stream among them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
-        that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps``."""
+        that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps`` (and
+        those lost in a gap after it are added); ``opening``: the set starts with the first (those lost in a
+        gap before it are put first)."""
         rhythm = self._rhythm(reps if rhythm_of is None else rhythm_of)
         if rhythm is None or not reps:
             return reps
@@ -928,7 +931,16 @@ class RepEngine:
             gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
             out += [_Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
             out += [] if b is None else [b]
-        return out
+        if closing:
+            out += self._edge_lost(out[-1].timing, rhythm, after=True)
+        return self._edge_lost(reps[0].timing, rhythm, after=False) + out if opening else out
+
+    def _edge_lost(self, timing: RepTiming, rhythm, after: bool) -> list[_Candidate]:
+        """The reps lost in a long gap before a set's first rep ``timing`` or, ``after``, its last
+        (:func:`imu.gaps.edge_lost_reps`), as inferred candidates; none before the previous set's end."""
+        since = self.reps[-1].end_s if self.reps else -np.inf
+        gaps = long_gaps_since(self._front.resampler.gaps, timing.start_s if after else since)
+        return [_Candidate(tm, inferred=True) for tm in edge_lost_reps(timing, rhythm, gaps, after, since)]
 
     def _judge_tentative(self, s: _SetState) -> str:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous

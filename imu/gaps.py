@@ -118,16 +118,48 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
     if k <= 0:
         return []
     step = (b_s - a_s) / (k + 1)
-    scale = min(1.0, 0.9 * step / max(r.rep_s, 1e-6))  # each ends before the next
+    bottom = getattr(a if b is None else b, "bottom_deg", 0.0)
+    return [_placed(a_s + j * step, r, min(1.0, 0.9 * step / max(r.rep_s, 1e-6)), bottom) for j in range(1, k + 1)]
+
+
+def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], after: bool,
+                   not_before_s: float = -math.inf) -> list[RepTiming]:
+    """Timings of the reps lost in a long gap at the edge of a set: before its first counted rep ``rep``
+    (``after`` False) or after its last (``after`` True; anything with ``start_s, end_s``); ``gaps``:
+    ``(start_s, end_s)`` of the long gaps of the stream near it; ``not_before_s``: no inferred rep
+    starts before this time (s; the previous set's end).
+
+    After the last rep the set went on through the gap at its rhythm as long as each further rep, one
+    cycle on, would have been done unseen: the middle half of it inside the gap (a rep whose middle was
+    seen would have been counted). Before the first, a gap may have begun before the set did, so only
+    the rep one cycle before it is counted, and only if the gap hid all of it but its first quarter (the
+    data came back no earlier than that rep would have ended: the leg seen resting for longer than the
+    set's pauses before its first rep had not been in the set)."""
+    r = rhythm
+    if not after:
+        s0 = _start_s(rep, r, gaps) - r.cycle_s
+        unseen = _inside(s0 + 0.25 * r.rep_s, s0 + r.rep_s, gaps) and s0 > not_before_s
+        return [_placed(s0, r, 1.0, getattr(rep, "bottom_deg", 0.0))] if unseen else []
+    starts = []
+    s0 = rep.start_s + r.cycle_s
+    while _inside(s0 + 0.25 * r.rep_s, s0 + 0.75 * r.rep_s, gaps):
+        starts.append(s0)
+        s0 += r.cycle_s
+    return [_placed(x, r, 1.0, getattr(rep, "bottom_deg", 0.0)) for x in starts]
+
+
+def _inside(a_s: float, b_s: float, gaps: Sequence[tuple[float, float]]) -> bool:
+    """Whether the time ``a_s..b_s`` (s) lies inside one of the ``(start_s, end_s)`` ``gaps``: unseen."""
+    return any(g0 <= a_s and b_s <= g1 for g0, g1 in gaps)
+
+
+def _placed(start_s: float, rhythm: Rhythm, scale: float, bottom_deg: float) -> RepTiming:
+    """An inferred rep starting at ``start_s`` (s) with the set's phase durations times ``scale``: no
+    range, speeds or angles (NaN) but the resting level ``bottom_deg``."""
     nan = float("nan")
-    out = []
-    for j in range(1, k + 1):
-        s0 = a_s + j * step
-        top = s0 + r.up_s * scale
-        lower = top + r.top_hold_s * scale
-        out.append(RepTiming(s0, top, lower, lower + r.down_s * scale, nan,
-                             getattr(a if b is None else b, "bottom_deg", 0.0), nan, nan, nan, nan))
-    return out
+    top = start_s + rhythm.up_s * scale
+    lower = top + rhythm.top_hold_s * scale
+    return RepTiming(start_s, top, lower, lower + rhythm.down_s * scale, nan, bottom_deg, nan, nan, nan, nan)
 
 
 def _start_s(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> float:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from imu.engine import RepEngine
-from imu.gaps import Rhythm, lost_reps, lost_time_s, set_rhythm
+from imu.gaps import Rhythm, edge_lost_reps, lost_reps, lost_time_s, set_rhythm
 from imu.phases import RepTiming
 from imu.sim import SessionSpec, SetSpec, simulate_session
 from tests.test_engine import assert_same_reps
@@ -204,3 +204,61 @@ def test_after_a_dropout_in_a_swung_set_the_leg_angle_restarts_from_a_trustworth
     packets.finish()
     assert set_counts(sim, whole.reps)[0] == 10
     assert_same_reps(packets.reps, whole.reps)
+
+
+def test_the_rep_before_a_sets_first_is_counted_when_a_gap_hid_it():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    first = _rep(20.0)
+    # the data came back (18.5) after the rep one cycle before the first (16.0-18.5) would have ended
+    got = edge_lost_reps(first, rhythm, [(14.0, 18.5)], after=False)
+    assert len(got) == 1 and got[0].start_s == pytest.approx(16.0) and math.isnan(got[0].rom_deg)
+    # the gap may have begun before the set did: a longer one still gives one rep
+    assert len(edge_lost_reps(first, rhythm, [(6.0, 18.5)], after=False)) == 1
+    # the leg was seen resting from 17.5 on, longer than the set's pauses (1.5 s): the set began at 20
+    assert edge_lost_reps(first, rhythm, [(14.0, 17.5)], after=False) == []
+    # nor before the previous set's end
+    assert edge_lost_reps(first, rhythm, [(14.0, 18.5)], after=False, not_before_s=16.5) == []
+
+
+def test_the_reps_after_a_sets_last_are_counted_while_a_gap_hid_them():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    last = _rep(20.0)
+    # reps at 24 and 28 had their middles (24.6-25.9, 28.6-29.9) in the gap, one at 32 would not
+    got = edge_lost_reps(last, rhythm, [(23.0, 31.0)], after=True)
+    assert [round(x.start_s, 1) for x in got] == [24.0, 28.0]
+    # a gap that began after the leg had rested longer than the set's pauses hides nothing
+    assert edge_lost_reps(last, rhythm, [(25.0, 28.0)], after=True) == []
+
+
+def _without(t, acc, gyro, a_s, b_s):
+    keep = (t <= a_s) | (t >= b_s)
+    return t[keep], acc[keep], gyro[keep]
+
+
+@pytest.mark.parametrize("edge", ["first", "last"])
+def test_a_rep_lost_in_a_dropout_at_a_sets_edge_is_still_counted(brisk_set, edge):
+    sim, t, acc, gyro = brisk_set
+    lost = sim.reps[0 if edge == "first" else -1]
+    # the link drops out for 3 s around the set's first (or last) rep
+    a_s = lost.start_s - 0.5 if edge == "first" else lost.start_s - 0.3
+    reps = _run(*_without(t, acc, gyro, a_s, a_s + 3.0))
+    assert len(reps) == 12 and len({r.set for r in reps}) == 1
+    inferred = [r for r in reps if r.inferred]
+    assert len(inferred) == 1 and abs(inferred[0].peak_s - lost.peak_s) < 1.0
+
+
+def test_a_dropout_in_the_rest_before_or_after_a_set_adds_no_rep(brisk_set):
+    sim, t, acc, gyro = brisk_set
+    for a_s in (sim.reps[0].start_s - 6.0, sim.reps[-1].end_s + 3.0):
+        reps = _run(*_without(t, acc, gyro, a_s, a_s + 3.0))
+        assert len(reps) == 12 and not any(r.inferred for r in reps)
+
+
+def test_edge_dropouts_give_the_same_reps_in_any_chunking(brisk_set):
+    sim, t, acc, gyro = brisk_set
+    t, acc, gyro = _without(t, acc, gyro, sim.reps[0].start_s - 0.5, sim.reps[0].start_s + 2.5)
+    t, acc, gyro = _without(t, acc, gyro, sim.reps[-1].start_s - 0.3, sim.reps[-1].start_s + 2.7)
+    whole = _run(t, acc, gyro)
+    assert len(whole) == 12
+    for chunk in (5, 37):
+        assert_same_reps(_run(t, acc, gyro, chunk), whole)
