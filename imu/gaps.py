@@ -130,8 +130,8 @@ def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], aft
     starts before this time (s; the previous set's end).
 
     After the last rep the set went on through the gap at its rhythm as long as each further rep, one
-    cycle on, would have been done unseen: the middle half of it inside the gap (a rep whose middle was
-    seen would have been counted). Before the first, a gap may have begun before the set did, so only
+    cycle on, would have had its middle unseen, inside the gap (a rep whose middle was seen would have
+    been counted). Before the first, a gap may have begun before the set did, so only
     the rep one cycle before it is counted, and only if the gap hid all of it but its first quarter (the
     data came back no earlier than that rep would have ended: the leg seen resting for longer than the
     set's pauses before its first rep had not been in the set)."""
@@ -142,7 +142,7 @@ def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], aft
         return [_placed(s0, r, 1.0, getattr(rep, "bottom_deg", 0.0))] if unseen else []
     starts = []
     s0 = rep.start_s + r.cycle_s
-    while _inside(s0 + 0.25 * r.rep_s, s0 + 0.75 * r.rep_s, gaps):
+    while _inside(s0 + 0.5 * r.rep_s, s0 + 0.5 * r.rep_s, gaps):
         starts.append(s0)
         s0 += r.cycle_s
     return [_placed(x, r, 1.0, getattr(rep, "bottom_deg", 0.0)) for x in starts]
@@ -164,10 +164,13 @@ def _placed(start_s: float, rhythm: Rhythm, scale: float, bottom_deg: float) -> 
 
 def _start_s(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> float:
     """When ``rep`` started: its measured start, unless it was first seen at the end of a gap (the
-    leg was already on its way up, or back down, when the data resumed); then no later than its end
-    minus the set's typical rep."""
-    hidden = any(g0 <= rep.start_s <= g1 + LONG_GAP_S for g0, g1 in gaps)
-    return min(rep.start_s, rep.end_s - rhythm.rep_s) if hidden else rep.start_s
+    leg was already on its way up, or back down, when the data resumed: the start fitted across the
+    gap's bridge is a guess, too early when the bridge rose slowly); then its end minus the set's
+    typical rep if its end was seen, else no later than that."""
+    if not any(g0 <= rep.start_s <= g1 + LONG_GAP_S for g0, g1 in gaps):
+        return rep.start_s
+    from_end = rep.end_s - rhythm.rep_s
+    return from_end if not _inside(rep.end_s, rep.end_s, gaps) else min(rep.start_s, from_end)
 
 
 def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[float, float] | None:

@@ -223,11 +223,28 @@ def test_the_rep_before_a_sets_first_is_counted_when_a_gap_hid_it():
 def test_the_reps_after_a_sets_last_are_counted_while_a_gap_hid_them():
     rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
     last = _rep(20.0)
-    # reps at 24 and 28 had their middles (24.6-25.9, 28.6-29.9) in the gap, one at 32 would not
+    # reps at 24 and 28 had their middles (25.25, 29.25) in the gap, one at 32 would not (33.25)
     got = edge_lost_reps(last, rhythm, [(23.0, 31.0)], after=True)
     assert [round(x.start_s, 1) for x in got] == [24.0, 28.0]
+    # the rhythm puts the end of the one at 24 after the gap (25.5), but its middle was not seen (the
+    # cycle drifts: flutter kicks, seed 0, session 81, lost the last of them so)
+    assert [round(x.start_s, 1) for x in edge_lost_reps(last, rhythm, [(23.0, 25.5)], after=True)] == [24.0]
     # a gap that began after the leg had rested longer than the set's pauses hides nothing
-    assert edge_lost_reps(last, rhythm, [(25.0, 28.0)], after=True) == []
+    assert edge_lost_reps(last, rhythm, [(25.5, 28.0)], after=True) == []
+
+
+def test_a_rep_whose_way_up_a_gap_hid_started_a_typical_rep_before_its_seen_end():
+    # lying leg raises, accelerometer only (seed 0, session 59, set 3): the leg rose in a 3.4 s dropout
+    # and was seen coming down after it; fitted across the gap's slowly rising bridge its start (186.9)
+    # came 1.2 s early, and the rep lost between it and the one before was not counted
+    rhythm = Rhythm(2.93, 0.43, 0.1, 1.73)
+    before = RepTiming(182.96, 183.39, 183.49, 184.72, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    after_gap = RepTiming(186.93, 189.74, 189.84, 190.38, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    got = lost_reps(before, after_gap, rhythm, [(185.25, 188.65)])
+    assert len(got) == 1 and 185.25 < got[0].start_s < 188.65
+    # one whose end the gap hid too is placed no later than from its end: nothing lost before it
+    inside = RepTiming(186.93, 188.0, 188.1, 188.6, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    assert lost_reps(before, inside, rhythm, [(185.25, 188.65)]) == []
 
 
 def _without(t, acc, gyro, a_s, b_s):
