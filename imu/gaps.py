@@ -16,8 +16,12 @@ first lost rep, then one more for each further cycle inside it once half a rep i
 a rep cannot vanish in data that arrived). An excursion whose way up a gap hid, and that came down
 after it, may have joined several reps: it is counted up to where the last of them started (its end
 minus a typical rep) and on from there. A set's last rep, when cut by a gap, is checked too: its end
-may belong to a later rep than its start. The rhythm itself is only taken between reps whose starts
-were both seen, with no gap between them.
+may belong to a later rep than its start. A rep first seen at a gap's end started a typical rep
+before its end, when that was seen. At a set's edges (:func:`edge_lost_reps`) the rhythm goes on into
+a gap: after the last rep, each further rep whose middle the gap hid; before the first, only the one
+rep a cycle earlier (the gap may have begun before the set did), and only when the gap hid nearly all
+of it. The rhythm itself is only taken between reps whose starts were both seen, with no gap between
+them.
 """
 from __future__ import annotations
 
