@@ -296,7 +296,7 @@ def test_metawear_pairing_lag_and_board_probe():
     d = MetaWearProfile().new_decoder()
     for _ in range(5):                                # gyro stream stalled
         d.decode(metawear.NOTIFY, h("03 1C") + bytes(18))
-    assert len(d._acc) <= d.max_lag
+    assert d.pending[0] <= d.max_lag
     d2 = MetaWearProfile().new_decoder()
     out = []
     for _ in range(14):

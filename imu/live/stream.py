@@ -89,9 +89,9 @@ class SideStream:
         """Handles queued notifications; returns the engine events they completed."""
         c0 = time.process_time()
         st = self.stats
-        ts, accs, gyros, starts, ends = [], [], [], [], []
+        ts, counts, accs, gyros, starts, ends = [], [], [], [], [], []
         n_rows = 0
-        prev, times, t0 = self._prev, self.timebase.times, self.t0
+        prev, stamp, t0 = self._prev, self.timebase.stamp, self.t0
         has_gyro, loss = self.has_gyro, self.loss
         last_g = None                              # the newest gyro batch (its last row is kept)
         for arrival, conn, uuid, data in items:
@@ -117,7 +117,7 @@ class SideStream:
             loss.data_packets += 1
             for b in batches:
                 n = len(b.acc_g)
-                t = times(b.t_s, n, arrival - t0)
+                t = stamp(b.t_s, n, arrival - t0)    # the batch's times, or its newest one's
                 if t is None:
                     st.rejected_batches += 1
                     continue
@@ -129,6 +129,7 @@ class SideStream:
                     starts.append(n_rows)
                     self._conn_pending = False
                 ts.append(t)
+                counts.append(n)
                 accs.append(b.acc_g)
                 if has_gyro:
                     g = b.gyro_dps
@@ -150,7 +151,7 @@ class SideStream:
         st.decode_s += c1 - c0
         if not n_rows:
             return []
-        rows, index = self._clean(ts, accs, gyros, starts, n_rows)
+        rows, index = self._clean((ts, counts), accs, gyros, starts, n_rows)
         st.write_s += time.process_time() - c1
         if rows is None or self.feeder is None:
             return []
@@ -159,20 +160,22 @@ class SideStream:
             ends = kept[kept > 0]
         return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
 
-    def _rows(self, ts, accs, gyros, n: int) -> np.ndarray:
-        """The decoded batches as (n, 4 or 7) rows ``t, ax, ay, az[, gx, gy, gz]``, quantized."""
+    def _rows(self, stamps, accs, gyros, n: int) -> np.ndarray:
+        """The decoded batches as (n, 4 or 7) rows ``t, ax, ay, az[, gx, gy, gz]``, quantized;
+        ``stamps``: what the time base's ``stamp`` gave each batch, and the batches' sizes."""
         rows = np.empty((n, self._width))
-        for col, parts in ((rows[:, 0], ts), (rows[:, 1:4], accs), (rows[:, 4:7], gyros if self.has_gyro else ())):
+        self.timebase.column(*stamps, rows[:, 0])
+        for col, parts in ((rows[:, 1:4], accs), (rows[:, 4:7], gyros if self.has_gyro else ())):
             if len(parts) > 1:
                 np.concatenate(parts, out=col)
             elif parts:
                 col[...] = parts[0]
         return quantize(rows, out=rows)
 
-    def _clean(self, ts, accs, gyros, starts, n: int):
+    def _clean(self, stamps, accs, gyros, starts, n: int):
         """(rows kept, their indices among the decoded rows or None if all were kept), or (None, None)."""
         st = self.stats
-        rows = self._rows(ts, accs, gyros, n)
+        rows = self._rows(stamps, accs, gyros, n)
         sane = np.abs(rows[:, 1:]) <= self._limits               # NaN compares False
         tq = rows[:, 0]
         last = -np.inf if self._last_t is None else self._last_t

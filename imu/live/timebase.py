@@ -60,6 +60,18 @@ class SensorTimebase:
     def new_connection(self) -> None:
         self._new_conn = True
 
+    @staticmethod
+    def column(stamps: list[np.ndarray], counts: list[int], out: np.ndarray) -> None:
+        """Writes the recording times (s) of batches, in order (what :meth:`stamp` gave each), into ``out``."""
+        if len(stamps) > 1:
+            np.concatenate(stamps, out=out)
+        elif stamps:
+            out[...] = stamps[0]
+
+    def stamp(self, t_s: np.ndarray, n: int, arrival: float) -> np.ndarray | None:
+        """The recording times (s) of a decoded batch, or None to reject it (as :meth:`times`)."""
+        return self.times(t_s, n, arrival)
+
     def times(self, t_s: np.ndarray, n: int, arrival: float) -> np.ndarray | None:
         """Recording times of a decoded batch, or None to reject it."""
         t_s = np.asarray(t_s, dtype=np.float64)
@@ -124,6 +136,26 @@ class ArrivalTimebase:
         self._restart = True
 
     def times(self, t_s, n: int, arrival: float) -> np.ndarray:
+        """Recording times (s) of a batch of ``n`` samples arriving at ``arrival`` (s, host clock)."""
+        out = np.empty(n)
+        self.column([self.stamp(t_s, n, arrival)], [n], out)
+        return out
+
+    def column(self, stamps: list[float], counts: list[int], out: np.ndarray) -> None:
+        """Writes the recording times (s) of batches, in order, into ``out``, from each one's
+        :meth:`stamp` (its newest sample's time, s) and number of samples (``counts``): a batch's
+        samples end at its stamp a period apart. The same floats as :meth:`times` batch by batch."""
+        if counts.count(1) == len(counts):    # one sample per batch (the usual case): the stamps
+            out[...] = stamps
+            return
+        t = np.repeat(np.array(stamps, dtype=np.float64), counts)
+        ends = np.cumsum(counts)
+        back = np.repeat(ends, counts) - 1 - np.arange(len(t))   # samples after each one in its batch
+        np.subtract(t, self.period * back.astype(np.float64), out=out)
+
+    def stamp(self, t_s, n: int, arrival: float) -> float:
+        """The recording time (s) of the newest of a batch of ``n`` samples arriving at ``arrival``
+        (s, host clock; ``t_s`` is ignored: there are none); the time base moves on past the batch."""
         p = self.period
         span = n * p
         if self._t_last is None or self._restart:
@@ -149,9 +181,7 @@ class ArrivalTimebase:
                 last += max(-0.5 * span, min(span / self.tau_s, 1.0) * err)
         self._packets += 1
         self._t_last = last
-        if n == 1:
-            return np.array([last])
-        return last - p * np.arange(n - 1, -1, -1, dtype=np.float64)
+        return last
 
     def _stalled(self, err: float, span: float) -> bool:
         """Whether a packet arriving ``err`` s after the least latency allows (``span``: its samples'

@@ -41,7 +41,8 @@ GYRO_ODR = {25: 0x26, 50: 0x27, 100: 0x28, 200: 0x29, 400: 0x2A}
 GYRO_RANGE = {2000: 0x00, 1000: 0x01, 500: 0x02, 250: 0x03, 125: 0x04}
 GYRO_LSB_PER_DPS = {2000: 16.4, 1000: 32.8, 500: 65.6, 250: 131.2, 125: 262.4}
 MODULE_IMPL = {1: "bmi160", 4: "bmi270"}
-_NONE = np.zeros((0, 3))           # nothing pending (never written to)
+SAMPLE_BYTES = 6                   # one int16 xyz sample
+_XYZ = np.dtype(("<i2", (3,)))     # ... as np.frombuffer reads it: (n, 3)
 
 
 class MetaWearProfile(Profile):
@@ -126,107 +127,114 @@ class MetaWearDecoder(Decoder):
         self.board, self.gyro = board, gyro
         self.acc_lsb_g = acc_range_g / 32768.0
         self.gyro_lsb_dps = 1.0 / GYRO_LSB_PER_DPS[gyro_range_dps]
-        self._acc = self._gyr = _NONE      # samples waiting for their pair, (n, 3) g / deg/s
+        self._acc = self._gyr = b""         # raw int16 xyz samples waiting for their pair (6 bytes each)
         self.detected_board: str | None = None
         self.dropped_gyro = 0
         self._prev_kind: int | None = None  # ACC or GYRO: the last data notification's module
         self._leads = {ACC: 0, GYRO: 0}     # pairs completed right after a notification of that kind
-        self._last_acc: np.ndarray | None = None  # the last acc sample paired (held for a lost one)
+        self._last_acc: bytes | None = None  # the last acc sample paired, raw (held for a lost one)
+        self._headers = self._data_headers()
+        self._pair_lsb: dict[int, np.ndarray] = {}  # k -> (2k, 1): acc's lsb for k rows, then gyro's
 
-    @staticmethod
-    def _xyz(payload: bytes, n: int, lsb: float) -> np.ndarray:
-        """(n, 3) int16 xyz scaled by ``lsb``."""
-        if len(payload) != 6 * n:
-            raise DecodeError(f"metawear: expected {n} samples, got {len(payload)} bytes")
-        return np.frombuffer(payload, dtype="<i2").reshape(n, 3) * lsb
+    @property
+    def pending(self) -> tuple[int, int]:
+        """Acc and gyro samples waiting for their pair."""
+        return len(self._acc) // SAMPLE_BYTES, len(self._gyr) // SAMPLE_BYTES
+
+    def _data_headers(self) -> dict[bytes, tuple[int, int]]:
+        """The 2-byte headers of data notifications -> (module, samples)."""
+        return {bytes([ACC, DATA]): (ACC, 1), bytes([ACC, ACC_PACKED[self.board]]): (ACC, 3),
+                bytes([GYRO, GYRO_DATA]): (GYRO, 1), bytes([GYRO, GYRO_PACKED]): (GYRO, 3)}
 
     def _decode(self, char_uuid, data):
         if char_uuid != NOTIFY:
             return []
         if len(data) < 2:
             raise DecodeError("metawear: notification shorter than 2 bytes")
-        module, reg, payload = data[0], data[1], data[2:]
-        if (module, reg) == (ACC, 0x80):
-            if payload:
-                self.detected_board = MODULE_IMPL.get(payload[0])
+        header = self._headers.get(data[:2])
+        if header is None:  # other module/register replies
+            if data[:2] == bytes([ACC, 0x80]) and len(data) > 2:
+                self.detected_board = MODULE_IMPL.get(data[2])
             return []
-        if module == ACC and reg == DATA:
-            acc = self._xyz(payload, 1, self.acc_lsb_g)
-        elif module == ACC and reg == ACC_PACKED[self.board]:
-            acc = self._xyz(payload, 3, self.acc_lsb_g)
-        elif module == GYRO and reg in (GYRO_DATA, GYRO_PACKED):
-            gyr = self._xyz(payload, 1 if reg == GYRO_DATA else 3, self.gyro_lsb_dps)
-            if not self.gyro:
-                return []
-            out, alone = self._unpartnered(GYRO, gyr)
-            if alone:  # with the last acc held (the leg's turn is kept: the fusion integrates it)
-                return out + self._with_held_acc(gyr)
-            self._gyr = _join(self._gyr, gyr)
-            return out + self._flush()
-        else:
-            return []      # other module/register replies
+        kind, n = header
+        if len(data) != 2 + SAMPLE_BYTES * n:
+            raise DecodeError(f"metawear: expected {n} samples, got {len(data) - 2} bytes")
+        new = data[2:]
         if not self.gyro:
-            return [Samples.trusted(None, acc, None)]
-        out, alone = self._unpartnered(ACC, acc)
-        if alone:
-            return out + [Samples.trusted(None, acc, None)]
-        self._acc = _join(self._acc, acc)
+            return [] if kind == GYRO else [self._acc_alone(new)]
+        out, alone = self._unpartnered(kind, new)
+        if alone:  # an acc alone, a gyro with the last acc held (the fusion integrates the leg's turn)
+            return out + (self._with_held_acc(new) if kind == GYRO else [self._acc_alone(new)])
+        if kind == ACC:
+            self._acc += new
+        else:
+            self._gyr += new
         return out + self._flush()
 
-    def _unpartnered(self, kind: int, new: np.ndarray) -> tuple[list[Samples], bool]:
-        """Before the samples ``new`` of a notification of ``kind`` are queued: (what a break in the
+    def _unpartnered(self, kind: int, new: bytes) -> tuple[list[Samples], bool]:
+        """Before the raw samples ``new`` of a notification of ``kind`` are queued: (what a break in the
         learned alternation shows lost its partner, whether ``new`` itself did) (see the class
         docstring); also counts which kind leads the pairs."""
         prev, self._prev_kind = self._prev_kind, kind
         mine, other = (self._acc, self._gyr) if kind == ACC else (self._gyr, self._acc)
-        if prev is not None and prev != kind and len(other) == len(new) and not len(mine):
+        if prev is not None and prev != kind and len(other) == len(new) and not mine:
             self._leads[prev] += 1  # this one completes a pair the other kind began
         lead, trail = (ACC, GYRO) if self._leads[ACC] >= self._leads[GYRO] else (GYRO, ACC)
         if self._leads[lead] < self.order_pairs or self._leads[trail] * 4 > self._leads[lead]:
             return [], False  # the order is not known yet: pairing by count alone
         if kind == trail:
-            return [], not len(other)  # nothing of the leading kind to pair with: its partner was lost
-        if prev != lead or not len(mine) or len(other):
+            return [], not other  # nothing of the leading kind to pair with: its partner was lost
+        if prev != lead or not mine or other:
             return [], False
         # the leading kind twice in a row: the first one's partner was lost
         if kind == ACC:
-            acc, self._acc = self._acc, _NONE
-            return [Samples.trusted(None, acc, None)], False
-        gyr, self._gyr = self._gyr, _NONE
+            acc, self._acc = self._acc, b""
+            return [self._acc_alone(acc)], False
+        gyr, self._gyr = self._gyr, b""
         return self._with_held_acc(gyr), False
 
-    def _with_held_acc(self, gyr: np.ndarray) -> list[Samples]:
-        """Gyro samples whose acc notification was lost, with the last acc sample held (dropped if
+    def _acc_alone(self, acc: bytes) -> Samples:
+        """Raw acc samples without gyro."""
+        return Samples.trusted(None, np.frombuffer(acc, dtype=_XYZ) * self.acc_lsb_g, None)
+
+    def _with_held_acc(self, gyr: bytes) -> list[Samples]:
+        """Raw gyro samples whose acc notification was lost, with the last acc sample held (dropped if
         there is none yet)."""
+        n = len(gyr) // SAMPLE_BYTES
         if self._last_acc is None:
-            self.dropped_gyro += len(gyr)
+            self.dropped_gyro += n
             return []
-        return [Samples.trusted(None, np.repeat(self._last_acc[None, :], len(gyr), axis=0), gyr)]
+        acc = np.frombuffer(self._last_acc * n, dtype=_XYZ) * self.acc_lsb_g
+        return [Samples.trusted(None, acc, np.frombuffer(gyr, dtype=_XYZ) * self.gyro_lsb_dps)]
+
+    def _pair(self, acc: bytes, gyr: bytes) -> Samples:
+        """Samples of as many raw acc and gyro samples, scaled in one go (g, deg/s)."""
+        k = len(acc) // SAMPLE_BYTES
+        lsb = self._pair_lsb.get(k)
+        if lsb is None:
+            lsb = self._pair_lsb[k] = np.repeat([[self.acc_lsb_g], [self.gyro_lsb_dps]], k, axis=0)
+        v = np.frombuffer(acc + gyr, dtype=_XYZ) * lsb
+        return Samples.trusted(None, v[:k], v[k:])
 
     def _flush(self) -> list[Samples]:
         out = []
         k = min(len(self._acc), len(self._gyr))
         if k:
             (acc, self._acc), (gyr, self._gyr) = _split(self._acc, k), _split(self._gyr, k)
-            out.append(Samples.trusted(None, acc, gyr))
-            self._last_acc = acc[-1]
-        if len(self._acc) > self.max_lag:
-            out.append(Samples.trusted(None, self._acc, None))
-            self._acc = _NONE
-        if len(self._gyr) > self.max_lag:
-            self.dropped_gyro += len(self._gyr)
-            self._gyr = _NONE
+            out.append(self._pair(acc, gyr))
+            self._last_acc = acc[-SAMPLE_BYTES:]
+        if len(self._acc) > self.max_lag * SAMPLE_BYTES:
+            out.append(self._acc_alone(self._acc))
+            self._acc = b""
+        if len(self._gyr) > self.max_lag * SAMPLE_BYTES:
+            self.dropped_gyro += len(self._gyr) // SAMPLE_BYTES
+            self._gyr = b""
         return out
 
 
-def _split(pending: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``k`` rows of ``pending`` and the rest."""
-    return (pending, _NONE) if len(pending) == k else (pending[:k], pending[k:])
-
-
-def _join(pending: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """``pending`` then ``new`` (no copy when nothing is pending, the usual case)."""
-    return np.concatenate([pending, new]) if len(pending) else new
+def _split(pending: bytes, k: int) -> tuple[bytes, bytes]:
+    """The first ``k`` bytes of ``pending`` and the rest."""
+    return (pending, b"") if len(pending) == k else (pending[:k], pending[k:])
 
 
 class MetaWearEncoder(EncoderBase):
