@@ -30,6 +30,7 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -255,20 +256,8 @@ class RepEngine:
             self._front = SignalFront(self.has_gyro)
         if self.has_gyro and gyro is None:
             raise ValueError("this engine was started with a gyroscope: pass gyro_dps")
-        keep = np.isfinite(t) & np.isfinite(acc).all(axis=1)
-        if gyro is not None:
-            keep &= np.isfinite(gyro).all(axis=1)
-        if self.last_t_s is not None:
-            keep &= t > self.last_t_s
-        # only strictly increasing times (late or duplicated samples are skipped)
-        if not keep.all():  # (the usual clean stream: no copies)
-            t, acc = t[keep], acc[keep]
-            gyro = gyro[keep] if gyro is not None else None
-        if len(t) > 1:
-            mono = np.concatenate(([True], t[1:] > np.maximum.accumulate(t)[:-1]))
-            if not mono.all():
-                t, acc = t[mono], acc[mono]
-                gyro = gyro[mono] if gyro is not None else None
+        if not (len(t) and self._all_usable(t, acc, gyro)):
+            t, acc, gyro = self._usable(t, acc, gyro)
         if len(t) == 0:
             return []
         self.last_t_s = float(t[-1])
@@ -280,6 +269,35 @@ class RepEngine:
                 self._buf.append(block.cut(a, a + WINDOW))
                 events += self._run()
         return events
+
+    def _all_usable(self, t: np.ndarray, acc: np.ndarray, gyro: np.ndarray | None) -> bool:
+        """Whether :meth:`_usable` keeps every sample (the usual clean stream), told with fewer numpy
+        calls: times finite at both ends and strictly increasing after the last one fed, all values
+        finite, as many of each. ``t`` is not empty."""
+        if len(acc) != len(t) or (gyro is not None and len(gyro) != len(t)):
+            return False  # (for _usable to refuse)
+        first, last = t.item(0), t.item(-1)
+        return (math.isfinite(first) and math.isfinite(last) and (self.last_t_s is None or first > self.last_t_s)
+                and (len(t) == 1 or bool(np.less(t[:-1], t[1:]).all())) and bool(np.isfinite(acc).all())
+                and (gyro is None or bool(np.isfinite(gyro).all())))
+
+    def _usable(self, t: np.ndarray, acc: np.ndarray, gyro: np.ndarray | None):
+        """The samples (s, g, deg/s) with finite values and strictly increasing times after the last one
+        fed: late or duplicated samples are skipped."""
+        keep = np.isfinite(t) & np.isfinite(acc).all(axis=1)
+        if gyro is not None:
+            keep &= np.isfinite(gyro).all(axis=1)
+        if self.last_t_s is not None:
+            keep &= t > self.last_t_s
+        if not keep.all():
+            t, acc = t[keep], acc[keep]
+            gyro = gyro[keep] if gyro is not None else None
+        if len(t) > 1:
+            mono = np.concatenate(([True], t[1:] > np.maximum.accumulate(t)[:-1]))
+            if not mono.all():
+                t, acc = t[mono], acc[mono]
+                gyro = gyro[mono] if gyro is not None else None
+        return t, acc, gyro
 
     def finish(self) -> list[Event]:
         """Ends the session: closes the open set and revises the flags with the whole session in view

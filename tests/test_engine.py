@@ -141,3 +141,42 @@ def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
     t, raw, lowpass = _held(pattern)
     home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
     assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, None, last_end_s, 0.5) == expected
+
+
+@pytest.mark.parametrize("case", ["clean", "nan_t", "inf_t_end", "nan_acc", "inf_gyro", "repeat", "backwards",
+                                  "not_after_last", "one", "one_late", "no_gyro", "lengths"])
+def test_the_all_usable_shortcut_agrees_with_the_sample_filter(case):
+    """``RepEngine._all_usable`` (fewer numpy calls, the clean stream) is True exactly when ``_usable``
+    keeps every sample, and then ``feed`` uses the arrays as given."""
+    rng = np.random.default_rng(1)
+    n = 1 if case.startswith("one") else 9
+    t = 10.0 + np.arange(n) / 50.0
+    acc, gyro = rng.normal(0, 1, (n, 3)), rng.normal(0, 50, (n, 3))
+    last = 9.99
+    if case == "nan_t":
+        t[4] = np.nan
+    elif case == "inf_t_end":
+        t[-1] = np.inf
+    elif case == "nan_acc":
+        acc[3, 1] = np.nan
+    elif case == "inf_gyro":
+        gyro[7, 2] = -np.inf
+    elif case == "repeat":
+        t[5] = t[4]
+    elif case == "backwards":
+        t[2], t[3] = t[3], t[2]
+    elif case in ("not_after_last", "one_late"):
+        last = float(t[0])
+    elif case == "no_gyro":
+        gyro = None
+    elif case == "lengths":
+        acc = acc[:-1]
+    eng = RepEngine("seated-leg-raise", has_gyro=gyro is not None)
+    eng.last_t_s = last
+    if case == "lengths":
+        assert not eng._all_usable(t, acc, gyro)
+        with pytest.raises(ValueError):
+            eng._usable(t, acc, gyro)
+        return
+    kept = eng._usable(t, acc, gyro)
+    assert eng._all_usable(t, acc, gyro) == (len(kept[0]) == n) == (case in ("clean", "one", "no_gyro"))

@@ -116,3 +116,21 @@ def test_a_witmotion_set_with_lost_packets_counts_all_its_reps():
     eng.feed(np.concatenate([tb.times(None, 1, a) for a in arrivals]), acc[kept], gyro[kept])
     eng.finish()
     assert set_counts(sim, eng.reps) == [14, 8]
+
+
+def test_arrival_column_of_a_call_equals_its_batches_times():
+    """The stream's one-go time column (stamps of mixed batch sizes; one-sample batches alone) is each
+    batch's ``newest - period * k`` as ``times`` gives it, bit for bit."""
+    rng = np.random.default_rng(3)
+    for sizes in ([1] * 7, [3, 1, 0, 2, 5], [4], [0], [2, 2, 1]):
+        tb, ref = ArrivalTimebase(52.0), ArrivalTimebase(52.0)
+        arrivals = np.cumsum(rng.uniform(0.01, 0.2, len(sizes))).tolist()
+        stamps = [tb.stamp(None, n, a) for n, a in zip(sizes, arrivals)]
+        out = np.empty(sum(sizes))
+        tb.column(stamps, sizes, out)
+        per_batch = []
+        for n, a, newest in zip(sizes, arrivals, stamps):
+            t = ref.times(None, n, a)
+            np.testing.assert_array_equal(t, newest - ref.period * np.arange(n - 1, -1, -1, dtype=np.float64))
+            per_batch.append(t)
+        assert out.tobytes() == np.concatenate(per_batch).tobytes()

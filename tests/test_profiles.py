@@ -305,6 +305,21 @@ def test_metawear_pairing_lag_and_board_probe():
     assert d2.decode(metawear.NOTIFY, h("03 80 04 00")) == [] and d2.detected_board == "bmi270"
 
 
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_metawear_pairs_scale_each_sample_like_its_own_notification(packed):
+    """Pairs are read and scaled in one go (acc rows then gyro rows): the same floats as each
+    notification's int16 xyz times its lsb."""
+    p = MetaWearProfile(packed=packed)
+    rng = np.random.default_rng(2)
+    notes = p.new_encoder(100).packets(None, rng.normal(0, 3, (30, 3)), rng.normal(0, 300, (30, 3)))
+    dec = p.new_decoder(100)
+    out = [s for u, d in notes for s in dec.decode(u, d)]
+    raw = {m: np.concatenate([np.frombuffer(d[2:], "<i2").reshape(-1, 3) for _, d in notes if d[0] == m])
+           for m in (metawear.ACC, metawear.GYRO)}
+    assert np.concatenate([s.acc_g for s in out]).tobytes() == (raw[metawear.ACC] * dec.acc_lsb_g).tobytes()
+    assert np.concatenate([s.gyro_dps for s in out]).tobytes() == (raw[metawear.GYRO] * dec.gyro_lsb_dps).tobytes()
+
 # ------------------------------------------------------------------------------------------------
 # DIY profile: spec vectors (firmware_notes/diy_profile.md §7)
 

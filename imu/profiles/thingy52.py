@@ -22,7 +22,8 @@ MOTION_SERVICE = BASE.format(0x0400)
 CONFIG = BASE.format(0x0401)
 RAW = BASE.format(0x0406)
 ACC_LSB_G, GYRO_LSB_DPS, MAG_LSB_UT = 1 / 1024, 1 / 32, 1 / 16
-_LSB = np.repeat([ACC_LSB_G, GYRO_LSB_DPS, MAG_LSB_UT], 3)   # per int16 of a raw notification
+_XYZ = np.dtype(("<i2", (3,)))   # one int16 xyz: np.frombuffer gives (3, 3) rows acc, gyro, mag
+_LSB = np.array([[ACC_LSB_G], [GYRO_LSB_DPS], [MAG_LSB_UT]])   # per row of a raw notification
 DEFAULTS = dict(pedo_ms=1000, temp_ms=500, compass_ms=500, wake_on_motion=1)
 
 
@@ -69,9 +70,9 @@ class Thingy52Decoder(Decoder):
             return []
         if len(data) != 18:
             raise DecodeError(f"thingy52: raw data is 18 bytes, got {len(data)}")
-        v = (np.frombuffer(data, dtype="<i2") * _LSB).reshape(3, 1, 3)     # acc g, gyro deg/s, mag µT
-        self.mag_ut = v[2]
-        return [Samples.trusted(None, v[0], v[1])]
+        v = np.frombuffer(data, dtype=_XYZ) * _LSB     # acc g, gyro deg/s, mag µT
+        self.mag_ut = v[2:3]
+        return [Samples.trusted(None, v[0:1], v[1:2])]
 
 
 class Thingy52Encoder(EncoderBase):

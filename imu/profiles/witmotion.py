@@ -25,8 +25,9 @@ RATE_CODES = {0.2: 0x01, 0.5: 0x02, 1: 0x03, 2: 0x04, 5: 0x05, 10: 0x06, 20: 0x0
 UNLOCK = bytes.fromhex("FFAA6988B5")
 SAVE = bytes.fromhex("FFAA000000")
 ACC_LSB_G, GYRO_LSB_DPS, ANGLE_LSB_DEG = 16 / 32768, 2000 / 32768, 180 / 32768
-_LSB = np.repeat([ACC_LSB_G, GYRO_LSB_DPS, ANGLE_LSB_DEG], 3)   # per int16 of a 0x61 packet
 PACKET_LEN = 20
+_PACKET = np.dtype(("<i2", (PACKET_LEN // 2,)))   # a packet as int16: header, then 9 values
+_LSB = np.repeat([0.0, ACC_LSB_G, GYRO_LSB_DPS, ANGLE_LSB_DEG], [1, 3, 3, 3])   # per int16 of a packet (0: the header)
 
 
 def write_register(reg: int, value: int) -> list[bytes]:
@@ -75,10 +76,10 @@ class WitMotionDecoder(Decoder):
         if char_uuid != NOTIFY:
             return []
         if not self._buf and _aligned(data):       # the usual case: whole packets, nothing held
-            rows = np.frombuffer(data, dtype="<i2").reshape(-1, PACKET_LEN // 2)
+            rows = np.frombuffer(data, dtype=_PACKET)
             if b"\x71" in data[1::PACKET_LEN]:       # register replies among them
                 rows = rows[np.frombuffer(data[1::PACKET_LEN], dtype=np.uint8) == 0x61]
-            return self._samples(rows[:, 1:])
+            return self._samples(rows)
         packets = []
         buf = self._buf
         for byte in data:
@@ -95,15 +96,15 @@ class WitMotionDecoder(Decoder):
                 buf.clear()
         if not packets:
             return []
-        return self._samples(np.frombuffer(b"".join(p[2:] for p in packets), dtype="<i2").reshape(-1, 9))
+        return self._samples(np.frombuffer(b"".join(packets), dtype=_PACKET))
 
-    def _samples(self, raw: np.ndarray) -> list[Samples]:
-        """(n, 9) int16 of 0x61 packets -> one batch (none if n = 0)."""
-        if not len(raw):
+    def _samples(self, packets: np.ndarray) -> list[Samples]:
+        """(n, 10) int16 of 0x61 packets (header included) -> one batch (none if n = 0)."""
+        if not len(packets):
             return []
-        v = raw * _LSB
-        self.angles_deg = v[:, 6:9]
-        return [Samples.trusted(None, v[:, 0:3], v[:, 3:6])]
+        v = packets * _LSB
+        self.angles_deg = v[:, 7:10]
+        return [Samples.trusted(None, v[:, 1:4], v[:, 4:7])]
 
 
 def _aligned(data: bytes) -> bool:
