@@ -245,12 +245,14 @@ class GravityFilter:
         moves from the held direction to where the leg now is (see :meth:`_restarted`)."""
         if gyro_dps is None or len(acc_g) == 0:
             return unit(acc_g)
+        gap = gap if gap is not None and gap.any() else None
+        reacquire = reacquire if reacquire is not None and reacquire.any() else None
+        if len(acc_g) <= FLOAT_PASSES_MAX and gap is None and reacquire is None:
+            return self._passes_in_floats(*self._inputs_in_floats(acc_g, gyro_dps))
         # component-first (3, n): each component's samples contiguous, one numpy call per operation
         acc, gyro = np.ascontiguousarray(acc_g.T), np.ascontiguousarray(gyro_dps.T)
         acc_norm = norm(acc, axis=0)
         g_acc = unit(acc, axis=0, length=acc_norm)
-        gap = gap if gap is not None and gap.any() else None
-        reacquire = reacquire if reacquire is not None and reacquire.any() else None
         a = self._gains(acc_norm, norm(gyro, axis=0), gap, reacquire)
         recurrence = BlockedRecurrence(a)
         omega_dt = np.radians(gyro) * self.dt
@@ -259,11 +261,10 @@ class GravityFilter:
         pull = (1.0 - a) * g_acc  # towards the accelerometer's direction
         about = g_acc
         omega_after, omega_next = omega_dt[_AFTER], omega_dt[_NEXT]
-        for i in range(self.PASSES):
-            if self._out[i] is None:
-                self._out[i] = self._state[i] = g_acc[:, 0]
+        self._start(g_acc[:, 0])
         if len(a) <= FLOAT_PASSES_MAX:
-            return self._passes_in_floats(about, a, recurrence.p[0], pull, omega_after, omega_next)
+            inputs = (about, a, recurrence.p[0], pull, omega_after, omega_next)
+            return self._passes_in_floats(*(v.tolist() for v in inputs))
         # the state each pass rotates, with its rows 0 and 1 repeated below row 2: components k+1 and k+2
         # of every vector are then the views rows[1:4] and rows[2:5] (no gathering)
         state = np.empty((5, len(a)))
@@ -281,14 +282,51 @@ class GravityFilter:
             about = unit(raw, axis=0)
         return np.ascontiguousarray(about.T)
 
-    def _passes_in_floats(self, about: np.ndarray, a: np.ndarray, p: np.ndarray, pull: np.ndarray,
-                          omega_after: np.ndarray, omega_next: np.ndarray) -> np.ndarray:
+    def _start(self, g: np.ndarray) -> None:
+        """Starts the passes that have no estimate yet at the unit direction ``g`` (3,)."""
+        for i in range(self.PASSES):
+            if self._out[i] is None:
+                self._out[i] = self._state[i] = g
+
+    def _inputs_in_floats(self, acc_g: np.ndarray, gyro_dps: np.ndarray) -> tuple[list, ...]:
+        """What :meth:`__call__` computes with numpy before the passes, for a few samples (g, deg/s; (n, 3))
+        without gaps, in plain floats: the same float operations in the same order (the same bits).
+        Returns the arguments of :meth:`_passes_in_floats`."""
+        g_acc, pull, w_after, w_next = ([[], [], []] for _ in range(4))
+        a, p, off_reject = [], [], []
+        a_moving, a_still = float(self._a_moving), float(self._a_still)
+        for (x, y, z), (wx, wy, wz) in zip(acc_g.tolist(), gyro_dps.tolist()):
+            length = math.sqrt(x * x + y * y + z * z)  # (norm and unit)
+            g = (x / length, y / length, z / length) if length > 0 else (0.0, 0.0, 0.0)
+            off_1g = abs(length - 1.0)  # (_gains)
+            moving = math.sqrt(wx * wx + wy * wy + wz * wz) > self.moving_dps or off_1g > self.accel_error_g
+            a.append(a_moving if moving else a_still)
+            off_reject.append(off_1g > self.reject_g)
+            w = (math.radians(wx) * self.dt, math.radians(wy) * self.dt, math.radians(wz) * self.dt)
+            for c in range(3):
+                g_acc[c].append(g[c])
+                w_after[c].append(w[(c + 2) % 3])
+                w_next[c].append(w[(c + 1) % 3])
+        if any(off_reject):
+            for k in np.flatnonzero(self._rejected(np.array(off_reject))).tolist():
+                a[k] = 1.0  # the gyroscope alone
+        else:  # (what _rejected does when no sample is off)
+            self._trigger = max(0, self._trigger - len(a))
+        self._in_reacquire = False  # (what _restarted does without a re-acquisition)
+        for a_k in a:  # (the recurrence's running product, BlockedRecurrence)
+            p.append(a_k if not p else p[-1] * a_k)
+            for c in range(3):
+                pull[c].append((1.0 - a_k) * g_acc[c][len(p) - 1])
+        self._start(np.array([g_acc[0][0], g_acc[1][0], g_acc[2][0]]))
+        return g_acc, a, p, pull, w_after, w_next
+
+    def _passes_in_floats(self, about: list, a: list, p: list, pull: list, omega_after: list,
+                          omega_next: list) -> np.ndarray:
         """The passes of :meth:`__call__` over a live stream's few samples, in plain floats: sample by
         sample the same float operations in the same order (the same bits), without numpy's per-call
         overhead, which is most of their cost there. ``p``: the running product of the memory factors
-        ``a`` (one block); the rest component-first (3, n)."""
-        a, p, pull, w_after, w_next = (v.tolist() for v in (a, p, pull, omega_after, omega_next))
-        about = about.tolist()
+        ``a`` (one block); the rest component-first lists (3 of n)."""
+        w_after, w_next = omega_after, omega_next
         for i in range(self.PASSES):
             state, y0, total = self._state[i].tolist(), self._out[i].tolist(), None
             out = [[], [], []]

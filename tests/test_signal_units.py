@@ -110,13 +110,18 @@ def test_gravity_filter_restarts_from_the_accelerometer_after_a_gap():
     np.testing.assert_allclose(parts, whole, atol=1e-9)
 
 
-def test_gravity_filter_fuses_short_chunks_in_floats_to_the_same_bits(monkeypatch):
-    # a live stream's chunks go through the plain-float passes; with them turned off, through numpy's
+@pytest.mark.parametrize("gaps", [True, False])
+def test_gravity_filter_fuses_short_chunks_in_floats_to_the_same_bits(monkeypatch, gaps):
+    # a live stream's chunks go through the plain-float passes (and, without gaps, plain-float gains and
+    # inputs); with them turned off, through numpy's
     t, g, gyro, _ = _rotating_sensor()
-    gap = (t >= 0.5) & (t < 0.7)
-    reacquire = (t >= 0.7) & (t < 2.2)
+    gap = (t >= 0.5) & (t < 0.7) & gaps
+    reacquire = (t >= 0.7) & (t < 2.2) & gaps
     acc = g + 0.05 * np.sin(7.0 * t)[:, None]
-    acc[(t >= 1.0) & (t < 1.2)] = [2.0, 0.0, 0.0]
+    acc[(t >= 1.0) & (t < 1.2)] = [2.0, 0.0, 0.0]  # off 1 g: the accelerometer rejected
+    acc[(t >= 1.5) & (t < 1.52)] = 0.0  # (no direction)
+    acc[(t >= 1.6) & (t < 1.7)] *= 1.2  # moving
+    acc[((t >= 3.0) & (t < 3.8)) | ((t >= 4.0) & (t < 4.3))] *= 1.6  # long enough off 1 g to let it back in
 
     def fused():
         f, out, a = GravityFilter(50.0), [], 0
