@@ -320,13 +320,13 @@ class GravityFilter:
         self._start(np.array([g_acc[0][0], g_acc[1][0], g_acc[2][0]]))
         return g_acc, a, p, pull, w_after, w_next
 
-    def _passes_in_floats(self, about: list, a: list, p: list, pull: list, omega_after: list,
-                          omega_next: list) -> np.ndarray:
+    def _passes_in_floats(self, about: list, a: list, p: list, pull: list, w_after: list,
+                          w_next: list) -> np.ndarray:
         """The passes of :meth:`__call__` over a live stream's few samples, in plain floats: sample by
         sample the same float operations in the same order (the same bits), without numpy's per-call
         overhead, which is most of their cost there. ``p``: the running product of the memory factors
-        ``a`` (one block); the rest component-first lists (3 of n)."""
-        w_after, w_next = omega_after, omega_next
+        ``a`` (one block); the rest component-first lists (3 of n; ``w_after``, ``w_next``: the turn's
+        components k+2 and k+1, rad)."""
         for i in range(self.PASSES):
             state, y0, total = self._state[i].tolist(), self._out[i].tolist(), None
             out = [[], [], []]
