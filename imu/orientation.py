@@ -27,7 +27,7 @@ import numpy as np
 from imu.masks import true_runs
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
-FLOAT_PASSES_MAX = 8  # chunks up to this many samples are fused in plain floats (see GravityFilter._passes_in_floats)
+FLOAT_PASSES_MAX = 16  # chunks up to this many samples are fused in plain floats (see GravityFilter._passes_in_floats; numpy is cheaper from ~20)
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 breaks the blocked recurrence)
 
@@ -263,8 +263,8 @@ class GravityFilter:
         omega_after, omega_next = omega_dt[_AFTER], omega_dt[_NEXT]
         self._start(g_acc[:, 0])
         if len(a) <= FLOAT_PASSES_MAX:
-            inputs = (about, a, recurrence.p[0], pull, omega_after, omega_next)
-            return self._passes_in_floats(*(v.tolist() for v in inputs))
+            return self._passes_in_floats(about.T.tolist(), a.tolist(), recurrence.p[0].tolist(), pull.T.tolist(),
+                                          omega_after.T.tolist(), omega_next.T.tolist())
         # the state each pass rotates, with its rows 0 and 1 repeated below row 2: components k+1 and k+2
         # of every vector are then the views rows[1:4] and rows[2:5] (no gathering)
         state = np.empty((5, len(a)))
@@ -292,57 +292,57 @@ class GravityFilter:
         """What :meth:`__call__` computes with numpy before the passes, for a few samples (g, deg/s; (n, 3))
         without gaps, in plain floats: the same float operations in the same order (the same bits).
         Returns the arguments of :meth:`_passes_in_floats`."""
-        g_acc, pull, w_after, w_next = ([[], [], []] for _ in range(4))
-        a, p, off_reject = [], [], []
+        g_acc, a, off_reject, turns = [], [], [], []
         a_moving, a_still = float(self._a_moving), float(self._a_still)
         for (x, y, z), (wx, wy, wz) in zip(acc_g.tolist(), gyro_dps.tolist()):
             length = math.sqrt(x * x + y * y + z * z)  # (norm and unit)
-            g = (x / length, y / length, z / length) if length > 0 else (0.0, 0.0, 0.0)
+            g_acc.append((x / length, y / length, z / length) if length > 0 else (0.0, 0.0, 0.0))
             off_1g = abs(length - 1.0)  # (_gains)
             moving = math.sqrt(wx * wx + wy * wy + wz * wz) > self.moving_dps or off_1g > self.accel_error_g
             a.append(a_moving if moving else a_still)
             off_reject.append(off_1g > self.reject_g)
-            w = (math.radians(wx) * self.dt, math.radians(wy) * self.dt, math.radians(wz) * self.dt)
-            for c in range(3):
-                g_acc[c].append(g[c])
-                w_after[c].append(w[(c + 2) % 3])
-                w_next[c].append(w[(c + 1) % 3])
+            turns.append((math.radians(wx) * self.dt, math.radians(wy) * self.dt, math.radians(wz) * self.dt))
         if any(off_reject):
             for k in np.flatnonzero(self._rejected(np.array(off_reject))).tolist():
                 a[k] = 1.0  # the gyroscope alone
         else:  # (what _rejected does when no sample is off)
             self._trigger = max(0, self._trigger - len(a))
         self._in_reacquire = False  # (what _restarted does without a re-acquisition)
-        for a_k in a:  # (the recurrence's running product, BlockedRecurrence)
-            p.append(a_k if not p else p[-1] * a_k)
-            for c in range(3):
-                pull[c].append((1.0 - a_k) * g_acc[c][len(p) - 1])
-        self._start(np.array([g_acc[0][0], g_acc[1][0], g_acc[2][0]]))
-        return g_acc, a, p, pull, w_after, w_next
+        p, pull = [], []
+        for a_k, (g0, g1, g2) in zip(a, g_acc):
+            p.append(a_k if not p else p[-1] * a_k)  # (the recurrence's running product, BlockedRecurrence)
+            q = 1.0 - a_k
+            pull.append((q * g0, q * g1, q * g2))
+        self._start(np.array(g_acc[0]))
+        return g_acc, a, p, pull, [(w2, w0, w1) for w0, w1, w2 in turns], [(w1, w2, w0) for w0, w1, w2 in turns]
 
     def _passes_in_floats(self, about: list, a: list, p: list, pull: list, w_after: list,
                           w_next: list) -> np.ndarray:
         """The passes of :meth:`__call__` over a live stream's few samples, in plain floats: sample by
         sample the same float operations in the same order (the same bits), without numpy's per-call
         overhead, which is most of their cost there. ``p``: the running product of the memory factors
-        ``a`` (one block); the rest component-first lists (3 of n; ``w_after``, ``w_next``: the turn's
+        ``a`` (one block); the rest one (x, y, z) per sample (``w_after``, ``w_next``: the turn's
         components k+2 and k+1, rad)."""
+        drives = list(zip(a, p, pull, w_after, w_next))
         for i in range(self.PASSES):
-            state, y0, total = self._state[i].tolist(), self._out[i].tolist(), None
-            out = [[], [], []]
-            for k, (a_k, p_k) in enumerate(zip(a, p)):
+            (s0, s1, s2), (y0, y1, y2) = self._state[i].tolist(), self._out[i].tolist()
+            out = []
+            for k, ((a_k, p_k, (u0, u1, u2), (f0, f1, f2), (n0, n1, n2)), g) in enumerate(zip(drives, about)):
                 # state x omega (see cross_rows), then the recurrence's block form (see BlockedRecurrence.rows)
-                x = [(state[(c + 1) % 3] * w_after[c][k] - state[(c + 2) % 3] * w_next[c][k]) * a_k + pull[c][k]
-                     for c in range(3)]
-                total = [v / p_k for v in x] if total is None else [s + v / p_k for s, v in zip(total, x)]
-                raw = [(s + y) * p_k for s, y in zip(total, y0)]
-                length = math.sqrt(raw[0] * raw[0] + raw[1] * raw[1] + raw[2] * raw[2])
-                for c in range(3):
-                    out[c].append(raw[c] / length if length > 0 else 0.0)
-                state = [about[0][k], about[1][k], about[2][k]]
-            self._state[i], self._out[i] = np.array(state), np.array(raw)
+                x0 = (s1 * f0 - s2 * n0) * a_k + u0
+                x1 = (s2 * f1 - s0 * n1) * a_k + u1
+                x2 = (s0 * f2 - s1 * n2) * a_k + u2
+                if k:
+                    t0, t1, t2 = t0 + x0 / p_k, t1 + x1 / p_k, t2 + x2 / p_k
+                else:  # (not 0.0 + the first: that would turn a -0.0 into 0.0)
+                    t0, t1, t2 = x0 / p_k, x1 / p_k, x2 / p_k
+                r0, r1, r2 = (t0 + y0) * p_k, (t1 + y1) * p_k, (t2 + y2) * p_k
+                length = math.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+                out.append((r0 / length, r1 / length, r2 / length) if length > 0 else (0.0, 0.0, 0.0))
+                s0, s1, s2 = g
+            self._state[i], self._out[i] = np.array([s0, s1, s2]), np.array([r0, r1, r2])
             about = out
-        return np.array(about).T.copy()
+        return np.array(about)
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:

@@ -126,12 +126,12 @@ def test_gravity_filter_fuses_short_chunks_in_floats_to_the_same_bits(monkeypatc
     def fused():
         f, out, a = GravityFilter(50.0), [], 0
         for k in range(len(t)):
-            b = a + 1 + k % 8  # (chunks of 1 to 8 samples)
+            b = a + 1 + k % 18  # (chunks of 1 to 18 samples)
             out.append(f(acc[a:b], gyro[a:b], gap[a:b], reacquire[a:b]))
             a = b
         return np.vstack(out)
 
-    assert orientation.FLOAT_PASSES_MAX >= 8
+    assert orientation.FLOAT_PASSES_MAX >= 16
     in_floats = fused()
     monkeypatch.setattr(orientation, "FLOAT_PASSES_MAX", 0)
     assert in_floats.tobytes() == fused().tobytes()
