@@ -27,7 +27,9 @@ import numpy as np
 from imu.masks import true_runs
 
 _BLOCK = 256  # samples per block of the recurrence (keeps the running products well inside float64)
-FLOAT_PASSES_MAX = 16  # chunks up to this many samples are fused in plain floats (see GravityFilter._passes_in_floats; numpy is cheaper from ~20)
+# chunks up to this many samples are fused in plain floats (see GravityFilter._passes_in_floats; numpy's passes
+# are cheaper from ~20)
+FLOAT_PASSES_MAX = 16
 REACQUIRE_TAU_S = 0.3  # time constant just after a gap of the input (the estimate is held across the gap)
 RESTART_FACTOR = 1e-3  # memory factor where the estimate restarts after a gap (0 breaks the blocked recurrence)
 
