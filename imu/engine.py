@@ -1010,7 +1010,8 @@ class RepEngine:
 
     def _bottom_before(self, s: _SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
-        hold (after a posture change ran into that rep), so it counts from top to top. Then, shortly
+        hold (after a posture change ran into that rep, or a dropout hid its way up), so it counts from top
+        to top. Then, shortly
         before the home, the leg rested still where the reps turn, in their plane, and moved from there
         only within the set's range: the end of that rest (s, s) is the set's real bottom (None if there
         is none)."""
@@ -1028,11 +1029,12 @@ class RepEngine:
         theta = self._theta(lo, hi) - float(median(s.bottoms))
         near_top = (theta > 0.6 * rom) & (theta < 1.5 * rom)
         in_plane = np.abs(out_of_plane_deg(self._buf.get("g", lo, hi), s.axis)) < 10.0
-        seen = self._seen(lo)[: hi - lo]  # (the leg's way from the rest to the reps must be seen, not guessed)
+        seen = self._seen(lo)[: hi - lo]  # (the rest must be seen, not guessed)
         still = (self._buf.get("speed_dps", lo, hi) < STILL_DPS) & near_top & in_plane & seen
-        # rests from which the leg moved only within the set's range; from the latest one back across
-        # reps as long as a rest is no longer than the set's pauses there (a longer one began the set)
-        in_range = (theta > -0.3 * rom) & (theta < 1.5 * rom) & seen
+        # rests from which the leg moved only within the set's range (a long gap does not say otherwise: the
+        # rest itself must be seen, the way from it need not); from the latest one back across reps as long
+        # as a rest is no longer than the set's pauses there (a longer one began the set)
+        in_range = ((theta > -0.3 * rom) & (theta < 1.5 * rom)) | ~seen
         stays = np.flip(np.logical_and.accumulate(np.flip(in_range)))
         runs = [(a, b) for a, b in zip(*true_runs(still & stays)) if b - a >= n]
         if not runs:
