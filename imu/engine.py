@@ -1011,10 +1011,9 @@ class RepEngine:
     def _bottom_before(self, s: _SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
         hold (after a posture change ran into that rep, or a dropout hid its way up), so it counts from top
-        to top. Then, shortly
-        before the home, the leg rested still where the reps turn, in their plane, and moved from there
-        only within the set's range: the end of that rest (s, s) is the set's real bottom (None if there
-        is none)."""
+        to top. Then, shortly before the home, the leg rested still where the reps turn, in their plane,
+        and moved from there only within the set's range: the end of that rest (s, s) is the set's real
+        bottom (None if there is none)."""
         tms = [c.timing for c in s.pending if c.measured]
         if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
             return None
