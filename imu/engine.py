@@ -996,7 +996,7 @@ class RepEngine:
         raised = float(median([tm.bottom_deg for tm in rest])) - tms[0].bottom_deg
         other_start = excess > max(3.0, 0.12 * rom, spread) and raised > BACKTRACK_RAISED * excess
         long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
-        if same_top and (other_start or long_hold) and all(c.measured for c in s.pending):  # (a gap: not comparable)
+        if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
             return "backtrack"
         return "set"
 
