@@ -383,8 +383,19 @@ class RepEngine:
         s = self._set
         if s is None or s.number is None:
             return 0
-        landed = self._state == SETTLE and self._exc.get("landed", False)
+        landed = (self._state == SETTLE and self._exc.get("landed", False)
+                  and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
         return len(s.reps) + landed + self._landed_unseen(s, landed)
+
+    def _set_rom_deg(self, s: _SetState) -> float:
+        """Median range (deg) of the set ``s``'s measured reps (the preset's target before there is one)."""
+        return float(median([c.timing.rom_deg for c in s.emitted if c.measured] or [self.preset.target_rom_deg]))
+
+    def _rep_like_deg(self, rom_deg: float) -> float:
+        """Smallest excursion (deg) a live view counts before it settles as a rep of a set whose reps span
+        ``rom_deg``: half that, at least the preset's ``min_rom_deg`` (smaller ones, a leg shifted after the
+        set, mostly turn out to be none)."""
+        return max(self.preset.min_rom_deg, 0.5 * rom_deg)
 
     def _landed_unseen(self, s: _SetState, landed: bool) -> int:
         """Without a gyroscope: reps of the set ``s`` that the latest readings show ended
@@ -395,14 +406,14 @@ class RepEngine:
         t, raw, acc_lp = self._front.bridge.recent_readings()
         seen_s = float(self._buf.get("t", self._buf.end - 1, self._buf.end)[0])
         measured_reps = [c.timing for c in s.emitted if c.measured]
-        rom = float(median([tm.rom_deg for tm in measured_reps] or [self.preset.target_rom_deg]))
+        rom = self._set_rom_deg(s)
         swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
         away_since_s, since_s = None, seen_s  # (the state machine saw the leg at home, or landed, up to there)
         last_end_s = seen_s if landed else s.emitted[-1].timing.end_s
         if self._state in (EXCURSION, SETTLE) and not landed:
             on = self._exc["on"]
             theta = self._theta(on)
-            if float(theta.max()) - self._exc["level"] >= max(self.preset.min_rom_deg, 0.5 * rom):  # rep-like
+            if float(theta.max()) - self._exc["level"] >= self._rep_like_deg(rom):
                 away_since_s = float(self._buf.get("t", on, on + 1)[0])
                 since_s = float(self._buf.get("t", on + int(np.argmax(theta)))[0])  # back after its top
         keep = t > since_s
