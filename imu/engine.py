@@ -369,6 +369,14 @@ class RepEngine:
         return 0 if self._set is None else len(self._set.pending)
 
     @property
+    def unseen_s(self) -> float:
+        """Sensor time (s) fed but not yet seen by the state machine: without a gyroscope, what the front end
+        holds back while it bridges a swing (:mod:`imu.bridge`); otherwise under a grid step."""
+        if self.last_t_s is None or not len(self._buf):
+            return 0.0
+        return max(0.0, self.last_t_s - float(self._buf.get("t", self._buf.end - 1)[0]))
+
+    @property
     def current_set(self) -> int | None:
         return None if self._set is None else self._set.number
 

@@ -12,7 +12,10 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
   sessions, a tenth without a gyroscope), judged on windows whose mean acceleration is within
   0.1 g of 1 g (else the leg's own acceleration turns it),
 * as the leg comes back within those 12 deg during a lift (so the rep's landing is seen soon),
-* every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end).
+* every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end), and while it
+  holds back more than ``HELD_BACK_S`` of a set's samples (without a gyroscope, bridging a swing, up to
+  ~1.3 s: a rep may land in them, and :attr:`~imu.engine.RepEngine.count_now` reads them; feeding only
+  0.1-0.3 s after a stop and then once a second counted such reps ~1.1 s late).
 
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
 sensor time (the live consumer wakes about that often). The feeder therefore behaves the same
@@ -34,6 +37,7 @@ MOVING_DPS_GYRO = 20.0
 MOVING_DPS_ACC = 25.0
 HELD_UP_COS = math.cos(math.radians(12.0))  #: a stop this far from the resting direction is not a rep's end
 TRUSTED_G = 0.1  #: ... when the window's mean acceleration is within this of 1 g (g)
+HELD_BACK_S = 0.05  #: the engine holding back more than this (s) during a set: fed every settle_interval_s
 
 
 class EngineFeeder:
@@ -162,6 +166,12 @@ class EngineFeeder:
         cos = sum(a * b for a, b in zip(self._prev_dir, rest))
         return cos < HELD_UP_COS
 
+    def _rep_held_back(self) -> bool:
+        """Whether the engine holds back samples of a set (see :attr:`imu.engine.RepEngine.unseen_s`): a
+        rep's end may be among them, and it is counted as soon as they are released or read."""
+        eng = self.engine
+        return (eng.current_set is not None or eng.pending_reps > 0) and eng.unseen_s > HELD_BACK_S
+
     def _take(self, t, acc, gyro) -> None:
         self._t.append(t)
         self._a.append(acc)
@@ -190,6 +200,8 @@ class EngineFeeder:
         self.last_fed_t = float(t[-1])
         phase = self.engine.phase
         self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
+        if self._rep_held_back():
+            self._interval = self.settle_interval_s
         for ev in events:
             if ev.kind == "rep" and ev.rep is not None:
                 key = (ev.rep.set, ev.rep.rep)
