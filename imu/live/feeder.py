@@ -34,7 +34,9 @@ import numpy as np
 
 WINDOW_S = 0.1
 MOVING_DPS_GYRO = 20.0
-MOVING_DPS_ACC = 25.0
+MOVING_DPS_ACC = 12.0  #: without a gyroscope (deg/s): from 25 controlled plank leg lifts (~20 deg) never started the
+#: stop triggers and were counted at the next once-a-second feed; 8 counted fewer reps within 300 ms than 12-16 (the
+#: triggers kept being pushed back by a rep's slow end)
 HELD_UP_COS = math.cos(math.radians(12.0))  #: a stop this far from the resting direction is not a rep's end
 TRUSTED_G = 0.1  #: ... when the window's mean acceleration is within this of 1 g (g)
 HELD_BACK_S = 0.05  #: the engine holding back more than this (s) during a set: fed every settle_interval_s
