@@ -18,6 +18,50 @@ def test_streaming_filter_matches_whole_signal():
     np.testing.assert_array_equal(parts, whole)
 
 
+@pytest.mark.parametrize("order", [1, 2])
+def test_streaming_filter_calls_lfilters_core_to_the_same_bits(monkeypatch, order):
+    """StreamSos calls lfilter's compiled core directly: pinned to ``signal.lfilter`` itself, chunk by chunk."""
+    from scipy import signal
+
+    from imu import filters
+
+    x = np.random.default_rng(2).normal(size=(500, 6)) * [1, 1, 1, 200, 200, 200]
+    sizes = [1, 2, 3, 1, 7, 16, 40, 1, 2]
+    direct, general = StreamSos(order, 3.0, 50.0), StreamSos(order, 3.0, 50.0)
+    got, want, a = [], [], 0
+    while a < len(x):
+        n = sizes[len(got) % len(sizes)]
+        got.append(direct(x[a : a + n]))
+        with monkeypatch.context() as m:
+            m.setattr(filters, "_linear_filter", None)  # the general path: signal.lfilter
+            want.append(general(x[a : a + n]))
+        a += n
+    assert filters._linear_filter is not None and direct._single
+    for g, w in zip(got, want):
+        assert g.tobytes() == w.tobytes()
+    assert direct._zi.tobytes() == general._zi.tobytes()
+    b, a_ = direct.sos[0, :3], direct.sos[0, 3:]
+    whole, _ = signal.lfilter(b, a_, x, axis=0, zi=signal.lfilter_zi(b, a_)[:, None] * x[0][None, :])
+    assert np.vstack(got).tobytes() == whole.tobytes()
+
+
+def test_resampler_interpolates_with_np_interps_core_to_the_same_bits():
+    """GridResampler calls np.interp's compiled core: pinned to np.interp column by column."""
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.001, 0.05, 400))
+    t[200:] += 0.3  # a hole
+    x = rng.normal(size=(400, 6))
+    r = GridResampler(50.0)
+    out = [r(t[a : a + 5], x[a : a + 5]) for a in range(0, 400, 5)]
+    gt = np.concatenate([o[0] for o in out])
+    gx = np.concatenate([o[1] for o in out])
+    want = np.column_stack([np.interp(gt, t, x[:, c]) for c in range(6)])
+    from imu import filters
+
+    assert filters._interp is not np.interp  # (the core, not the wrapper)
+    assert gx.flags.c_contiguous and gx.tobytes() == want.tobytes()
+
+
 def test_resampler_fills_short_gaps_and_breaks_on_long_ones():
     t = np.concatenate([np.arange(0, 2, 0.01), np.arange(2.5, 4, 0.01), np.arange(12, 13, 0.01)])
     x = np.column_stack([t, 2 * t])
