@@ -77,10 +77,15 @@ class SignalFront:
             gyro = x[:, 3:6]
             gyro_f = x_f[:, 3:6]
             long_gap = gap_s > LONG_GAP_S  # the interpolated gyroscope is not fused across these
-            reacquire = self._after_gaps(long_gap, gap_s)
-            g = self.gravity(acc, gyro, long_gap, reacquire)  # unfiltered: the fusion itself smooths, without a filter's lag
+            any_gap = bool(long_gap.any())
+            # None when there is no gap here nor one just before (the usual case): what _after_gaps and the
+            # filter would find themselves, told with one check instead of three
+            gap_after = any_gap or self._reacquire_left or self._in_gap_s > 0
+            reacquire = self._after_gaps(long_gap, gap_s) if gap_after else None
+            # unfiltered: the fusion itself smooths, without a filter's lag
+            g = self.gravity(acc, gyro, long_gap if any_gap else None, reacquire)
             speed = norm(gyro_f)
-            if long_gap.any():  # the interpolated gyroscope says nothing: how fast the estimate turns there
+            if any_gap:  # the interpolated gyroscope says nothing: how fast the estimate turns there
                 speed[long_gap] = self._turn_rate_dps(g)[long_gap]
             self._remember(g)
         else:
