@@ -68,7 +68,10 @@ class AccOnlyBridge:
     def __call__(self, new: Block, acc_g: np.ndarray) -> Block:
         """``new``: the next grid samples, their ``g`` the direction of their low-passed acceleration
         (``new.acc_g``); ``acc_g`` (n, 3): their unfiltered acceleration (g). Returns the samples released
-        now (``speed_dps`` left to the caller)."""
+        now (``speed_dps`` left to the caller). An empty block (the mark of a long gap, before any grid
+        sample after it) changes nothing and is returned as it is."""
+        if len(new.t) == 0:
+            return new
         off_1g = np.abs(norm(new.acc_g) - 1.0)
         near_1g = off_1g < UNRELIABLE_G
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)

@@ -113,6 +113,30 @@ def test_accelerometer_only_swings_give_the_same_reps_in_any_chunking(size):
     assert_same_reps(chunked.reps, whole.reps)
 
 
+
+def test_accelerometer_only_stream_resumes_after_a_long_dropout_with_a_single_sample():
+    # a sensor without a gyroscope drops out for 8 s in a set; the first packet after it holds one sample,
+    # before the next 50 Hz grid point: the engine went down (IndexError) and the session with it. Now it
+    # carries on and counts as if the samples had come in one piece
+    from imu.sim import SessionSpec, SetSpec, simulate_session
+
+    d = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("textbook", 10)], rate_hz=100.0, gyro=False,
+                                     seed=3)).data
+    t, acc = d.t.values, d[["ax", "ay", "az"]].values
+    hole = (t > t[0] + 40.0) & (t < t[0] + 48.0)
+    t, acc = t[~hole], acc[~hole]
+    k = int(np.argmax(t > t[0] + 40.0))  # the first sample after the dropout
+    t[k] = np.ceil(t[k] * 50.0) / 50.0 - 0.009  # ...just short of a grid point
+    whole = RepEngine("lying-leg-raise", has_gyro=False)
+    whole.feed(t, acc)
+    whole.finish()
+    packets = RepEngine("lying-leg-raise", has_gyro=False)
+    for a, b in ((0, k), (k, k + 1), (k + 1, len(t))):
+        packets.feed(t[a:b], acc[a:b])
+    packets.finish()
+    assert len(whole.reps) >= 6
+    assert_same_reps(packets.reps, whole.reps)
+
 def _held(pattern):
     """Held-back readings on the 50 Hz grid: per segment (seconds, leg angle deg, extra acceleration g
     along the shin); the leg turns about x from resting along -z (gravity read as +z at rest)."""
