@@ -92,6 +92,9 @@ UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hang
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
 BACKTRACK_RAISED = 0.5  #: a first rep bigger than the rest began a posture change when the reps rest higher by at
 #: least this share of the difference (a first rep only bigger, suite #83: 92 vs 82 deg from the same rest, is none)
+BACKTRACK_HOLD_RATIO = 1.8  #: a first rep held this many times as long as any other rep of its set ...
+BACKTRACK_HOLD_S = 1.0  #: ... and this much longer (s) was a posture change merged with the first rep: its "top
+#: hold" is the set's starting hold (2-5 s in the suite; top holds within a set differ by < 0.6 s)
 PASSED_STILL_S = 1.5  #: an excursion held still this long (s) at a plateau and then gone on past its rest to the far
 #: side, by PASSED_FRACTION of the plateau's height, was a posture change: the plateau is a new rest (a set starts
 #: with a 2-5 s hold; a top hold is ~1 s, and a leg let down onto the floor past its hover goes 2-12 deg and stops)
@@ -1014,7 +1017,8 @@ class RepEngine:
         # ... and the reps rest that much higher up (a first rep merely bigger than the rest starts where they do)
         raised = float(median([tm.bottom_deg for tm in rest])) - tms[0].bottom_deg
         other_start = excess > max(3.0, 0.12 * rom, spread) and raised > BACKTRACK_RAISED * excess
-        long_hold = holds[0] > REHOME_STILL_S and holds[0] > 1.8 * max(holds[1:]) + 0.5
+        longest = max(holds[1:])
+        long_hold = holds[0] > max(REHOME_STILL_S, BACKTRACK_HOLD_RATIO * longest, longest + BACKTRACK_HOLD_S)
         if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
             return "backtrack"
         return "set"

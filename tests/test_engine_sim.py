@@ -777,3 +777,17 @@ def test_without_a_gyroscope_a_slow_small_lift_stopping_feeds_the_engine(monkeyp
     counted = {(s, n): c for s, n, c, _ in now.latencies}
     assert len(late) >= 8 and sum(counted[k] <= 0.3 for k in late) >= len(late) - 2
     assert now.uncounted <= before.uncounted and now.calls < 1.1 * before.calls
+
+
+@pytest.mark.parametrize("k", [37, 124])
+def test_a_posture_change_held_a_second_longer_than_any_top_hold_starts_the_set(k):
+    # plank leg lifts without a gyroscope (37) and swung heel taps (124): moving into position ran into
+    # the first rep, and that "rep" was held 2.8-2.9 s at the top, 1.4 s longer than any other rep of the
+    # set (<= 1.5 s), but not 1.8 times as long plus 0.5 s: the set was counted from top to top, the
+    # posture change as a rep (15 of 14, 11 of 10)
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[k])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [st.reps for st in sim.sets]
+    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=5).reps) == _timing(reps)
