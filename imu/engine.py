@@ -648,8 +648,8 @@ class RepEngine:
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        speed = _trailing_median(self._buf.get("speed_dps", on), int(QUIET_MEDIAN_S * GRID_HZ))
-        still = (speed < STILL_DPS) & (height >= self.preset.min_rom_deg)
+        quiet = _median_below(self._buf.get("speed_dps", on), int(QUIET_MEDIAN_S * GRID_HZ), STILL_DPS)
+        still = quiet & (height >= self.preset.min_rom_deg)
         end = _first_run(_still_across_gaps(still, self._seen(on), theta), n, theta, QUIET_DRIFT_DEG)
         if end is None:
             return None, None
@@ -1263,12 +1263,24 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
     return out
 
 
-def _trailing_median(x: np.ndarray, n: int) -> np.ndarray:
-    """Median of each element of ``x`` and the ``n - 1`` before it (the first stands in for those before it)."""
+def _median_below(x: np.ndarray, n: int, limit: float) -> np.ndarray:
+    """Whether the median of each element of ``x`` and the ``n - 1`` before it (the first standing in for
+    those before it) is below ``limit``, as ``np.median`` of each window would say (a NaN in a window: no).
+    Counted, not sorted: more than half of a window below means its median is, fewer than half means it
+    is not; only windows with exactly half below (``n`` even) take their median."""
     if n <= 1 or len(x) == 0:
-        return x
+        return x < limit
     padded = np.concatenate((np.full(n - 1, x[0]), x))
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, n), axis=1)
+    below = np.concatenate(([0], np.cumsum(padded < limit)))
+    nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
+    count = below[n:] - below[:-n]
+    out = 2 * count > n
+    tie = np.flatnonzero(2 * count == n)
+    if len(tie):
+        windows = np.lib.stride_tricks.sliding_window_view(padded, n)[tie]
+        out[tie] = np.median(windows, axis=1) < limit
+    out[nans[n:] - nans[:-n] > 0] = False
+    return out
 
 
 def _first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None, drift_deg: float = np.inf) -> int | None:
