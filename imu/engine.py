@@ -60,12 +60,6 @@ AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leave
 #: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
 AFRESH_WINDOW_S = 1.0  #: ... its speed taken over this long before it left the plane (s)
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
-QUIET_MEDIAN_S = 0.2  #: ... still by the median turn rate over this long (s): without a gyroscope the accelerometer's
-#: noise makes single turn rates of 10-15 deg/s every ~0.6 s on a still leg (suite #57 at 26 Hz) ...
-QUIET_DRIFT_DEG = 4.0  #: ... and coming less far than this (deg) over the plateau's REHOME_STILL_S (a slow rep does).
-#: A narrow choice: at 3 deg the settling after a move into side-lying position (swung set, seed 2 in the tests) was
-#: no plateau and its set was confirmed two reps late; at 5 deg partial plank reps of 7-10 deg (suite #21, #66) were
-#: taken for plateaus again
 GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
@@ -641,16 +635,12 @@ class RepEngine:
 
     def _new_home_inside(self, on: int, theta: np.ndarray, height: np.ndarray, level: float, k0: int):
         """A still plateau inside the excursion that the leg then leaves by moving further away from
-        the resting level is a new resting position (a posture change), not the top of a rep. Still: for
-        ``REHOME_STILL_S``, turning slower than ``STILL_DPS`` by the median over ``QUIET_MEDIAN_S`` (noise
-        spikes aside) and coming less than ``QUIET_DRIFT_DEG`` in all (a slow rep turning just under
-        ``STILL_DPS`` moves on, a plank's partial rep of 7-10 deg or a slow lowering: no plateau).
+        the resting level is a new resting position (a posture change), not the top of a rep.
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        quiet = _median_below(self._buf.get("speed_dps", on), int(QUIET_MEDIAN_S * GRID_HZ), STILL_DPS)
-        still = quiet & (height >= self.preset.min_rom_deg)
-        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n, theta, QUIET_DRIFT_DEG)
+        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg)
+        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n)
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
@@ -1263,35 +1253,12 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
     return out
 
 
-def _median_below(x: np.ndarray, n: int, limit: float) -> np.ndarray:
-    """Whether the median of each element of ``x`` and the ``n - 1`` before it (the first standing in for
-    those before it) is below ``limit``, as ``np.median`` of each window would say (a NaN in a window: no).
-    Counted, not sorted: more than half of a window below means its median is, fewer than half means it
-    is not; only windows with exactly half below (``n`` even) take their median."""
-    if n <= 1 or len(x) == 0:
-        return x < limit
-    padded = np.concatenate((np.full(n - 1, x[0]), x))
-    below = np.concatenate(([0], np.cumsum(padded < limit)))
-    nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
-    count = below[n:] - below[:-n]
-    out = 2 * count > n
-    tie = np.flatnonzero(2 * count == n)
-    if len(tie):
-        windows = np.lib.stride_tricks.sliding_window_view(padded, n)[tie]
-        out[tie] = np.median(windows, axis=1) < limit
-    out[nans[n:] - nans[:-n] > 0] = False
-    return out
-
-
-def _first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None, drift_deg: float = np.inf) -> int | None:
-    """Index of the last element of the first run of ``n`` True values (over which ``theta``, if
-    given, changes by less than ``drift_deg`` from first to last), or None."""
+def _first_run(mask: np.ndarray, n: int) -> int | None:
+    """Index of the last element of the first run of ``n`` True values, or None."""
     if len(mask) < n or not mask.any():  # (the usual answer of the searches for something abnormal)
         return None
     c = np.concatenate(([0], mask.cumsum(dtype=np.int64)))
     full = c[n:] - c[:-n] == n
-    if theta is not None:
-        full &= np.abs(theta[n - 1 : len(mask)] - theta[: len(mask) - n + 1]) < drift_deg
     i = _first(full)
     return None if i is None else i + n - 1
 
