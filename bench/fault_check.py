@@ -24,10 +24,8 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from bench.live_bench import (GYRO_PROFILES, _match_sets, _profile_for, _set_counts, fault_plan, rate_request,
-                              run_live)
+                              run_live, spread_sessions)
 
 #: what writes the recordings (relative to the repository root): a change here invalidates the cache
 WRITERS = ("imu/sim", "imu/ble", "imu/profiles", "imu/live", "imu/recording.py", "bench/live_bench.py")
@@ -87,9 +85,7 @@ def main(argv=None) -> int:
     from imu.sim import benchmark_suite
 
     suite = benchmark_suite(seed=0)
-    idx = list(range(len(suite)))
-    if args.sessions and args.sessions < len(suite):
-        idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, args.sessions)]
+    idx = spread_sessions(len(suite), args.sessions)
     if args.profile:
         idx = [i for i in idx if _profile_for(i, suite[i]) == args.profile]
     root = args.cache / cache_key()

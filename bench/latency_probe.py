@@ -103,13 +103,11 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--dump", help="write every rep (repr, one a line) to this file")
     args = ap.parse_args(argv)
+    from bench.live_bench import spread_sessions
     from imu.sim import benchmark_suite
 
     suite = benchmark_suite(seed=0)
-    idx = list(range(len(suite)))
-    if args.sessions and args.sessions < len(suite):
-        idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, args.sessions)]
-    jobs = [(i, suite[i]) for i in idx]
+    jobs = [(i, suite[i]) for i in spread_sessions(len(suite), args.sessions)]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as ex:
             results = list(ex.map(probe_one, jobs))

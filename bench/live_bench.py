@@ -53,6 +53,14 @@ def _profile_for(i: int, spec) -> str:
     return GYRO_PROFILES[(i // 2) % len(GYRO_PROFILES)] if spec.gyro else "polar"
 
 
+def spread_sessions(n_suite: int, n: int | None) -> list[int]:
+    """Indices of ``n`` sessions spread evenly over a suite of ``n_suite`` (all of them when ``n`` is None
+    or not smaller)."""
+    if not n or n >= n_suite:
+        return list(range(n_suite))
+    return [int(round(k)) for k in np.linspace(0, n_suite - 1, n)]
+
+
 def _length(spec) -> float:
     """Rough length of a suite session (s): reps and rests."""
     return 5.0 * sum(s.reps for s in spec.sets) + 0.5 * sum(spec.rest_s) * (len(spec.sets) + 1)
@@ -364,7 +372,7 @@ def main(argv=None) -> int:
                     best[p] = i
             idx = sorted(best.values())
         else:
-            idx = [int(round(k)) for k in np.linspace(0, len(suite) - 1, n)]
+            idx = spread_sessions(len(suite), n)
     fault_kw = eval(f"dict({args.faults})") if args.faults else {}  # noqa: S307 - a benchmark knob
     jobs = [(i, suite[i], not args.no_resume, fault_kw, args.rates) for i in idx]
     t0 = time.perf_counter()

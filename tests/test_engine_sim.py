@@ -118,6 +118,11 @@ def _timing(reps) -> list[tuple]:
     return [(r.set, r.rep, round(r.start_s, 6), round(r.end_s, 6)) for r in reps]
 
 
+def _assert_packets_change_nothing(sim, reps, packet: int = 5) -> None:
+    """``reps`` (``sim`` fed at once) come out the same fed in ``packet``-sample packets, as from BLE."""
+    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=packet).reps) == _timing(reps)
+
+
 def _assert_set_counted_from_its_bottom(sim, reps, k: int, n: int, fields=("start_s",)) -> None:
     """Set ``k`` (0-based) of ``sim`` has its ``n`` reps, each within 0.5 s of the truth in ``fields``."""
     got = [r for r in reps if in_set(r, sim.sets[k])]
@@ -137,7 +142,7 @@ def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_b
     reps = run_engine(sim)
     _assert_set_counted_from_its_bottom(sim, reps, 1, 11, ("start_s", "top_s"))
     # what the engine looks back at is kept whatever the chunking: live (BLE packets) gives the same reps
-    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=37).reps) == _timing(reps)
+    _assert_packets_change_nothing(sim, reps, packet=37)
 
 
 def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
@@ -652,7 +657,7 @@ def test_a_first_rep_bigger_than_the_rest_is_no_posture_change():
     sim = simulate_session(benchmark_suite(0)[83])
     reps = run_engine(sim)
     _assert_set_counted_from_its_bottom(sim, reps, 0, 12, ("start_s", "top_s"))
-    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=5).reps) == _timing(reps)
+    _assert_packets_change_nothing(sim, reps)
 
 
 @pytest.mark.parametrize("k, set_index, n", [(66, 2, 6), (104, 0, 7)])
@@ -666,7 +671,7 @@ def test_getting_into_a_plank_is_a_new_rest_not_a_rep(k, set_index, n):
     sim = simulate_session(benchmark_suite(0)[k])
     reps = run_engine(sim)
     _assert_set_counted_from_its_bottom(sim, reps, set_index, n)
-    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=5).reps) == _timing(reps)
+    _assert_packets_change_nothing(sim, reps)
 
 
 def test_an_alternating_set_found_inside_out_is_counted_from_its_bottom():
@@ -679,7 +684,7 @@ def test_an_alternating_set_found_inside_out_is_counted_from_its_bottom():
     sim = simulate_session(benchmark_suite(0)[8])
     reps = run_engine(sim)
     _assert_set_counted_from_its_bottom(sim, reps, 0, 10, ("start_s", "top_s"))
-    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=5).reps) == _timing(reps)
+    _assert_packets_change_nothing(sim, reps)
 
 
 def test_a_swung_hanging_leg_coming_back_up_to_its_rest_is_not_the_next_rep():
@@ -791,4 +796,4 @@ def test_a_posture_change_held_a_second_longer_than_any_top_hold_starts_the_set(
     sim = simulate_session(benchmark_suite(0)[k])
     reps = run_engine(sim)
     assert set_counts(sim, reps) == [st.reps for st in sim.sets]
-    assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=5).reps) == _timing(reps)
+    _assert_packets_change_nothing(sim, reps)
