@@ -424,3 +424,24 @@ def test_column_docs_cover_every_column():
     for c in REPS_COLUMNS + SETS_COLUMNS:
         assert f"| `{c}` |" in md
     assert md.count("|---|---|---|") == 2
+
+
+def test_session_png_encoder_round_trips_and_shading_covers_spans(tmp_path):
+    # analysis.plot writes session.png itself (RGB, "Up" filter): what Pillow reads back is what was drawn
+    import io
+
+    from PIL import Image
+
+    from analysis.plot import _coverage, _png_bytes
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    rgb[10:20] = rgb[9]  # repeated rows, as the plot's columns
+    im = Image.open(io.BytesIO(_png_bytes(rgb, 110)))
+    assert im.mode == "RGB" and im.size == (53, 37)
+    assert np.array_equal(np.asarray(im), rgb)
+    assert round(im.info["dpi"][0]) == 110
+    # the share of each pixel column the spans cover, a span narrower than a column included
+    edges = np.arange(6, dtype=float)  # columns [0, 1], [1, 2], ..., [4, 5]
+    cov = _coverage(np.array([[0.5, 2.0], [3.25, 3.5], [4.0, 9.0]]), edges)
+    assert np.allclose(cov, [0.5, 1.0, 0.0, 0.25, 1.0])
