@@ -286,6 +286,36 @@ def _commas_per_line(cpos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     return np.diff(upto_end, prepend=0)
 
 
+_SCAN_BYTES = 1 << 20  #: bytes compared at a time when looking for newlines (stays in the CPU cache)
+_SCAN_LINES = 1 << 14  #: lines whose commas are counted at a time
+
+
+def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    """``np.flatnonzero(arr == byte)``, compared a block at a time: no file-sized mask in memory."""
+    if len(arr) <= _SCAN_BYTES:
+        return np.flatnonzero(arr == byte)
+    parts = []
+    for a in range(0, len(arr), _SCAN_BYTES):
+        p = np.flatnonzero(arr[a:a + _SCAN_BYTES] == byte)
+        p += a
+        parts.append(p)
+    return np.concatenate(parts)
+
+
+def _commas_by_line(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Commas on each line (:func:`_commas_per_line`), a block of lines at a time: the same counts
+    without a file-sized mask or an array of every comma's position in memory."""
+    n = len(starts)
+    out = np.empty(n, dtype=np.int64)
+    for i in range(0, n, _SCAN_LINES):
+        j = min(i + _SCAN_LINES, n)
+        b0, b1 = int(starts[i]), int(ends[j - 1])
+        cpos = np.flatnonzero(arr[b0:b1] == 44)
+        cpos += b0
+        out[i:j] = _commas_per_line(cpos, starts[i:j], ends[i:j])
+    return out
+
+
 def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
     raw = _read_bytes(path, source)
     if len(raw) == 0:
@@ -314,7 +344,7 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         data = data.replace(b"\r", b"\n")
 
     arr = np.frombuffer(data, dtype=np.uint8)
-    nl = np.flatnonzero(arr == 10)
+    nl = _positions(arr, 10)
     starts = np.concatenate(([0], nl + 1))
     ends = np.concatenate((nl, [len(data)]))
     if starts[-1] >= len(data):  # file ends with a newline: no segment after it
@@ -334,7 +364,7 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         fields = _line_fields_quoted(seg)
         commas0 = fields == 1
     else:
-        ncomma = _commas_per_line(np.flatnonzero(arr == 44), starts, ends)
+        ncomma = _commas_by_line(arr, starts, ends)
         fields = ncomma + 1
         commas0 = ncomma == 0
     # Blank (whitespace-only) lines are skipped, as pandas does; they can only be lines without commas.
@@ -413,16 +443,20 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
 
     body_start = int(starts[data_idx[0]])
     body_end = int(ends[data_idx[-1]])
-    body = data[body_start:body_end]
+    if not data[body_end:].strip(b"\n"):  # the data run to the end (but for newlines): read them in place
+        body_file = io.BytesIO(data)  # (shares the bytes: no copy of the file)
+        body_file.seek(body_start)
+    else:  # a cut-off last line follows: read up to it
+        body_file = io.BytesIO(data[body_start:body_end])
     wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
     usecols = [pos[c] for c in wanted]
     read_kw = dict(header=None, usecols=usecols, engine="c", skip_blank_lines=True, encoding_errors="replace")
     try:
-        df = pd.read_csv(io.BytesIO(body), dtype={i: np.float64 for i in usecols}, **read_kw)
+        df = pd.read_csv(body_file, dtype={i: np.float64 for i in usecols}, **read_kw)
     except ValueError as e:
         if isinstance(e, pd.errors.ParserError):
             raise RecordingError(source, f"lines {line_no[0]}-{line_no[-1]}", f"garbled CSV: {e}") from None
-        _raise_non_numeric_csv(source, body, read_kw, usecols, wanted, line_no, e)
+        _raise_non_numeric_csv(source, data[body_start:body_end], read_kw, usecols, wanted, line_no, e)
         raise  # not reached
     columns = [df[c].to_numpy(dtype=np.float64) for c in usecols]
     if len(columns[0]) != data_idx.size:

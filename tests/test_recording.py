@@ -791,3 +791,26 @@ def test_commas_per_line_agrees_with_counting_each_line(commas, final_newline):
         starts, ends = starts[:-1], ends[:-1]
     got = _commas_per_line(np.flatnonzero(arr == 44), starts, ends)
     assert got.tolist() == [data[a:b].count(b",") for a, b in zip(starts, ends)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-1, 3), min_size=1, max_size=40), st.booleans(), st.integers(1, 7), st.integers(1, 64))
+def test_newlines_and_commas_found_a_block_at_a_time(commas, final_newline, lines_per_block, bytes_per_block):
+    """The block-wise scans give what one comparison over the whole file gives."""
+    import imu.recording as rec_mod
+
+    lines = ["" if c < 0 else "1" + ",2" * c for c in commas]
+    data = ("\n".join(lines) + ("\n" if final_newline else "")).encode()
+    arr = np.frombuffer(data, dtype=np.uint8)
+    old = rec_mod._SCAN_LINES, rec_mod._SCAN_BYTES
+    rec_mod._SCAN_LINES, rec_mod._SCAN_BYTES = lines_per_block, bytes_per_block
+    try:
+        nl = rec_mod._positions(arr, 10)
+        assert nl.tolist() == np.flatnonzero(arr == 10).tolist()
+        starts, ends = np.r_[0, nl + 1], np.r_[nl, len(data)]
+        if starts[-1] >= len(data):
+            starts, ends = starts[:-1], ends[:-1]
+        got = rec_mod._commas_by_line(arr, starts, ends)
+    finally:
+        rec_mod._SCAN_LINES, rec_mod._SCAN_BYTES = old
+    assert got.tolist() == [data[a:b].count(b",") for a, b in zip(starts, ends)]
