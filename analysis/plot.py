@@ -131,24 +131,6 @@ def _spans_from_labels(t: np.ndarray, labels: Sequence) -> dict[str, list[tuple[
     return spans
 
 
-def _coverage(spans: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of each interval ``[edges[k], edges[k + 1]]`` that the spans (``(n, 2)``: start, end) cover.
-
-    The spans' covered length up to ``x`` is the sum of ``clip(x - a, 0, b - a)`` over the spans, i.e.
-    ``sum(x - a for a < x) - sum(x - b for b < x)``: two sorted searches instead of a span-by-column
-    table. Overlapping spans count once per span (a phase's spans do not overlap); the share is capped at 1.
-    """
-    a = np.sort(spans[:, 0])
-    b = np.sort(np.maximum(spans[:, 1], spans[:, 0]))
-    ca = np.concatenate(([0.0], np.cumsum(a)))
-    cb = np.concatenate(([0.0], np.cumsum(b)))
-    ka = np.searchsorted(a, edges, side="left")
-    kb = np.searchsorted(b, edges, side="left")
-    covered = (ka * edges - ca[ka]) - (kb * edges - cb[kb])
-    width = np.diff(edges)
-    return np.clip(np.diff(covered) / np.where(width > 0, width, 1.0), 0.0, 1.0)
-
-
 class _PhaseShading(Artist):
     """The phases' spans shaded over the full height of the axes, drawn as one opaque image with a
     column per pixel of the axes (placed where the axes are at draw time).
@@ -182,9 +164,10 @@ class _PhaseShading(Artist):
             color, alpha = PHASE_COLORS[phase]
             w = alpha * _coverage(ab, edges)
             rgb += w[:, None] * (np.asarray(to_rgb(color)) - rgb)
-        img = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
-        img[:, :, :3] = np.rint(rgb * 255.0).astype(np.uint8)
-        img[:, :, 3] = 255
+        row = np.empty((x1 - x0, 4), dtype=np.uint8)
+        row[:, :3] = np.rint(rgb * 255.0)
+        row[:, 3] = 255
+        img = np.ascontiguousarray(np.broadcast_to(row, (y1 - y0, x1 - x0, 4)))  # every row the same
         gc = renderer.new_gc()
         try:
             renderer.draw_image(gc, x0, y0, img)
