@@ -12,6 +12,8 @@ Exit codes: 0 done, 2 bad input (unreadable recording, unknown exercise, bad opt
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
 import time
 from pathlib import Path
@@ -57,8 +59,38 @@ def _sim_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1)
 
 
+#: Commands that run once over a whole recording: Python's cyclic garbage collector is paused while they
+#: run (see :func:`_collector_paused`)
+ONE_SHOT_COMMANDS = ("analyze", "simulate", "demo")
+
+
+@contextlib.contextmanager
+def _collector_paused(pause: bool):
+    """Pauses the cyclic garbage collector (when ``pause`` and it is on), and turns it on again after.
+
+    Loading pandas, SciPy, matplotlib and the engine creates some 150,000 long-lived objects, and the
+    collector, triggered every 700 new ones, scanned them over and over: ~0.1 s of CPU in ``imu analyze``
+    of an hour after numpy and pandas were loaded, ~0.35 s from a cold start (of ~3 s), none of it finding
+    garbage worth the scan (the run leaves ~8,000 objects in cycles, its figure's among them: collected
+    afterwards; peak memory the same, 317 MB). Reference counting frees everything else as before.
+    """
+    if not (pause and gc.isenabled()):
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    with _collector_paused(bool(argv) and argv[0] in ONE_SHOT_COMMANDS):
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = _parser()
     sub = parser._subparsers._group_actions[0]
     handlers = {"analyze": _analyze, "simulate": _simulate, "demo": _demo}

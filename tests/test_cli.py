@@ -98,3 +98,19 @@ def test_a_simulated_session_leaves_the_users_history_alone(argv, tmp_path, caps
     out = capsys.readouterr().out
     assert "training history is left alone" in out and "history: session added" not in out
     assert (tmp_path / "out" / "reps.csv").exists() and not (tmp_path / "home" / "history.sqlite3").exists()
+
+
+def test_one_shot_commands_run_with_the_cyclic_collector_paused_and_turn_it_on_again(monkeypatch, tmp_path):
+    import gc
+
+    import imu.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_analyze", lambda args: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    assert main(["analyze", str(tmp_path / "x.csv"), "--out", str(tmp_path / "out"), "--no-history"]) == 0
+    assert seen == [False] and gc.isenabled()
+    # a bad recording (exit code 2) turns it on again too
+    monkeypatch.undo()
+    assert main(["analyze", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "out"), "--no-history"]) == 2
+    assert gc.isenabled()
