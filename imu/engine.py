@@ -980,7 +980,14 @@ class RepEngine:
         (:func:`imu.gaps.edge_lost_reps`), as inferred candidates; none before the previous set's end."""
         since = self.reps[-1].end_s if self.reps else -np.inf
         gaps = long_gaps_since(self._front.resampler.gaps, timing.start_s if after else since)
-        return [_Candidate(tm, inferred=True) for tm in edge_lost_reps(timing, rhythm, gaps, after, since)]
+        return [_Candidate(tm, inferred=True) for tm in edge_lost_reps(timing, rhythm, gaps, after, since, self._moved)]
+
+    def _moved(self, a_s: float, b_s: float) -> bool:
+        """Whether the leg was seen turning faster than ``STILL_DPS`` between ``a_s`` and ``b_s`` (s), as far as
+        the buffer still holds those samples (False where it does not)."""
+        t = self._buf.get("t", self._buf.start)
+        m = (t >= a_s) & (t <= b_s)
+        return bool(m.any() and (self._buf.get("speed_dps", self._buf.start)[m] >= STILL_DPS).any())
 
     def _judge_tentative(self, s: _SetState) -> str:
         """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous

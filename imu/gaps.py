@@ -34,6 +34,7 @@ from imu import lean_numpy
 from imu.phases import RepTiming
 
 LONG_GAP_S = 0.5  #: gaps at least this long may hide a rep, and make a rep's own timing unreliable
+SETTLED_AFTER_GAP_S = 0.1  #: the filters' turn rate is the data's again this long (s) after a gap (a low-pass lag)
 
 
 def measured(gap_s: float, inferred: bool) -> bool:
@@ -127,28 +128,40 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
 
 
 def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], after: bool,
-                   not_before_s: float = -math.inf) -> list[RepTiming]:
+                   not_before_s: float = -math.inf, moved=None) -> list[RepTiming]:
     """Timings of the reps lost in a long gap at the edge of a set: before its first counted rep ``rep``
     (``after`` False) or after its last (``after`` True; anything with ``start_s, end_s``); ``gaps``:
     ``(start_s, end_s)`` of the long gaps of the stream near it; ``not_before_s``: no inferred rep
-    starts before this time (s; the previous set's end).
+    starts before this time (s; the previous set's end); ``moved(a_s, b_s)``: whether the leg was seen
+    turning between those times (s; None: never).
 
     After the last rep the set went on through the gap at its rhythm as long as each further rep, one
     cycle on, would have had its middle unseen, inside the gap (a rep whose middle was seen would have
-    been counted). Before the first, a gap may have begun before the set did, so only
+    been counted), and so did the next one if it began inside the gap and the data came back, before it
+    would have ended, with the leg still turning (``moved``: the rhythm drifts, a rep's middle is a guess;
+    the rest after a set's last rep is still). Before the first, a gap may have begun before the set did, so only
     the rep one cycle before it is counted, and only if the gap hid all of it but its first quarter (the
     data came back no earlier than that rep would have ended: the leg seen resting for longer than the
-    set's pauses before its first rep had not been in the set)."""
+    set's pauses before its first rep had not been in the set). It is counted too when the gap hid its
+    middle and the data came back while the leg was still turning (``moved``), on its way back down
+    (a leg resting there before the set was seen still from the gap's end to the first rep)."""
     r = rhythm
     if not after:
         s0 = _start_s(rep, r, gaps) - r.cycle_s
-        unseen = _inside(s0 + 0.25 * r.rep_s, s0 + r.rep_s, gaps) and s0 > not_before_s
-        return [_placed(s0, r, 1.0, getattr(rep, "bottom_deg", 0.0))] if unseen else []
+        unseen = _inside(s0 + 0.25 * r.rep_s, s0 + r.rep_s, gaps)
+        if not unseen and moved is not None and _inside(s0 + 0.5 * r.rep_s, s0 + 0.5 * r.rep_s, gaps):
+            back_s = next(g1 for g0, g1 in gaps if g0 <= s0 + 0.5 * r.rep_s <= g1)  # when the data came back
+            unseen = moved(back_s + SETTLED_AFTER_GAP_S, min(s0 + r.rep_s, rep.start_s))
+        return [_placed(s0, r, 1.0, getattr(rep, "bottom_deg", 0.0))] if unseen and s0 > not_before_s else []
     starts = []
     s0 = rep.start_s + r.cycle_s
     while _inside(s0 + 0.5 * r.rep_s, s0 + 0.5 * r.rep_s, gaps):
         starts.append(s0)
         s0 += r.cycle_s
+    back_s = next((g1 for g0, g1 in gaps if g0 <= s0 <= g1), None)  # the next one started unseen: the data came
+    if moved is not None and back_s is not None and back_s < s0 + r.rep_s and moved(  # back while it went on
+            back_s + SETTLED_AFTER_GAP_S, s0 + r.rep_s):
+        starts.append(s0)
     return [_placed(x, r, 1.0, getattr(rep, "bottom_deg", 0.0)) for x in starts]
 
 

@@ -233,6 +233,38 @@ def test_the_reps_after_a_sets_last_are_counted_while_a_gap_hid_them():
     assert edge_lost_reps(last, rhythm, [(25.5, 28.0)], after=True) == []
 
 
+def test_a_rep_at_a_sets_edge_is_counted_when_the_data_came_back_with_the_leg_still_turning():
+    rhythm = Rhythm(4.0, 1.0, 0.5, 1.0)
+    first = _rep(20.0)
+    calls = []
+
+    def moved(a_s, b_s):
+        calls.append((a_s, b_s))
+        return True
+
+    # side leg lifts (metawear, seed 0, session 88): the gap hid the rep before the first one up to its way
+    # down (its middle 17.25 unseen, the data back at 17.5 before its end at 18.5), and the leg was seen
+    # turning from there on: it was a rep of the set, not a rest before it
+    got = edge_lost_reps(first, rhythm, [(14.0, 17.5)], after=False, moved=moved)
+    assert len(got) == 1 and got[0].start_s == pytest.approx(16.0)
+    assert calls[0][0] == pytest.approx(17.6) and calls[0][1] == pytest.approx(18.5)
+    # seen still from the gap's end on: the set began at 20
+    assert edge_lost_reps(first, rhythm, [(14.0, 17.5)], after=False, moved=lambda a, b: False) == []
+    # the data came back before that rep's middle: it would have been seen
+    assert edge_lost_reps(first, rhythm, [(14.0, 17.0)], after=False, moved=moved) == []
+    # after the last rep (flutter kicks, movesense, seed 0, session 92): the rhythm put the next rep's middle
+    # (29.25) just after the gap's end (29.0), but it began inside it and the leg was turning when the data
+    # came back: counted; seen still there, not
+    last = _rep(20.0)
+    got = edge_lost_reps(last, rhythm, [(23.0, 29.0)], after=True, moved=moved)
+    assert [round(x.start_s, 1) for x in got] == [24.0, 28.0]
+    assert [round(x.start_s, 1) for x in edge_lost_reps(last, rhythm, [(23.0, 29.0)], after=True,
+                                                         moved=lambda a, b: False)] == [24.0]
+    # a gap that ended before the next rep would have started hides nothing more
+    assert [round(x.start_s, 1) for x in edge_lost_reps(last, rhythm, [(23.0, 27.5)], after=True,
+                                                         moved=moved)] == [24.0]
+
+
 def test_a_rep_whose_way_up_a_gap_hid_started_a_typical_rep_before_its_seen_end():
     # lying leg raises, accelerometer only (seed 0, session 59, set 3): the leg rose in a 3.4 s dropout
     # and was seen coming down after it; fitted across the gap's slowly rising bridge its start (186.9)
