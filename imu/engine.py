@@ -983,10 +983,11 @@ class RepEngine:
         return [_Candidate(tm, inferred=True) for tm in edge_lost_reps(timing, rhythm, gaps, after, since, self._moved)]
 
     def _moved(self, a_s: float, b_s: float) -> bool:
-        """Whether the leg was seen turning faster than ``STILL_DPS`` between ``a_s`` and ``b_s`` (s), as far as
-        the buffer still holds those samples (False where it does not)."""
+        """Whether the leg was seen turning faster than ``STILL_DPS`` between ``a_s`` and ``b_s`` (s), over the
+        ``KEPT_S`` before the current position at most (what the buffer holds whatever the chunking)."""
         t = self._buf.get("t", self._buf.start)
-        m = (t >= a_s) & (t <= b_s)
+        since_s = float(self._buf.get("t", min(self._pos, self._buf.end - 1))[0]) - KEPT_S
+        m = (t >= max(a_s, since_s)) & (t <= b_s)
         return bool(m.any() and (self._buf.get("speed_dps", self._buf.start)[m] >= STILL_DPS).any())
 
     def _judge_tentative(self, s: _SetState) -> str:

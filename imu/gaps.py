@@ -119,7 +119,7 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
         k = round((e_s - max(a_s, g0)) / r.cycle_s) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
     else:
         k = round((b_s - a_s) / r.cycle_s) - 1
-    k = min(k, _fit(lost, r))
+    k = min(k, _fit(lost, r) + _ends_later(a, r, gaps))
     if k <= 0:
         return []
     step = (b_s - a_s) / (k + 1)
@@ -198,6 +198,17 @@ def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[f
         if rep.start_s < g0 <= rep.top_s and g1 < rep.end_s:
             return g0, max(g0, rep.end_s - rhythm.rep_s)
     return None
+
+
+def _ends_later(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> int:
+    """1 if the excursion ``rep`` spans a long gap (it started before it, within a cycle, and ended after it)
+    and a typical rep before its end started inside it: its end belongs to a rep that began in the gap,
+    which did not vanish there (its end was seen) and is not bounded by the gap's length (:func:`_fit`);
+    else 0. (An excursion seen longer than a cycle before the gap was no rep of the set there: a movement
+    before it, getting into position, that the gap joined to the reps.)"""
+    e_s = rep.end_s - rhythm.rep_s
+    return int(any(g0 - rhythm.cycle_s <= rep.start_s < g0 and g1 < rep.end_s and g0 <= e_s <= g1
+                   for g0, g1 in gaps))
 
 
 def _fit(lost_s: float, rhythm: Rhythm) -> int:

@@ -265,6 +265,21 @@ def test_a_rep_at_a_sets_edge_is_counted_when_the_data_came_back_with_the_leg_st
                                                          moved=moved)] == [24.0]
 
 
+def test_a_sets_last_excursion_across_a_gap_counts_the_rep_its_end_belongs_to():
+    # seated leg raises, accelerometer only (polar, seed 0, session 93, set 2): the leg rose (124.64), was
+    # seen at the top (125.3), a 3.4 s dropout hid its way down and the next rep, and the data came back
+    # (129.58) in the way up of the one after it, whose way down ended the excursion (131.39). Only one rep
+    # vanished whole in the gap, but the excursion's end belongs to a third rep, which began in it
+    rhythm = Rhythm(2.35, 1.19, 0.0, 1.07)
+    a = _rep(124.64, up=0.66, hold=5.0, down=1.09)
+    gaps = [(126.2, 129.58)]
+    got = lost_reps(a, None, rhythm, gaps)
+    assert [round(x.start_s, 1) for x in got] == [126.9, 129.2]
+    # an excursion seen longer than a cycle before the gap (getting into position): only what vanished
+    early = _rep(122.0, up=0.66, hold=7.64, down=1.09)
+    assert len(lost_reps(early, None, rhythm, gaps)) == 1
+
+
 def test_a_rep_whose_way_up_a_gap_hid_started_a_typical_rep_before_its_seen_end():
     # lying leg raises, accelerometer only (seed 0, session 59, set 3): the leg rose in a 3.4 s dropout
     # and was seen coming down after it; fitted across the gap's slowly rising bridge its start (186.9)
