@@ -18,9 +18,11 @@ after it, may have joined several reps: it is counted up to where the last of th
 minus a typical rep) and on from there. A set's last rep, when cut by a gap, is checked too: its end
 may belong to a later rep than its start. A rep first seen at a gap's end started a typical rep
 before its end, when that was seen. At a set's edges (:func:`edge_lost_reps`) the rhythm goes on into
-a gap: after the last rep, each further rep whose middle the gap hid; before the first, only the one
-rep a cycle earlier (the gap may have begun before the set did), and only when the gap hid nearly all
-of it. The rhythm itself is only taken between reps whose starts were both seen, with no gap between
+a gap: after the last rep, each further rep whose middle the gap hid (and the next one, begun in the
+gap, when the data came back with the leg still turning); before the first, only the one rep a cycle
+earlier (the gap may have begun before the set did), and only when the gap hid nearly all of it, or its
+middle with the leg seen turning when the data came back. An excursion across a gap whose end belongs to
+a rep that began in the gap raises the bound of what vanished by that rep. The rhythm itself is only taken between reps whose starts were both seen, with no gap between
 them.
 """
 from __future__ import annotations
