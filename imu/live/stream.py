@@ -5,7 +5,10 @@ times -> the recording file -> the rep engine.
 bytes)``) and, for each notification: drops an exact repeat of the previous notification on the
 same characteristic (doubled callbacks, bleak #2002), decodes it with the connection's decoder
 (a new one per connection), counts and skips malformed ones (:class:`~imu.profiles.DecodeError`)
-and gives the samples recording times (:mod:`imu.live.timebase`). Then, once per call, the
+and gives the samples recording times (:mod:`imu.live.timebase`). Plain data notifications of profiles that
+send a sample or a few per notification (WitMotion, Thingy:52) are queued in the decoder
+(:meth:`~imu.profiles.base.Decoder.queue`) and decoded together, in one numpy call per group: the same
+samples, without the fixed cost of a decode per notification. Then, once per call, the
 samples are rounded as the file stores them, cleaned (non-finite values, values the reader would
 refuse as absurd, times not after the previous sample are dropped and counted), appended to the
 recording and handed to the engine feeder: **the engine sees exactly the rows on disk**, so
@@ -94,14 +97,34 @@ class SideStream:
         prev, stamp, t0 = self._prev, self.timebase.stamp, self.t0
         has_gyro, loss = self.has_gyro, self.loss
         last_g = None                              # the newest gyro batch (its last row is kept)
+        queued = 0                                 # samples of notifications queued in the decoder
         for arrival, conn, uuid, data in items:
             if conn != self.conn:
+                if queued:
+                    last_g = self._take_queued(accs, gyros)
+                    queued = 0
                 self._new_connection(conn)
                 prev = self._prev
             if prev.get(uuid) == data:
                 st.duplicate_notifications += 1
                 continue
             prev[uuid] = data
+            n = self.decoder.queue(uuid, data)
+            if n:                                  # a plain data notification: decoded with the others below
+                loss.data_packets += 1
+                t = stamp(None, n, arrival - t0)   # (a time base from arrivals: never rejected)
+                if self._conn_pending:
+                    starts.append(n_rows)
+                    self._conn_pending = False
+                ts.append(t)
+                counts.append(n)
+                queued += n
+                n_rows += n
+                ends.append(n_rows)
+                continue
+            if queued:                             # what was queued goes first
+                last_g = self._take_queued(accs, gyros)
+                queued = 0
             if self._byte_stream and (len(data) % 20 or data[:1] != b"\x55"):
                 st.malformed += 1                  # a partial packet would poison the byte stream
                 self.decoder = self.profile.new_decoder()
@@ -144,6 +167,8 @@ class SideStream:
                 n_rows += n
             if not ends or ends[-1] != n_rows:
                 ends.append(n_rows)
+        if queued:
+            last_g = self._take_queued(accs, gyros)
         if last_g is not None:
             self._last_gyro = last_g[-1]
         st.notifications += len(items)
@@ -159,6 +184,16 @@ class SideStream:
             kept = np.unique(np.searchsorted(index, np.asarray(ends, dtype=np.int64)))
             ends = kept[kept > 0]
         return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
+
+    def _take_queued(self, accs: list, gyros: list) -> np.ndarray | None:
+        """Appends the samples queued in the decoder (:meth:`imu.profiles.base.Decoder.queue`) to ``accs``
+        and ``gyros``; returns their gyro rows (None without a gyroscope)."""
+        b = self.decoder.take_queued()
+        accs.append(b.acc_g)
+        if self.has_gyro:
+            gyros.append(b.gyro_dps)
+            return b.gyro_dps
+        return None
 
     def _rows(self, stamps, accs, gyros, n: int) -> np.ndarray:
         """The decoded batches as (n, 4 or 7) rows ``t, ax, ay, az[, gx, gy, gz]``, quantized;

@@ -121,6 +121,20 @@ class Decoder(abc.ABC):
     def _decode(self, char_uuid: str, data: bytes) -> list[Samples]:
         """``char_uuid`` is normalised (lower-case 128-bit); ``data`` is ``bytes``."""
 
+    def queue(self, char_uuid: str, data: bytes) -> int:
+        """Decoding in batches, for profiles that send one or a few samples per notification: if ``data``
+        is a plain data notification (whole, well-formed samples without time stamps or sequence numbers,
+        nothing held from earlier notifications), it is queued for :meth:`take_queued` and its number of
+        samples returned; otherwise 0 (queue nothing: :meth:`decode` it, after taking what is queued). The
+        samples are the ones :meth:`decode` gives, with one numpy call for many notifications instead of
+        several per notification. Decoders without a batched path queue nothing."""
+        return 0
+
+    def take_queued(self) -> Samples | None:
+        """The samples of the notifications queued (:meth:`queue`) since the last call, in order, as one
+        batch (``t_s`` None), or None if none are."""
+        return None
+
 
 def snap_rate(rate_hz: float, rates_hz: tuple[float, ...]) -> float:
     """Smallest supported rate >= the request (5 % slack, so 25 Hz -> 25 not 50), else the max."""

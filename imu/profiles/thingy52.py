@@ -14,7 +14,7 @@ import struct
 
 import numpy as np
 
-from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, to_int
+from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, normalize_uuid, to_int
 
 BASE = "ef68{:04x}-9b35-4933-9b10-52ffa9740042"
 CONFIGURATION_SERVICE = BASE.format(0x0100)   # what the Thingy advertises
@@ -64,6 +64,23 @@ class Thingy52Profile(Profile):
 class Thingy52Decoder(Decoder):
     def __init__(self):
         self.mag_ut: np.ndarray | None = None   #: (1,3) compass of the last sample, µT
+        self._queued: list[bytes] = []
+
+    def queue(self, char_uuid, data):
+        """An 18-byte raw data notification is queued (see :meth:`Decoder.queue`)."""
+        if len(data) != 18 or normalize_uuid(char_uuid) != RAW:
+            return 0
+        self._queued.append(data)
+        return 1
+
+    def take_queued(self):
+        if not self._queued:
+            return None
+        data = self._queued[0] if len(self._queued) == 1 else b"".join(self._queued)
+        self._queued = []
+        v = np.frombuffer(data, dtype=_XYZ).reshape(-1, 3, 3) * _LSB    # the same products as _decode's
+        self.mag_ut = v[-1, 2:3]
+        return Samples.trusted(None, v[:, 0], v[:, 1])
 
     def _decode(self, char_uuid, data):
         if char_uuid != RAW:

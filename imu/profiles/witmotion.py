@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Decoder, EncoderBase, Profile, Samples, to_int
+from .base import Decoder, EncoderBase, Profile, Samples, normalize_uuid, to_int
 
 SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -71,6 +71,23 @@ class WitMotionDecoder(Decoder):
     def __init__(self):
         self._buf = bytearray()
         self.angles_deg: np.ndarray | None = None   #: (n,3) roll/pitch/yaw of the last batch
+        self._queued: list[bytes] = []
+
+    def queue(self, char_uuid, data):
+        """Whole ``55 61`` packets with nothing held in the resync buffer are queued (see
+        :meth:`Decoder.queue`): what :meth:`_decode`'s aligned path would decode."""
+        if (self._buf or not data or len(data) % PACKET_LEN or data[::PACKET_LEN].strip(b"\x55")
+                or data[1::PACKET_LEN].strip(b"\x61") or normalize_uuid(char_uuid) != NOTIFY):
+            return 0
+        self._queued.append(data)
+        return len(data) // PACKET_LEN
+
+    def take_queued(self):
+        if not self._queued:
+            return None
+        data = self._queued[0] if len(self._queued) == 1 else b"".join(self._queued)
+        self._queued = []
+        return self._samples(np.frombuffer(data, dtype=_PACKET))[0]
 
     def _decode(self, char_uuid, data):
         if char_uuid != NOTIFY:
