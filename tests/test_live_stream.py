@@ -129,3 +129,90 @@ def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, see
         runs.append((path.read_text(), {k: v for k, v in s.stats.as_dict().items() if not k.endswith("_s")},
                      s.loss.as_dict(), [repr(e) for e in events], s.feeder.latencies))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_few_rows_are_cleaned_as_numpy_cleans_them(name, seed, tmp_path_factory):
+    """A call with a few rows is checked in plain floats (stream.FEW_ROWS): the same rows kept, gaps found and
+    stats as the numpy path, with lost, repeated, corrupted and out-of-range samples among them."""
+    import imu.live.stream as stream_mod
+    from imu.live.writer import RecordingWriter
+
+    rng = np.random.default_rng(seed)
+    runs = []
+    assert stream_mod.FEW_ROWS >= 7
+    for few in (True, False):
+        p, s = _stream(name)
+        if not few:  # this stream never takes the plain-float path
+            s._all_new_and_sane = lambda flat: False
+        path = tmp_path_factory.mktemp("rec") / "r.csv"
+        s.writer = RecordingWriter(path, bool(p.has_gyro))
+        raw = _packets(p, 100.0, n=600)
+        if not runs:
+            kinds = ["ok"] * 8 + ["lost", "dup", "junk", "big", "nan"]
+            plan = [kinds[k] for k in rng.integers(0, len(kinds), len(raw))]
+            junk = [rng.bytes(int(k)) for k in rng.integers(1, 45, len(raw))]
+            groups = rng.integers(1, 8, len(raw)).tolist()
+        items, arrival = [], 0.0
+        for (uuid, payload), kind, jk in zip(raw, plan, junk):
+            arrival += 0.01
+            if kind == "lost":
+                continue
+            if kind in ("big", "nan") and len(payload) >= 8:  # values far off (big) or anything at all
+                payload = payload[:-4] + (b"\xff\x7f\xff\x7f" if kind == "big" else jk[:4].ljust(4, b"\0"))
+            elif kind == "junk":
+                payload = jk
+            items.append((arrival, 1, normalize_uuid(uuid), bytes(payload)))
+            if kind == "dup":
+                items.append((arrival + 0.005, 1, normalize_uuid(uuid), bytes(payload)))
+        events, a = [], 0
+        for g in groups:
+            events += s.process(items[a : a + g])
+            a += g
+        events += s.feeder.finish()
+        s.writer.close()
+        runs.append((path.read_text(), {k: v for k, v in s.stats.as_dict().items() if not k.endswith("_s")},
+                     s.loss.as_dict(), [repr(e) for e in events], s.feeder.latencies))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("gyro", [True, False])
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_few_rows_checks_match_numpy_on_odd_values(gyro, seed, tmp_path_factory):
+    """The plain-float checks of a few rows keep exactly what the numpy path keeps: NaN, infinite and
+    out-of-range values (64 g, 4000 deg/s, either sign, on any axis), repeated, earlier and NaN times, gaps."""
+    from imu.live.writer import RecordingWriter
+
+    rng = np.random.default_rng(seed)
+    odd = [np.nan, np.inf, -np.inf, 64.0, -64.0, 64.000001, -64.5, 4000.0, -4000.0, 4000.5, -4001.0, 1e300]
+    batches, t = [], 10.0
+    for _ in range(60):
+        n = int(rng.integers(1, 10))
+        dt = rng.choice([0.01, 0.01, 0.01, 0.0, -0.02, 0.05])
+        ts = t + np.cumsum(np.full(n, dt) if rng.random() < 0.2 else np.full(n, 0.01))
+        if rng.random() < 0.05:
+            ts[rng.integers(n)] = np.nan
+        t = float(ts[np.isfinite(ts)].max(initial=t)) if rng.random() < 0.9 else t - 0.03
+        acc, gyr = rng.normal(size=(n, 3)), rng.normal(size=(n, 3)) * 100
+        for arr in (acc, gyr):
+            if rng.random() < 0.3:
+                arr[rng.integers(n), rng.integers(3)] = odd[rng.integers(len(odd))]
+        batches.append((ts, acc, gyr))
+    runs = []
+    for few in (True, False):
+        p = PROFILES["diy" if gyro else "polar"].for_device(None)
+        p.start_commands(100.0)
+        path = tmp_path_factory.mktemp("rec") / "r.csv"
+        s = SideStream("", p, 100.0, RecordingWriter(path, gyro), None, 0.0)
+        if not few:
+            s._all_new_and_sane = lambda flat: False
+        kept = []
+        for ts, acc, gyr in batches:
+            rows, index = s._clean((list(ts[:, None]), [1] * len(ts)), [acc], [gyr] if gyro else [], [], len(ts))
+            kept.append(None if rows is None else (rows.tolist(), None if index is None else index.tolist()))
+        s.writer.close()
+        runs.append((kept, path.read_text(), s.stats.as_dict(), s.loss.as_dict(), s.last_t))
+    assert runs[0] == runs[1]

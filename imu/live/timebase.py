@@ -263,6 +263,18 @@ class LossTracker:
                 self._gap(a, float(t[i]), "disconnect" if i in starts else "loss")
         self._last_t = float(t[-1])
 
+    def samples_few(self, t: list[float]) -> None:
+        """:meth:`samples` for a few samples (their times in a list), none the first of a connection: the
+        same gaps from the same float operations."""
+        self.received_samples += len(t)
+        step = 1.5 / self.rate_hz
+        prev = self._last_t
+        for x in t:
+            if prev is not None and x - prev > step:
+                self._gap(prev, x, "loss")
+            prev = x
+        self._last_t = t[-1]
+
     def _gap(self, a: float, b: float, cause: str) -> None:
         gap = b - a
         missing = int(round(gap * self.rate_hz)) - 1

@@ -48,12 +48,13 @@ class RecordingWriter:
         self._last_sync = 0.0
         self.sync()
 
-    def append(self, block: np.ndarray) -> None:
-        """Rows of ``block`` (n, len(columns)), already quantized; flushed by :meth:`maybe_sync`."""
+    def append(self, block: np.ndarray, values: list | None = None) -> None:
+        """Rows of ``block`` (n, len(columns)), already quantized; flushed by :meth:`maybe_sync`.
+        ``values``: ``block.ravel().tolist()`` when already at hand."""
         n = len(block)
         if n == 0:
             return
-        self._f.write((self._row * n) % tuple(block.ravel().tolist()))
+        self._f.write((self._row * n) % tuple(block.ravel().tolist() if values is None else values))
         self.rows += n
         self._dirty = True
         self.maybe_sync()
