@@ -88,7 +88,7 @@ class _OneByOneStream(SideStream):
 def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, seed, tmp_path_factory):
     """WitMotion and Thingy:52 send a sample per notification; the stream queues plain ones in the decoder and
     decodes each group in one call: the same rows on disk, the same stats and engine events as decoding them
-    one by one, with register replies, partial, junk and repeated packets and reconnects among them."""
+    one by one, with register replies, partial, junk, lost and repeated packets and reconnects among them."""
     from imu.live.writer import RecordingWriter
 
     rng = np.random.default_rng(seed)
@@ -101,7 +101,7 @@ def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, see
                 EngineFeeder(RepEngine("lying-leg-raise", has_gyro=p.has_gyro), p.has_gyro), 0.0)
         raw = _packets(p, 100.0, n=600)
         if not runs:
-            kinds = ["ok"] * 6 + ["junk", "cut", "dup", "reply", "conn"]
+            kinds = ["ok"] * 6 + ["junk", "cut", "dup", "reply", "conn", "lost"]
             plan = [kinds[k] for k in rng.integers(0, len(kinds), len(raw))]
             junk = [rng.bytes(int(k)) for k in rng.integers(0, 45, len(raw))]
             groups = rng.integers(1, 10, len(raw)).tolist()
@@ -117,6 +117,8 @@ def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, see
                 payload = b"\x55\x71" + bytes(18) + payload
             elif kind == "conn":
                 conn += 1
+            elif kind == "lost":
+                continue
             items.append((arrival, conn, uuid, bytes(payload)))
             if kind == "dup":
                 items.append((arrival, conn, uuid, bytes(payload)))
