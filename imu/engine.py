@@ -60,6 +60,14 @@ AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leave
 #: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
 AFRESH_WINDOW_S = 1.0  #: ... its speed taken over this long before it left the plane (s)
 REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
+#: ... still by the median turn rate over the preset's ``quiet_median_s`` (0.2 s): without a gyroscope the
+#: accelerometer's noise makes single turn rates of 10-15 deg/s every ~0.6 s on a still leg (suite #57, 26 Hz),
+#: so a 3 s hold after a move into position was no plateau and the move ran into the first rep ...
+QUIET_DRIFT_FRACTION = 0.15  #: ... and coming less far over the plateau's REHOME_STILL_S than this share of its height
+QUIET_DRIFT_MIN_DEG = 1.0  #: above the resting level, within these bounds (deg): partial plank and prone reps of 5-10 deg
+QUIET_DRIFT_DEG = 4.0  #: turn slower than STILL_DPS throughout and come 3-4 deg in 1 s (suite #4, #21, #66, #104, the
+#: Polar plank session #123 at its live rate); a posture change's plateau 30-100 deg up settles by up to ~3 deg (a flat
+#: 4 deg: suite 94.4 % exact, but #123 lost two reps; 3 deg: a swung side-lift set confirmed two reps late)
 GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
@@ -635,12 +643,23 @@ class RepEngine:
 
     def _new_home_inside(self, on: int, theta: np.ndarray, height: np.ndarray, level: float, k0: int):
         """A still plateau inside the excursion that the leg then leaves by moving further away from
-        the resting level is a new resting position (a posture change), not the top of a rep.
+        the resting level is a new resting position (a posture change), not the top of a rep. Still: for
+        ``REHOME_STILL_S``, turning slower than ``STILL_DPS`` by the median over the preset's ``quiet_median_s``
+        (noise spikes aside), and coming less far over it than ``QUIET_DRIFT_FRACTION`` of the plateau's height
+        above the resting level (within ``QUIET_DRIFT_MIN_DEG``..``QUIET_DRIFT_DEG``): a slow rep turning just
+        under ``STILL_DPS`` moves on, a plank's partial rep of 5-10 deg or a slow lowering, while a posture
+        change's plateau tens of degrees up may still settle by a few. Flutter kicks (``quiet_median_s`` 0):
+        every sample slower than ``STILL_DPS``, no drift limit (continuous kicking has no holds to find).
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        still = (self._buf.get("speed_dps", on) < STILL_DPS) & (height >= self.preset.min_rom_deg)
-        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n)
+        speed = self._buf.get("speed_dps", on)
+        m = int(self.preset.quiet_median_s * GRID_HZ)
+        quiet = _median_below(speed, m, STILL_DPS) if m > 1 else speed < STILL_DPS
+        still = quiet & (height >= self.preset.min_rom_deg)
+        drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
+                 else None)
+        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n, theta, drift)
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
@@ -1261,12 +1280,37 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
     return out
 
 
-def _first_run(mask: np.ndarray, n: int) -> int | None:
-    """Index of the last element of the first run of ``n`` True values, or None."""
+def _median_below(x: np.ndarray, n: int, limit: float) -> np.ndarray:
+    """Whether the median of each element of ``x`` and the ``n - 1`` before it (the first standing in for
+    those before it) is below ``limit``, as ``np.median`` of each window would say (a NaN in a window: no).
+    Counted, not sorted: more than half of a window below means its median is, fewer than half means it
+    is not; only windows with exactly half below (``n`` even) take their median."""
+    if n <= 1 or len(x) == 0:
+        return x < limit
+    padded = np.concatenate((np.full(n - 1, x[0]), x))
+    below = np.concatenate(([0], np.cumsum(padded < limit)))
+    nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
+    count = below[n:] - below[:-n]
+    out = 2 * count > n
+    tie = np.flatnonzero(2 * count == n)
+    if len(tie):
+        windows = np.lib.stride_tricks.sliding_window_view(padded, n)[tie]
+        out[tie] = np.median(windows, axis=1) < limit
+    out[nans[n:] - nans[:-n] > 0] = False
+    return out
+
+
+def _first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None,
+               drift_deg: np.ndarray | None = None) -> int | None:
+    """Index of the last element of the first run of ``n`` True values (over which ``theta``, if given,
+    changes by less than ``drift_deg`` from first to last: per element, the limit of the run ending there),
+    or None."""
     if len(mask) < n or not mask.any():  # (the usual answer of the searches for something abnormal)
         return None
     c = np.concatenate(([0], mask.cumsum(dtype=np.int64)))
     full = c[n:] - c[:-n] == n
+    if theta is not None and drift_deg is not None:
+        full &= np.abs(theta[n - 1 : len(mask)] - theta[: len(mask) - n + 1]) < drift_deg[n - 1 : len(mask)]
     i = _first(full)
     return None if i is None else i + n - 1
 

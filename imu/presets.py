@@ -64,6 +64,10 @@ class Preset:
     rest_min_s: float = 0.6
     uneven_ratio: float = 0.35
     min_lever_m: float = 0.0  #: reps turning about an axis nearer the sensor are not this exercise (0: any)
+    quiet_median_s: float = 0.2  #: a new rest inside an excursion is still by the median turn rate over this long (s;
+    #: noise spikes aside) and drifts little (imu.engine.QUIET_DRIFT_FRACTION); 0 for flutter kicks: every sample
+    #: slower than the stillness limit, no drift limit (continuous kicking has no holds; with the noise-tolerant test,
+    #: kicks after a dropout were lost: suite #13 through a faulty link, 4 of 22)
 
     def thrown(self, peak_accel_g: float) -> bool:
         """Whether a rep whose ankle accelerated this much (g, :func:`imu.phases.peak_accel_g`) was thrown
@@ -106,7 +110,7 @@ PRESETS: dict[str, Preset] = {
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
                 min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
-                uneven_ratio=0.5, momentum_accel_g=0.0),
+                uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
                 min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3,
                 momentum_accel_g=0.7),

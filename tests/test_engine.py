@@ -204,3 +204,19 @@ def test_the_all_usable_shortcut_agrees_with_the_sample_filter(case):
         return
     kept = eng._usable(t, acc, gyro)
     assert eng._all_usable(t, acc, gyro) == (len(kept[0]) == n) == (case in ("clean", "one", "no_gyro"))
+
+
+def test_the_quiet_test_counts_as_the_trailing_median_would_say():
+    # a new rest is still by the median turn rate over a few samples (noise spikes aside); the engine counts
+    # the window's samples below the limit instead of sorting each window: the same answer, ties, NaNs included
+    from imu.engine import _median_below
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        m, n = int(rng.integers(1, 60)), int(rng.integers(1, 13))
+        x = [rng.uniform(0.0, 20.0, m), np.round(rng.uniform(5.0, 15.0, m)), np.full(m, 10.0)][int(rng.integers(3))]
+        if rng.random() < 0.2:
+            x[rng.integers(m)] = np.nan
+        padded = np.concatenate((np.full(n - 1, x[0]), x))
+        expected = np.median(np.lib.stride_tricks.sliding_window_view(padded, n), axis=1) < 10.0
+        assert np.array_equal(_median_below(x, n, 10.0), expected)
