@@ -75,6 +75,7 @@ SETTLE_FRACTION = 0.05
 END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its lowest sample by this share of
 #: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
 #: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
+PAUSE_LOOK_S = 3.0  #: a rep of a set may start from where the leg rested lower this long before it left (s)
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
@@ -805,12 +806,13 @@ class RepEngine:
                 return []
             s.home, s.axis, s.provisional = g_rest, axis, False
             end_level = float(self._theta(trough, trough + 1)[0])
+        n_bottom = int(0.3 * GRID_HZ)
+        pre, low = (pre, None) if fixing else self._pause_low(on, pre, n_bottom, s)
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)
         i_peak = int(np.argmax(theta))
         speed = lean_numpy.gradient(theta, t) if len(t) > 1 else np.zeros(1)
-        n_bottom = int(0.3 * GRID_HZ)
-        bottom = lean_numpy.median(theta[: max(1, on - pre + 1)][-n_bottom:])
+        bottom = lean_numpy.median(theta[: max(1, on - pre + 1)][-n_bottom:]) if low is None else low
         last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
         if s.bottoms and (not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)):
             bottom = float(median(s.bottoms))  # the leg's rest was lost in a gap: where the set rests
@@ -851,6 +853,26 @@ class RepEngine:
             top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
             refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
         return self._add_candidate(_Candidate(timing, gap_s, refined=refined), peak_g, on)
+
+    def _pause_low(self, on: int, pre: int, n: int, s: _SetState) -> tuple[int, float | None]:
+        """Where the rep of the set ``s`` leaving home at ``on`` starts from: (``pre``, None: the ``n`` samples
+        before ``on`` say where it rested), or (the start of ``n`` samples, their median angle) where the leg
+        rested lower in the pause since the set's last rep (up to ``PAUSE_LOOK_S`` back), by half the preset's
+        smallest range, and nearer the set's resting level than just before ``on``. The last rep settled on
+        the way down (a slow lowering's pause), so the resting level stayed high: the leg only counted as
+        leaving it well up its next rise, which measured that rep from there (too small, resting too high)."""
+        if s.last_end_s is None or len(s.bottoms) < 2:  # (one rep's rest may be a swing's dip)
+            return pre, None
+        lo = max(self._buf.start, on - int(PAUSE_LOOK_S * GRID_HZ), self._buf.index_at(s.last_end_s))
+        if on - lo < 2 * n:
+            return pre, None
+        med = np.median(np.lib.stride_tricks.sliding_window_view(self._theta(lo, on + 1), n), axis=1)
+        k = int(np.argmin(med))
+        ref, margin = float(median(s.bottoms)), 0.5 * self.preset.min_rom_deg
+        if (lo + k < pre and med[k] < med[-1] - margin and abs(med[k] - ref) + margin < abs(med[-1] - ref)
+                and lean_numpy.median(self._buf.get("speed_dps", lo + k, lo + k + n)) < STILL_DPS):  # (resting)
+            return lo + k, float(med[k])
+        return pre, None
 
     def _refinable(self, timing: RepTiming) -> bool:
         """Whether the rep's phase times are refined from the readings (:mod:`imu.ramp_fit`): without a

@@ -826,3 +826,19 @@ def test_a_slow_small_plank_rep_at_the_polar_rate_is_no_new_rest():
     spec = benchmark_suite(0)[123]
     sim = simulate_session(replace(spec, rate_hz=200.0, gyro=True))
     assert set_counts(sim, _polar_h10_fed(spec).engine.reps) == [st.reps for st in sim.sets] == [10, 11]
+
+
+def test_a_rep_after_a_slow_lowering_that_settled_early_starts_from_the_rest():
+    # prone reverse leg lifts with slow lowerings without a gyroscope (suite session 19, set 3): a rep was
+    # decided on the way down, the leg slowing to a pause 6-7 deg above its rest, so that was the resting
+    # level; the leg then went on down and rested, and only counted as leaving again well up its next rise:
+    # that rep was measured from there, 6.5 deg above the set's rest, no rep of this set, and the set broke
+    # up (9 of 12). A rep now starts from where the leg rested lower in the pause, when that is nearer the
+    # set's resting level
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[19])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [st.reps for st in sim.sets]
+    _assert_set_counted_from_its_bottom(sim, reps, 2, 12)
+    _assert_packets_change_nothing(sim, reps)
