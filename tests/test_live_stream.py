@@ -25,6 +25,19 @@ def _packets(p, rate, n=400):
     return Encoder(p, p.device_rate_hz(rate)).packets(t + 100.0, acc, gyro)
 
 
+def _processed(s, items: list, groups: list[int], path) -> tuple:
+    """Feeds ``items`` to the stream ``s`` in calls of ``groups`` items each and finishes it: what it wrote to
+    ``path``, its stats (not their timings), loss counts, events and latencies, for a comparison."""
+    events, a = [], 0
+    for g in groups:
+        events += s.process(items[a : a + g])
+        a += g
+    events += s.feeder.finish()
+    s.writer.close()
+    return (path.read_text(), {k: v for k, v in s.stats.as_dict().items() if not k.endswith("_s")},
+            s.loss.as_dict(), [repr(e) for e in events], s.feeder.latencies)
+
+
 @pytest.mark.parametrize("name", sorted(PROFILES))
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
@@ -122,14 +135,7 @@ def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, see
             items.append((arrival, conn, uuid, bytes(payload)))
             if kind == "dup":
                 items.append((arrival, conn, uuid, bytes(payload)))
-        events, a = [], 0
-        for g in groups:
-            events += s.process(items[a : a + g])
-            a += g
-        events += s.feeder.finish()
-        s.writer.close()
-        runs.append((path.read_text(), {k: v for k, v in s.stats.as_dict().items() if not k.endswith("_s")},
-                     s.loss.as_dict(), [repr(e) for e in events], s.feeder.latencies))
+        runs.append(_processed(s, items, groups, path))
     assert runs[0] == runs[1]
 
 
@@ -169,14 +175,7 @@ def test_few_rows_are_cleaned_as_numpy_cleans_them(name, seed, tmp_path_factory)
             items.append((arrival, 1, normalize_uuid(uuid), bytes(payload)))
             if kind == "dup":
                 items.append((arrival + 0.005, 1, normalize_uuid(uuid), bytes(payload)))
-        events, a = [], 0
-        for g in groups:
-            events += s.process(items[a : a + g])
-            a += g
-        events += s.feeder.finish()
-        s.writer.close()
-        runs.append((path.read_text(), {k: v for k, v in s.stats.as_dict().items() if not k.endswith("_s")},
-                     s.loss.as_dict(), [repr(e) for e in events], s.feeder.latencies))
+        runs.append(_processed(s, items, groups, path))
     assert runs[0] == runs[1]
 
 
