@@ -134,3 +134,24 @@ def test_arrival_column_of_a_call_equals_its_batches_times():
             np.testing.assert_array_equal(t, newest - ref.period * np.arange(n - 1, -1, -1, dtype=np.float64))
             per_batch.append(t)
         assert out.tobytes() == np.concatenate(per_batch).tobytes()
+
+
+def test_arrival_times_leave_holes_for_lost_packets_when_arrivals_scatter_over_a_period():
+    # a WitMotion at 50 Hz without timestamps as the simulator sends it (suite session 124): each packet leaves
+    # at its sample's time plus the sensor's timing jitter (Gaussian, std 7.7 ms, clipped to 0.45 periods) and
+    # arrives 4-12 ms later, so arrivals scatter over 26 ms, more than a period; 5 % of the packets are lost and
+    # the sensor clock runs 300 ppm fast. The time base used to stop counting lost packets after ~20 and spread
+    # them over the next half second instead (the recording read 47.8 Hz, samples up to ~90 ms off their time)
+    rng = np.random.default_rng(5)
+    p, n = 0.02, 6000
+    k = np.arange(n)
+    sent = (k * p + np.clip(rng.normal(0, 0.0077, n), -0.45 * p, 0.45 * p)) / (1 + 300e-6)
+    arrivals = np.maximum.accumulate(sent + rng.uniform(0.004, 0.012, n))
+    kept = np.flatnonzero((k < 30) | (rng.random(n) > 0.05))
+    tb = ArrivalTimebase(50.0)
+    t = np.concatenate([tb.times(None, 1, a) for a in arrivals[kept]])
+    true = kept * p / (1 + 300e-6)
+    err = (t - true) - np.median(t - true)
+    assert abs(tb.counted_lost - (n - len(kept))) <= 3
+    assert abs(np.median(np.diff(t)) - p) < 1e-9         # the nominal spacing, holes where packets were lost
+    assert np.percentile(np.abs(err), 95) < 0.008 and np.abs(err).max() < 0.03

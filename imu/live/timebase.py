@@ -10,21 +10,23 @@ on the host's clock, with the sensor's own clock keeping the spacing where it ha
   or lies far before the newest time, is rejected (a corrupt timestamp); if that persists the
   sensor clock restarted (reboot) and is re-anchored. Older data (a sensor re-sending what it
   buffered during a disconnect) are accepted and the stream keeps only what is new.
-* :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples are spaced
-  at the nominal period. While every notification arrives within less than a packet's span of the
-  least latency seen, a packet arriving whole spans later than that is after as many lost
-  packets, and its samples are placed after the hole (one later than ``COUNTED_MAX`` spans may be
-  a delivery stall: the packets after it tell); once arrivals scatter more
-  (connection events batching them, delivery stalls) lost packets cannot be told from lateness and
-  the time base is pulled gently towards the arrival times instead (which absorbs clock error,
-  scattered loss and delivery jitter). A packet arriving more than ``tol_s`` later than expected is
-  after a gap either way (a burst of lost packets or a disconnect).
+* :class:`ArrivalTimebase` (WitMotion, Thingy:52, MetaWear: no timestamps): samples lie on a grid
+  of the nominal period, the sensor's own clock, and a packet is expected the mean lateness after
+  its newest sample's grid time. A packet arriving later than the arrivals scatter anyway is after
+  as many lost packets, and its samples are placed after the hole; a loss the scatter hides (the
+  sensor's sampling jitter and the link's latency can spread arrivals over more than a period) shows
+  when the following packets all come about a period late, and the hole is then placed before the
+  packet that showed it (the few samples before it were a period early). The mean lateness follows a
+  drifting clock, and the grid follows it beyond a small dead band. One later than ``COUNTED_MAX``
+  packets may be a delivery stall: the packets after it tell. A packet arriving more than ``tol_s``
+  later than expected is after a gap either way (a burst of lost packets or a disconnect).
 
 :class:`LossTracker` counts missing samples from the recording times (gaps longer than 1.5
 periods) and lost packets from sequence numbers where the profile has them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,8 +38,14 @@ BACK_S = 30.0         #: ... and one this far before the newest time (older data
 REANCHOR_AFTER = 3    #: ... unless this many batches in a row agree (the clock jumped: reboot)
 MAX_GAP_RECORDS = 200
 COUNTED_MAX = 3       #: arrival times count up to this many packets lost in a row (later: a stall)
-WARMUP_PACKETS = 20   #: packets that fix the least latency before early arrivals can end the counting
-SPREAD_DECAY = 0.998  #: per packet, of the largest lateness seen (forgotten over ~500 packets)
+WARMUP_PACKETS = 16   #: confirmed packets that fix the arrivals' scatter before it is relied on
+HI_WARMUP = 0.9       #: meanwhile, periods of lateness that prove a lost packet
+HI_MARGIN = 0.05      #: then, periods beyond the largest residual seen (or midway to the smallest plus a period)
+HI_SIGMA = 2.0        #: ... and at least this many standard deviations of the residuals
+SPREAD_DECAY = 0.999  #: per packet, of the largest and smallest residual seen (forgotten over ~1000 packets)
+WINDOW_WARMUP = 8     #: packets not yet learnt from while the scatter is learnt
+WINDOW_MAX = 16       #: most packets whose mean lateness shows a loss their scatter hid
+DEADBAND = 0.3        #: periods the grid may lag the mean lateness (a drifting clock) before it follows
 
 
 class SensorTimebase:
@@ -106,14 +114,24 @@ class SensorTimebase:
 class ArrivalTimebase:
     """Recording times from arrival times and the nominal rate (see the module docstring).
 
-    Each packet's samples follow the previous ones at the nominal period. While lost packets are
-    counted (:attr:`counting`), the time base keeps the least latency seen (arrival minus the time
-    of a packet's last sample) and a packet arriving whole spans later than that is after as many
-    lost ones; a packet later than ``COUNTED_MAX`` spans may be a delivery stall: it follows the one
-    before, and so do those after it while they catch up (a burst); one arriving at the nominal pace
-    again shows packets lost before it. Without counting, a first-order loop moves the time base a
-    share ``span / tau_s`` of the way towards each packet's arrival time. A packet arriving more than
-    ``tol_s`` later than the time base expects starts after a gap.
+    The samples lie on a grid of the nominal period; a packet's newest sample is expected to arrive
+    the mean lateness (``_lat``) after its grid time, and its *residual* is how much later than that
+    it came. Each packet follows the one before, after as many lost packets as its residual proves
+    beyond the scatter of the arrivals (:meth:`_threshold`: beyond the largest residual seen, decaying,
+    and ``HI_SIGMA`` standard deviations; midway between the largest and the smallest plus a period
+    when they lie less than a period apart, so that each packet is counted alone: :attr:`counting`;
+    ``HI_WARMUP`` periods until ``WARMUP_PACKETS`` residuals are learnt). A loss the scatter hides
+    shows when the mean residual of the last ``W`` packets (more the wider the scatter, up to
+    ``WINDOW_MAX``) exceeds half a period: the hole goes before the current packet; a mean below minus
+    half a period undoes a loss counted wrongly (the grid steps back, half a packet's span at a time,
+    never backwards). Residuals are learnt (mean lateness with gain ``span / tau_s``, scatter,
+    envelope) only once ``W`` packets followed them, so that a loss not yet seen does not pull them.
+    The grid follows the mean lateness beyond ``DEADBAND`` periods (a drifting sensor clock), so that
+    a steady clock keeps the exact spacing. A packet later than ``COUNTED_MAX`` lost ones beyond the
+    scatter may be a delivery stall: it follows the one before, and so do those after it while they
+    catch up (a burst); one arriving at the nominal pace again shows packets lost before it. A packet
+    arriving more than ``tol_s`` late starts after a gap (the packets lost are counted from its
+    residual).
     """
 
     method = "arrival times (no sensor timestamps)"
@@ -123,12 +141,16 @@ class ArrivalTimebase:
         self.tau_s = tau_s
         self.tol_s = max(0.15, 3 * self.period) if tol_s is None else tol_s
         self._t_last: float | None = None
-        self._offset = 0.0                 # arrival minus time of a packet's last sample (s)
         self._restart = True
-        self._packets = 0
-        self._behind: float | None = None  # how late the last packet came, if late for a stall (s)
-        self._spread = 0.0                 # how late after the least latency packets arrive anyway (s)
-        self.counting = True               #: lost packets are counted from the arrival times
+        self._lat = 0.0                    # mean lateness: arrival minus grid time of a packet's newest sample (s)
+        self._lat_ref = 0.0                # ... when the grid was last anchored (the dead band's centre)
+        self._var = (0.25 * self.period) ** 2   # scatter of the residuals (s^2)
+        self._hi = 0.0                     # largest confirmed residual (decaying), s
+        self._lo = 0.0                     # smallest (decaying), s
+        self._confirmed = 0                # residuals confirmed (learnt from)
+        self._window: list[list[float]] = []    # [residual, samples] of the packets not yet confirmed
+        self._behind: float | None = None  # residual of the last packet, if late for a stall (s)
+        self.counting = True               #: the arrivals scatter less than a period: each packet is counted alone
         self.snaps = 0
         self.counted_lost = 0              #: packets counted lost from their followers' arrival times
 
@@ -159,57 +181,105 @@ class ArrivalTimebase:
         p = self.period
         span = n * p
         if self._t_last is None or self._restart:
-            last = arrival - self._offset
+            last = arrival - self._lat
             if self._t_last is not None:
                 last = max(last, self._t_last + span)
-            else:
-                self._offset = 0.0
+            self._lat_ref = self._lat = arrival - last
             self._restart = False
-            self._packets, self._spread = 0, 0.0     # how late this one came is learnt afresh
+            self._window.clear()
+            self._behind = None
+            self._t_last = last
+            return last
+        last = self._t_last + span
+        r = arrival - self._lat - last          # how much later than expected
+        if r > self.tol_s:                      # a gap: lost packets or a dropped link
+            lost = max(0, int(round(r / p)))
+            self.snaps += 1
+            self._window.clear()
+            self._behind = None
+        elif self._stalled(r, span):
+            self._behind = r
+            lost = 0
         else:
-            last = self._t_last + span
-            err = (arrival - self._offset) - last
-            if err > self.tol_s:                 # a gap: lost packets or a dropped link
-                last += err
-                self.snaps += 1
-            elif self.counting and self._stalled(err, span):
-                self._behind = err
-            elif self.counting:
-                self._behind = None
-                last += self._counted(err, span)
-            else:                                # pulled towards the arrivals, never backwards
-                last += max(-0.5 * span, min(span / self.tau_s, 1.0) * err)
-        self._packets += 1
+            self._behind = None
+            lost = self._count(r, n)
+        last += lost * p
+        # the grid follows the mean lateness beyond the dead band (a drifting clock), never backwards
+        d = self._lat - self._lat_ref
+        db = DEADBAND * p
+        if abs(d) > db and self._confirmed >= WARMUP_PACKETS:
+            step = max(d - db if d > 0 else d + db, -0.5 * span)
+            last += step
+            self._lat -= step
         self._t_last = last
         return last
 
-    def _stalled(self, err: float, span: float) -> bool:
-        """Whether a packet arriving ``err`` s after the least latency allows (``span``: its samples'
-        span, s) is late for a delivery stall, as far as can be told yet: later than ``COUNTED_MAX``
-        packets, or catching up after such a one (coming in faster than the nominal pace). The next
-        packet tells: one arriving at the pace again shows packets lost before it."""
-        if self._behind is None:
-            return err >= (COUNTED_MAX + 1) * span
-        return err < self._behind - 0.5 * span
+    def _threshold(self) -> float:
+        """Residual (s) beyond which a packet is after a lost one for sure."""
+        if self._confirmed < WARMUP_PACKETS:
+            return HI_WARMUP * self.period
+        p = self.period
+        return max(0.5 * (self._hi + self._lo + p), self._hi + HI_MARGIN * p, HI_SIGMA * self._var ** 0.5)
 
-    def _counted(self, err: float, span: float) -> float:
-        """Time (s) lost before a packet arriving ``err`` s after the least latency allows (``span``:
-        its samples' span, s): whole spans, counted from halfway between how late packets arrive
-        anyway (``_spread``: the largest lateness, decaying; a span during the first
-        ``WARMUP_PACKETS``) and a span. An earlier packet lowers the least latency. After the first
-        ``WARMUP_PACKETS``, one earlier by more than half a span, or packets arriving anyway up to a
-        span late, show arrivals too scattered to count by: counting ends (this packet uncounted)."""
-        spread = self._spread if self._packets > WARMUP_PACKETS else span      # unknown yet: no guess
-        th = 0.5 * (spread + span)
-        lost = 0 if err < th else 1 + int((err - th) / span)
-        early = max(0.0, lost * span - err)
-        self._offset -= early
-        self._spread = max(self._spread * SPREAD_DECAY + early, err - lost * span)
-        if self._packets > WARMUP_PACKETS and (early > 0.5 * span or self._spread > span):
-            self.counting = False
-            return 0.0
+    def _stalled(self, r: float, span: float) -> bool:
+        """Whether a packet ``r`` s later than expected (``span``: its samples' span, s) is late for a
+        delivery stall, as far as can be told yet: later than ``COUNTED_MAX`` packets beyond the
+        scatter, or catching up after such a one (coming in faster than the nominal pace)."""
+        if self._behind is None:
+            return r >= COUNTED_MAX * self.period + self._threshold()
+        return r < self._behind - 0.5 * span
+
+    def _count(self, r: float, n: int) -> int:
+        """Packets lost before a packet ``r`` s later than expected (``n`` samples): those its residual
+        proves, and those the window's mean residual shows; the window's oldest residuals are learnt."""
+        p = self.period
+        th = self._threshold()
+        lost = 0 if r <= th else math.ceil((r - th) / p)
+        win = self._window
+        win.append([r - lost * p, n])
+        w = self._wsize()
+        if len(win) >= w:
+            mean = sum(e[0] for e in win[-w:]) / w
+            if mean > 0.5 * p:                    # the last w packets all came late: a hidden loss
+                extra = int(round(mean / p))
+                lost += extra
+                for e in win:
+                    if e[0] > 0.5 * extra * p:
+                        e[0] -= extra * p
+            elif mean < -0.5 * p and self._confirmed >= WARMUP_PACKETS:   # all early: counted one too many
+                extra = int(round(-mean / p))
+                self._lat -= extra * p          # the grid follows back (never backwards: the dead band)
+                self.counted_lost -= extra
+                for e in win:
+                    if e[0] < -0.5 * extra * p:
+                        e[0] += extra * p
+        while len(win) > w:
+            self._learn(*win.pop(0))
         self.counted_lost += lost
-        return lost * span
+        return lost
+
+    def _wsize(self) -> int:
+        """Packets whose mean residual tells a hidden loss: the scatter over the window's mean within a
+        sixth of a period."""
+        if self._confirmed < WARMUP_PACKETS:
+            return WINDOW_WARMUP
+        return min(WINDOW_MAX, max(1, math.ceil(self._var * (6.0 / self.period) ** 2)))
+
+    def _learn(self, r: float, n: int) -> None:
+        """A confirmed residual ``r`` (s) of a packet of ``n`` samples updates the mean lateness, its
+        scatter and envelope."""
+        self._confirmed += 1
+        g = max(min(n * self.period / self.tau_s, 1.0), 1.0 / self._confirmed)
+        dl = g * r
+        self._lat += dl
+        for e in self._window:                   # measured against the lateness before
+            e[0] -= dl
+        self._var += g * (r * r - self._var)
+        self._hi = max(self._hi * SPREAD_DECAY, r)
+        self._lo = min(self._lo * SPREAD_DECAY, r)
+        if self._confirmed == WARMUP_PACKETS:    # the first packet's lateness was one draw: the grid keeps it
+            self._lat_ref = self._lat
+        self.counting = self._confirmed < WARMUP_PACKETS or self._hi - self._lo < self.period
 
 
 @dataclass
