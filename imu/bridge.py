@@ -13,8 +13,12 @@ unfiltered accelerometer stays within ``PAUSE_G`` of 1 g and turns slower than `
 ``PAUSE_S`` (the leg caught at the bottom; the low-passed reading still rings there), the last such
 sample is taken as it points. Between pauses further apart than ``MAX_BRIDGE_S`` (or with none: flutter
 kicks) the swinging is fitted in windows of ``WINDOW_S``, each from the fitted end of the one before.
-A bridge starts where the reading began to leave 1 g (``EDGE_G``) as the unfiltered one turned
-(``EDGE_DPS``), and readings interpolated across lost data are neither bridged from nor fitted.
+A bridge starts where the reading began to leave 1 g (``EDGE_G``, as the unfiltered one turned faster
+than ``EDGE_DPS``; or where the unfiltered one is more than ``SWING_G`` off it: the low-passed one passes
+through 1 g as a leg pushed down from the top first presses into the strap, then falls away from it), and
+readings interpolated across lost data are neither bridged from nor fitted (data that came back mid-swing
+after a long gap are fitted from there). A stretch off 1 g that begins within ``SETTLE_S`` after a throw is
+part of it (see ``AccOnlyBridge._settled``).
 
 Samples are held back while a stretch may yet be bridged and released once their direction is settled;
 every decision depends only on the samples, so the result does not depend on how the stream was chunked.
@@ -58,8 +62,12 @@ class AccOnlyBridge:
         self._last_ok_t: float | None = None  # sample released
         self._last_ok_acc: np.ndarray | None = None
         self._last_ok_end = 0  # ... and whether it ended a window of continuous swinging (see _ends)
+        self._last_ok_in_gap = False  # ... and whether it was interpolated across a long gap
         self._ends = np.zeros(0, np.int8)  # per sample of the call in progress: 1, 2 ends a window (see _bridge)
         self._off_run = 0  # samples off 1 g at the end of the last block
+        self._off_peak = 0.0  # ... how far off (g) ...
+        self._off_chained = False  # ... whether part of a throw before it (see _settled)
+        self._thrown = False  # whether the last sustained stretch off 1 g was a throw
         self._since_sustained = int(round(SETTLE_S * GRID_HZ))  # samples since a sustained stretch off 1 g ended
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
         self._run_long = False  # ... and whether it is longer than MAX_BRIDGE_S (bridged between its pauses)
@@ -71,13 +79,17 @@ class AccOnlyBridge:
         now (``speed_dps`` left to the caller). An empty block (the mark of a long gap, before any grid
         sample after it) changes nothing and is returned as it is."""
         if len(new.t) == 0:
+            # (a throw before the gap says nothing of what the leg does after it)
+            self._thrown = self._off_chained = False
             return new
         off_1g = np.abs(norm(new.acc_g) - 1.0)
         near_1g = off_1g < UNRELIABLE_G
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
-        ok = near_1g & self._settled(near_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
+        ok = near_1g & self._settled(off_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
         pause, turn_dps = self._paused(acc_g)
-        edge = (off_1g > EDGE_G) & (turn_dps > EDGE_DPS)
+        # (the low-passed reading may pass through 1 g between a press into the strap and a fall away from it;
+        # the unfiltered one is then far from it)
+        edge = ((off_1g > EDGE_G) & (turn_dps > EDGE_DPS)) | (np.abs(norm(acc_g) - 1.0) > SWING_G)
         return self._bridge(new, ok, pause, acc_g, edge)
 
     def flush(self) -> Block | None:
@@ -95,26 +107,37 @@ class AccOnlyBridge:
         return (np.concatenate([t, self._held.t]), np.concatenate([raw, self._held_raw]),
                 np.concatenate([lp, self._held.acc_g]))
 
-    def _settled(self, near_1g: np.ndarray) -> np.ndarray:
+    def _settled(self, off_1g: np.ndarray) -> np.ndarray:
         """False for the ``SETTLE_S`` after each sustained stretch off 1 g (at least ``SUSTAINED_S``:
-        a swing, not a footstep), counting across blocks."""
+        a swing, not a footstep; ``off_1g``: how far the low-passed reading is off 1 g, g), counting across
+        blocks. A stretch off 1 g that begins within the ``SETTLE_S`` after a throw (a sustained stretch
+        that left 1 g by ``SWING_G``) is part of it, however short (the low-pass ringing after the throw, or
+        the leg swung on from a top it did not hold: the reading passes through 1 g in between), and its own
+        end starts the ``SETTLE_S`` again."""
+        near_1g = off_1g < UNRELIABLE_G
         n, settle = len(near_1g), int(round(SETTLE_S * GRID_HZ))
         out = np.ones(n, bool)
         out[: max(0, settle - self._since_sustained)] = False
         last_end = None
+        end = -self._since_sustained  # where the last sustained stretch ended (its settling runs from there)
         sustained = int(round(SUSTAINED_S * GRID_HZ))
-        if n and near_1g[0] and self._off_run >= sustained:  # a stretch ended right at the block's start
-            out[:settle] = False
-            last_end = 0
+        if n and near_1g[0] and self._off_run and (self._off_run >= sustained or self._off_chained):
+            out[:settle] = False  # a stretch ended right at the block's start
+            last_end = end = 0
+            self._thrown = self._off_peak >= SWING_G or self._off_chained
         for s0, e0 in zip(*true_runs(~near_1g)):
-            length = e0 - s0 + (self._off_run if s0 == 0 else 0)
+            going_on = s0 == 0 and self._off_run > 0
+            length = e0 - s0 + (self._off_run if going_on else 0)
+            peak = max(float(off_1g[s0:e0].max()), self._off_peak if going_on else 0.0)
+            chained = self._off_chained if going_on else (s0 < end + settle and self._thrown)
             if e0 == n:  # still off 1 g at the end of the block
-                self._off_run = length
-            elif length >= sustained:
+                self._off_run, self._off_peak, self._off_chained = length, peak, chained
+            elif length >= sustained or chained:
                 out[e0 : e0 + settle] = False
-                last_end = e0
+                last_end = end = e0
+                self._thrown = peak >= SWING_G or chained
         if n and near_1g[-1]:
-            self._off_run = 0
+            self._off_run, self._off_peak, self._off_chained = 0, 0.0, False
         since = self._since_sustained + n if last_end is None else n - last_end
         self._since_sustained = min(since, settle)
         return out
@@ -199,6 +222,7 @@ class AccOnlyBridge:
             self._last_ok_t, self._last_ok_g = t[good[-1]], g[good[-1]].copy()
             self._last_ok_acc = (g if anchor[good[-1]] else blk.acc_g)[good[-1]].copy()
             self._last_ok_end = int(self._ends[good[-1]])
+            self._last_ok_in_gap = bool(blk.gap_s[good[-1]] > LONG_GAP_S)
         out = blk.cut(0, release, g)
         if release:
             self._recent = tuple(np.concatenate([old, new[:release]])[-RECENT_N:]
@@ -256,6 +280,22 @@ class AccOnlyBridge:
         if left_g is None:
             left_t, left_g, left_acc = t[e0], g[e0], None
         off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
+        after = np.flatnonzero(blk.gap_s[s0:e0] == 0.0)
+        in_gap = (blk.gap_s[s0 - 1] > LONG_GAP_S and left_t == t[s0 - 1] if s0 > 0
+                  else self._last_ok_in_gap and left_t == self._last_ok_t)
+        if off_1g.max() >= SWING_G and in_gap and len(after) and e0 - (s0 + int(after[0])) >= 6:
+            # bridged from a reading interpolated across a long gap (no direction to start from), and the data
+            # came back mid-swing: the swing is fitted from where the data came back, its first direction too
+            k = s0 + int(after[0])
+            swing = swing_directions(t[k : e0 + 1], blk.acc_g[k : e0 + 1], blk.gap_s[k : e0 + 1] == 0.0,
+                                     free_start=True)
+            if swing is not None:
+                g[k:e0] = swing[:-1]
+                left_t, left_g, left_acc, end = t[k], swing[0], None, 0
+                e0 = k
+                off_1g = np.abs(norm(blk.acc_g[s0:e0]) - 1.0)
+                if e0 == s0:
+                    return
         if off_1g.max() >= SWING_G and left_acc is not None and _follows(left_t, t[s0]):
             args = (*_from_left(blk, s0, e0 + 1, left_t, left_acc), left_g if end == 2 else None)
             swing = swing_directions(*args)

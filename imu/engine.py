@@ -734,6 +734,11 @@ class RepEngine:
             if bad is not None and bad.lower_s - bad.top_s >= REHOME_STILL_S:
                 # it stayed away long (a posture change, held): a set may start from there
                 self._pos = max(on, self._buf.index_at(bad.top_s))
+            elif bad is not None:
+                # it came to rest after its top, away from home (a posture change that settled slowly, then
+                # a rep's way up read as its way back): a set may start from where it rested last
+                rest = self._last_still(self._buf.index_at(bad.top_s), back)
+                self._pos = self._pos if rest is None else rest
             return True, events
         if first == i_slow:  # the next rep is measured from where the leg rests (robust to noise)
             self._level = min(self._level, lean_numpy.median(theta[stop - back - n + 1 : stop - back + 1]))
@@ -744,6 +749,17 @@ class RepEngine:
             events += self._restart_from_plateau(*self._backtrack)
             self._backtrack = None
         return True, events
+
+    def _last_still(self, a: int, b: int) -> int | None:
+        """First index of the last ``STILL_S`` between grid samples ``a`` and ``b`` (exclusive) in which the
+        leg turned slower than ``STILL_DPS`` (seen, no jolt), or None."""
+        a = max(a, self._buf.start)
+        if b - a < int(STILL_S * GRID_HZ):
+            return None
+        still = (self._buf.get("speed_dps", a, b) < STILL_DPS) & (self._buf.get("jolt_g", a, b) < JOLT_G) & self._seen(a)[: b - a]
+        n = int(STILL_S * GRID_HZ)
+        ends = np.flatnonzero(np.convolve(still, np.ones(n), "valid") >= n)
+        return None if not len(ends) else a + int(ends[-1])
 
     def _rest_passed(self, on: int, stop: int) -> tuple[int, int] | bool:
         """With a gyroscope, whether the excursion from ``on``, which the next rep seems to follow at ``stop``,
