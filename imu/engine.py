@@ -249,6 +249,7 @@ class RepEngine:
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
         self._theta_vals = np.empty(0)
         self._sets_done = 0
+        self._looks_set: tuple = (None, False)  # (tentative reps judged, whether they look a set) for count_now
         self.reps: list[Rep] = []
         self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug))  # references of the range flags
         self.rejected = 0  # excursions that did not make a set
@@ -393,16 +394,47 @@ class RepEngine:
         return None if self._set is None else self._set.number
 
     @property
+    def count_set(self) -> int | None:
+        """The set :attr:`count_now` counts: the current (confirmed) set, or the next set's number while the rep
+        that would make a tentative set of it has landed (see :meth:`_landed_confirming`); None otherwise."""
+        s = self._set
+        if s is None:
+            return None
+        if s.number is not None:
+            return s.number
+        return self._sets_done + 1 if self._landed_confirming(s) else None
+
+    def _landed_confirming(self, s: _SetState) -> bool:
+        """Whether the tentative set ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within
+        ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``),
+        not settled yet: the rep that makes it ready to be judged (it is judged when that rep settles, and
+        taken back if it is no set). The live view counts the set from then on."""
+        if (self._state != SETTLE or not self._exc.get("landed", False) or len(s.pending) != self.preset.min_set_reps - 1
+                or not s.pending or not all(c.measured for c in s.pending)):
+            return False
+        rom = float(median([c.timing.rom_deg for c in s.pending]))
+        if self._exc["height"] < self._rep_like_deg(rom):
+            return False
+        key = (id(s), len(s.pending), s.pending[-1].timing.end_s)
+        if self._looks_set[0] != key:  # (judged once per landing: the reps so far as a set, as they will be)
+            looks = len(s.pending) >= 2 and self._judge_tentative(s) == "set" and self._bottom_before(s) is None
+            self._looks_set = (key, looks)
+        return self._looks_set[1]
+
+    @property
     def count_now(self) -> int:
         """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
         back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
         (it is reported, with its tempo and flags, when it settles; should what follows show it was not
         a rep, a posture change say, the count goes back down). Without a gyroscope also those that the
-        latest readings show ended before the state machine saw them (:meth:`_landed_unseen`). 0 outside
-        a set."""
+        latest readings show ended before the state machine saw them (:meth:`_landed_unseen`). For a
+        tentative set, ``min_set_reps`` once the rep that makes it ready to be judged has landed
+        (:attr:`count_set` then names the set it would be), 0 before; 0 outside a set."""
         s = self._set
-        if s is None or s.number is None:
+        if s is None:
             return 0
+        if s.number is None:  # a tentative set: counted once the rep that makes it ready has landed
+            return self.preset.min_set_reps if self._landed_confirming(s) else 0
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
         return len(s.reps) + landed + self._landed_unseen(s, landed)

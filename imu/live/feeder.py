@@ -211,7 +211,7 @@ class EngineFeeder:
                 counted = self._counted_at.pop(key, self.last_fed_t)
                 if not ev.rep.inferred:  # (an inferred rep has no "back")
                     self.latencies.append((*key, counted - ev.rep.end_s, self.last_fed_t - ev.rep.end_s))
-        cur, now = self.engine.current_set, self.engine.count_now
+        cur, now = self.engine.count_set, self.engine.count_now
         # counted, not reported yet (without a gyroscope several swung reps may be, see count_now)
         landed = set() if cur is None else {(cur, n) for n in range(self._reported.get(cur, 0) + 1, now + 1)}
         for key in [k for k in self._counted_at if k not in landed]:  # counted, then not a rep after all
