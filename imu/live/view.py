@@ -58,7 +58,10 @@ def rep_line(rep: Rep) -> str:
 
 
 def tentative(engine) -> int:
-    """Reps of a set not yet confirmed (display only)."""
+    """Reps of a set not yet confirmed (display only; none while the engine counts them, see
+    :attr:`imu.engine.RepEngine.count_set`)."""
+    if getattr(engine, "current_set", None) is None and getattr(engine, "count_set", None) is not None:
+        return 0
     return int(getattr(engine, "pending_reps", 0))
 
 
@@ -84,7 +87,8 @@ def side_panel(side, show_counts: bool = True) -> Panel:
         body = Text(f"recording: {side.stream.stats.samples} samples, {side.stream.last_t or 0:.1f} s")
         return Panel(Group(body, link_text(side)), title=title)
     per_set = Counter(r.set for r in eng.reps)
-    cur = eng.current_set
+    # (a tentative set is counted once the rep that makes it ready to be judged has landed: count_set)
+    cur = getattr(eng, "count_set", eng.current_set)
     shown = cur if cur is not None else (max(per_set) if per_set else None)
     # (the current set as the engine counts it now: a rep is counted as the leg comes back, before it settles)
     count = eng.count_now if cur is not None else (per_set.get(shown, 0) if shown is not None else 0)
