@@ -79,6 +79,8 @@ PAUSE_LOOK_S = 3.0  #: a rep of a set may start from where the leg rested lower 
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 LIKE_SET_FACTOR = 1.5  #: a tentative set is counted as its next rep lands only if that went at most this times the
 #: reps' median range (a posture change after two big fidgets, 135 deg after 99 and 58, was counted and taken back)
+#: and its reps took at most this times as long as each other (a shift of the leg straight after a rep, 1.1 s
+#: after 3.9 s, say: over the suite 33 -> 15 reps counted and taken back, one fewer counted within 300 ms)
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
@@ -409,15 +411,18 @@ class RepEngine:
     def _landed_confirming(self, s: _SetState) -> bool:
         """Whether the tentative set ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within
         ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to
-        ``LIKE_SET_FACTOR`` times it) and they are judged a set as they are (:meth:`_judge_tentative`, no
-        inside-out bottom by :meth:`_bottom_before`),
-        not settled yet: the rep that makes it ready to be judged (it is judged when that rep settles, and
+        ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within that factor of each other, and
+        they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
+        :meth:`_bottom_before`): the rep that makes it ready to be judged (it is judged when that rep settles, and
         taken back if it is no set). The live view counts the set from then on."""
         if (self._state != SETTLE or not self._exc.get("landed", False) or len(s.pending) != self.preset.min_set_reps - 1
                 or not s.pending or not all(c.measured for c in s.pending)):
             return False
         rom = float(median([c.timing.rom_deg for c in s.pending]))
         if not self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom:
+            return False
+        durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
+        if max(durations) > LIKE_SET_FACTOR * min(durations):  # (a set's reps keep a rhythm)
             return False
         key = (id(s), len(s.pending), s.pending[0].timing.start_s, s.pending[-1].timing.end_s)
         if self._looks_set[0] != key:  # (judged once per landing: the reps so far as a set, as they will be)
