@@ -413,13 +413,16 @@ class RepEngine:
         ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to
         ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within that factor of each other, and
         they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
-        :meth:`_bottom_before`): the rep that makes it ready to be judged (it is judged when that rep settles, and
+        :meth:`_bottom_before`); without a gyroscope also when the latest readings show that rep ended before
+        the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps): the rep that makes it ready to be judged (it is judged when that rep settles, and
         taken back if it is no set). The live view counts the set from then on."""
-        if (self._state != SETTLE or not self._exc.get("landed", False) or len(s.pending) != self.preset.min_set_reps - 1
-                or not s.pending or not all(c.measured for c in s.pending)):
+        if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
+                or self._state == SEEK):
             return False
         rom = float(median([c.timing.rom_deg for c in s.pending]))
-        if not self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom:
+        landed = (self._state == SETTLE and self._exc.get("landed", False)
+                  and self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom)
+        if not landed and not (self._state != SETTLE and self._landed_unseen(s, False, s.pending)):
             return False
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
         if max(durations) > LIKE_SET_FACTOR * min(durations):  # (a set's reps keep a rhythm)
@@ -458,19 +461,21 @@ class RepEngine:
         set, mostly turn out to be none)."""
         return max(self.preset.min_rom_deg, 0.5 * rom_deg)
 
-    def _landed_unseen(self, s: _SetState, landed: bool) -> int:
-        """Without a gyroscope: reps of the set ``s`` that the latest readings show ended
+    def _landed_unseen(self, s: _SetState, landed: bool, reps: list | None = None) -> int:
+        """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the latest
+        readings show ended
         (:func:`imu.held.reps_landed`) before the state machine can see them (the front end still holds
         them back, bridging a swing, or the low-passed tilt lags them)."""
-        if self.has_gyro or self._front is None or not s.emitted or self._state == SEEK:
+        reps = s.emitted if reps is None else reps
+        if self.has_gyro or self._front is None or not reps or self._state == SEEK:
             return 0
         t, raw, acc_lp = self._front.bridge.recent_readings()
         seen_s = float(self._buf.get("t", self._buf.end - 1, self._buf.end)[0])
-        measured_reps = [c.timing for c in s.emitted if c.measured]
-        rom = self._set_rom_deg(s)
+        measured_reps = [c.timing for c in reps if c.measured]
+        rom = float(median([tm.rom_deg for tm in measured_reps] or [self.preset.target_rom_deg]))
         swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
         away_since_s, since_s = None, seen_s  # (the state machine saw the leg at home, or landed, up to there)
-        last_end_s = seen_s if landed else s.emitted[-1].timing.end_s
+        last_end_s = seen_s if landed else reps[-1].timing.end_s
         if self._state in (EXCURSION, SETTLE) and not landed:
             on = self._exc["on"]
             theta = self._theta(on)
