@@ -414,8 +414,9 @@ class RepEngine:
         ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within that factor of each other, and
         they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
         :meth:`_bottom_before`); without a gyroscope also when the latest readings show that rep ended before
-        the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps): the rep that makes it ready to be judged (it is judged when that rep settles, and
-        taken back if it is no set). The live view counts the set from then on."""
+        the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps). That rep makes
+        the set ready to be judged (it is judged when the rep settles, and taken back if it is no set); the
+        live view counts the set from then on."""
         if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
                 or self._state == SEEK):
             return False
@@ -462,9 +463,8 @@ class RepEngine:
         return max(self.preset.min_rom_deg, 0.5 * rom_deg)
 
     def _landed_unseen(self, s: _SetState, landed: bool, reps: list | None = None) -> int:
-        """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the latest
-        readings show ended
-        (:func:`imu.held.reps_landed`) before the state machine can see them (the front end still holds
+        """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the
+        latest readings show ended (:func:`imu.held.reps_landed`) before the state machine can see them (the front end still holds
         them back, bridging a swing, or the low-passed tilt lags them)."""
         reps = s.emitted if reps is None else reps
         if self.has_gyro or self._front is None or not reps or self._state == SEEK:
@@ -799,11 +799,11 @@ class RepEngine:
     def _last_still(self, a: int, b: int) -> int | None:
         """First index of the last ``STILL_S`` between grid samples ``a`` and ``b`` (exclusive) in which the
         leg turned slower than ``STILL_DPS`` (seen, no jolt), or None."""
-        a = max(a, self._buf.start)
-        if b - a < int(STILL_S * GRID_HZ):
+        a, n = max(a, self._buf.start), int(STILL_S * GRID_HZ)
+        if b - a < n:
             return None
-        still = (self._buf.get("speed_dps", a, b) < STILL_DPS) & (self._buf.get("jolt_g", a, b) < JOLT_G) & self._seen(a)[: b - a]
-        n = int(STILL_S * GRID_HZ)
+        still = ((self._buf.get("speed_dps", a, b) < STILL_DPS) & (self._buf.get("jolt_g", a, b) < JOLT_G)
+                 & self._seen(a)[: b - a])
         ends = np.flatnonzero(np.convolve(still, np.ones(n), "valid") >= n)
         return None if not len(ends) else a + int(ends[-1])
 
