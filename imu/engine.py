@@ -706,7 +706,8 @@ class RepEngine:
         still = quiet & (height >= self.preset.min_rom_deg)
         drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
                  else None)
-        end = _first_run(_still_across_gaps(still, self._seen(on), theta), n, theta, drift)
+        seen = self._seen(on)
+        end = _first_run(_still_across_gaps(still, seen, theta), n, theta, drift)
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
@@ -714,7 +715,13 @@ class RepEngine:
         i = _first(rise)
         if i is None or end + 1 + i < k0:
             return None, None
-        return end - n + 1, end + 1 + i - k0
+        move = end + 1 + i
+        if not seen[: move + 1].all() and _first_run(
+                _still_across_gaps(still[: move + 1], seen[: move + 1], theta[: move + 1]), n, theta, drift) != end:
+            # a plateau joined across a gap by stillness seen only after the leg moved on: what was known
+            # when it moved decides, as it would have live (fed as far as the move, it was no plateau)
+            return None, None
+        return end - n + 1, move - k0
 
     def _settle(self):
         on, back = self._exc["on"], self._exc["back"]
