@@ -1,9 +1,9 @@
 """Without a gyroscope: the bridged tilt through swung and brisk reps (imu.bridge), on simulated sessions."""
-import numpy as np
 import pytest
 
 from bench.sim_suite import in_set, match_reps, run_engine, set_counts
 from imu.sim import benchmark_suite, simulate_session
+from tests.test_engine_sim import _counted_with_style, _timing
 
 
 def _fed_in_packets(sim, packet: int):
@@ -18,10 +18,6 @@ def _fed_in_packets(sim, packet: int):
     return eng.reps
 
 
-def _timing(reps) -> list[tuple]:
-    return [(r.set, r.rep, round(r.start_s, 6), round(r.end_s, 6)) for r in reps]
-
-
 @pytest.mark.parametrize("session", [15, 47])
 def test_a_swing_that_passes_through_1g_at_its_top_is_bridged_whole(session):
     # bent-knee raises (suite session 15, set 1: 9 of 14) and alternating leg lifts (47, set 2: 12 of 13)
@@ -31,11 +27,7 @@ def test_a_swing_that_passes_through_1g_at_its_top_is_bridged_whole(session):
     # halves from a top that the lagging low-pass tilts (fitted 115 deg for a 60 deg rep, the drop after
     # it -120 deg): reps merged or broke up. A stretch off 1 g starting within SETTLE_S of a sustained one is
     # part of it: the swing is bridged whole, from rest to rest
-    sim = simulate_session(benchmark_suite(0)[session])
-    reps = run_engine(sim)
-    counts = set_counts(sim, reps)
-    swung = [k for k, st in enumerate(sim.sets) if st.style == "swung"]
-    assert swung and all(counts[k] == sim.sets[k].reps for k in swung)
+    sim, reps, _ = _counted_with_style(session, "swung")
     for truth, rep in match_reps(sim.reps, reps):
         if truth.momentum:
             assert rep is not None and rep.momentum and abs(rep.rom_deg - truth.rom_deg) < 15
@@ -51,11 +43,7 @@ def test_a_drop_from_the_top_is_bridged_from_where_the_leg_left_it(session):
     # EDGE_G of 1 g), so the drop was bridged from there, a reading 0.75 g off gravity: the rep read 139 deg
     # for 85 and the set's frame went astray. An edge is also where the unfiltered reading is more than
     # UNRELIABLE_G off 1 g (and turning): the drop is bridged from the top hold
-    sim = simulate_session(benchmark_suite(0)[session])
-    reps = run_engine(sim)
-    counts = set_counts(sim, reps)
-    brisk = [k for k, st in enumerate(sim.sets) if st.style == "brisk"]
-    assert brisk and all(counts[k] == sim.sets[k].reps for k in brisk)
+    sim, reps, brisk = _counted_with_style(session, "brisk")
     for truth, rep in match_reps(sim.reps, reps):
         if truth.rushed and in_set(rep, sim.sets[brisk[0]]):
             assert abs(rep.rom_deg - truth.rom_deg) < 12

@@ -118,6 +118,19 @@ def _timing(reps) -> list[tuple]:
     return [(r.set, r.rep, round(r.start_s, 6), round(r.end_s, 6)) for r in reps]
 
 
+def _counted_with_style(session: int, style: str):
+    """Suite session ``session`` through the engine, its sets of ``style`` each counted exactly:
+    (simulation, reps, indices of those sets)."""
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[session])
+    reps = run_engine(sim)
+    counts = set_counts(sim, reps)
+    sets = [k for k, st in enumerate(sim.sets) if st.style == style]
+    assert sets and all(counts[k] == sim.sets[k].reps for k in sets)
+    return sim, reps, sets
+
+
 def _assert_packets_change_nothing(sim, reps, packet: int = 5) -> None:
     """``reps`` (``sim`` fed at once) come out the same fed in ``packet``-sample packets, as from BLE."""
     assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=packet).reps) == _timing(reps)
@@ -266,13 +279,7 @@ def test_without_a_gyroscope_swung_sets_are_counted(session):
     # Side lifts (67: 9 of 13) and seated raises (111: 0 of 12) were bridged from a reading the throw had
     # already tilted (the low-passed accelerometer lags its start): the leg seemed to dip below its rest
     # before each rep; the bridge now starts where the reading began to leave 1 g
-    from imu.sim import benchmark_suite
-
-    sim = simulate_session(benchmark_suite(0)[session])
-    reps = run_engine(sim)
-    counts = set_counts(sim, reps)
-    swung = [k for k, st in enumerate(sim.sets) if st.style == "swung"]
-    assert swung and all(counts[k] == sim.sets[k].reps for k in swung)
+    sim, reps, _ = _counted_with_style(session, "swung")
     for truth, rep in match_reps(sim.reps, reps):
         if truth.momentum:
             assert rep is not None and rep.momentum
