@@ -420,7 +420,7 @@ class RepEngine:
         if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
                 or self._state == SEEK):
             return False
-        rom = float(median([c.timing.rom_deg for c in s.pending]))
+        rom = self._set_rom_deg(s, s.pending)  # (all measured)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom)
         if not landed and not (self._state != SETTLE and self._landed_unseen(s, False, s.pending)):
@@ -452,9 +452,11 @@ class RepEngine:
                   and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
         return len(s.reps) + landed + self._landed_unseen(s, landed)
 
-    def _set_rom_deg(self, s: _SetState) -> float:
-        """Median range (deg) of the set ``s``'s measured reps (the preset's target before there is one)."""
-        return float(median([c.timing.rom_deg for c in s.emitted if c.measured] or [self.preset.target_rom_deg]))
+    def _set_rom_deg(self, s: _SetState, reps: list | None = None) -> float:
+        """Median range (deg) of the measured ones of ``reps`` (default: the set ``s``'s emitted reps; the
+        preset's target before there is one)."""
+        reps = s.emitted if reps is None else reps
+        return float(median([c.timing.rom_deg for c in reps if c.measured] or [self.preset.target_rom_deg]))
 
     def _rep_like_deg(self, rom_deg: float) -> float:
         """Smallest excursion (deg) a live view counts before it settles as a rep of a set whose reps span
@@ -472,7 +474,7 @@ class RepEngine:
         t, raw, acc_lp = self._front.bridge.recent_readings()
         seen_s = float(self._buf.get("t", self._buf.end - 1, self._buf.end)[0])
         measured_reps = [c.timing for c in reps if c.measured]
-        rom = float(median([tm.rom_deg for tm in measured_reps] or [self.preset.target_rom_deg]))
+        rom = self._set_rom_deg(s, reps)
         swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
         away_since_s, since_s = None, seen_s  # (the state machine saw the leg at home, or landed, up to there)
         last_end_s = seen_s if landed else reps[-1].timing.end_s

@@ -22,8 +22,8 @@ a gap: after the last rep, each further rep whose middle the gap hid (and the ne
 gap, when the data came back with the leg still turning); before the first, only the one rep a cycle
 earlier (the gap may have begun before the set did), and only when the gap hid nearly all of it, or its
 middle with the leg seen turning when the data came back. An excursion across a gap whose end belongs to
-a rep that began in the gap raises the bound of what vanished by that rep. The rhythm itself is only taken between reps whose starts were both seen, with no gap between
-them.
+a rep that began in the gap raises the bound of what vanished by that rep. The rhythm itself is only
+taken between reps whose starts were both seen, with no gap between them.
 """
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], aft
         s0 = _start_s(rep, r, gaps) - r.cycle_s
         unseen = _inside(s0 + 0.25 * r.rep_s, s0 + r.rep_s, gaps)
         if not unseen and moved is not None and _inside(s0 + 0.5 * r.rep_s, s0 + 0.5 * r.rep_s, gaps):
-            back_s = next(g1 for g0, g1 in gaps if g0 <= s0 + 0.5 * r.rep_s <= g1)  # when the data came back
+            back_s = _back_s(s0 + 0.5 * r.rep_s, gaps)
             unseen = moved(back_s + SETTLED_AFTER_GAP_S, min(s0 + r.rep_s, rep.start_s))
         return [_placed(s0, r, 1.0, getattr(rep, "bottom_deg", 0.0))] if unseen and s0 > not_before_s else []
     starts = []
@@ -160,8 +160,8 @@ def edge_lost_reps(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], aft
     while _inside(s0 + 0.5 * r.rep_s, s0 + 0.5 * r.rep_s, gaps):
         starts.append(s0)
         s0 += r.cycle_s
-    back_s = next((g1 for g0, g1 in gaps if g0 <= s0 <= g1), None)  # the next one started unseen: the data came
-    if moved is not None and back_s is not None and back_s < s0 + r.rep_s and moved(  # back while it went on
+    back_s = _back_s(s0, gaps)  # the next one started unseen: the data came back while it went on
+    if moved is not None and back_s is not None and back_s < s0 + r.rep_s and moved(
             back_s + SETTLED_AFTER_GAP_S, s0 + r.rep_s):
         starts.append(s0)
     return [_placed(x, r, 1.0, getattr(rep, "bottom_deg", 0.0)) for x in starts]
@@ -200,6 +200,11 @@ def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[f
         if rep.start_s < g0 <= rep.top_s and g1 < rep.end_s:
             return g0, max(g0, rep.end_s - rhythm.rep_s)
     return None
+
+
+def _back_s(x_s: float, gaps: Sequence[tuple[float, float]]) -> float | None:
+    """When the data came back (s) after the long gap that ``x_s`` lies in, or None if it lies in none."""
+    return next((g1 for g0, g1 in gaps if g0 <= x_s <= g1), None)
 
 
 def _ends_later(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> int:
