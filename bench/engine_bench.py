@@ -4,7 +4,11 @@
 
 1. The simulated suite (:func:`imu.sim.benchmark_suite`): share of sets counted exactly and within one
    rep, false reps per hour of rest, mean absolute error of each phase and of ROM, precision/recall of
-   ``momentum`` and ``partial``.
+   ``momentum`` and ``partial``. In two sessions every set is partial: #3 (reverse leg lifts of 12-17 deg
+   by a person whose full lifts reach 29) and #92 (flutter kicks of 12-16 deg, full 25). The simulator's
+   full reps of these exercises go down to 12 deg (82 % of a 15 deg full range), real correct prone lifts
+   reach 11-13 deg, so no preset's least full range can tell those 45 reps from full ones: only the
+   person's training history could, and without it partial recall is at most (543 - 45) / 543 = 0.917.
 2. The real recordings (``../shared/data/pt_exercises_s1``, Yurtman & Barshan, UCI doi 10.24432/C5JK60,
    or the compressed copies in ``tests/data``): exact counts per block of 10, reps on the still leg,
    flag shares per block kind, and each exercise's median range of motion of its low-amplitude block

@@ -117,9 +117,10 @@ class SessionRoms:
 
 
 def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:
-    """``partial`` against the preset's target and the person's full range; ``uneven_rom`` against the set."""
+    """``partial`` against the person's full range ``full_deg`` (NaN: unknown), never taken below the
+    preset's least full range; ``uneven_rom`` against the set."""
     flags = []
-    if rom_deg < preset.partial_rom_deg or (np.isfinite(full_deg) and rom_deg < preset.partial_ratio * full_deg):
+    if rom_deg < preset.partial_ratio * max(np.nan_to_num(full_deg), preset.least_full_rom_deg):
         flags.append("partial")
     if np.isfinite(set_median_deg) and abs(rom_deg - set_median_deg) > preset.uneven_ratio * set_median_deg:
         flags.append("uneven_rom")

@@ -16,15 +16,42 @@ Flag rules (per rep):
 - ``rushed``: not momentum, but up shorter than ``rushed_up_s``, down shorter than ``rushed_down_s`` or
   the whole rep (up, top hold and down) shorter than ``rushed_rep_s``: controlled, yet faster than the
   tempo target (trainers teach about 2 s up, 1 s at the top and 2-4 s down: 5 s or more a rep).
-- ``partial``: range of motion below ``partial_rom_deg`` (short of the preset's target top), or below
-  ``partial_ratio`` times the person's own full range in the session (the median of the upper half of
-  the sets' median ranges, of reps neither swung nor, without a gyroscope, moved briskly; when no other
-  set has such reps, its swung or brisk ones stand in: a partial set after a swung one is still partial).
+- ``partial``: range of motion below ``partial_ratio`` times the person's own full range in the session
+  (the median of the upper half of the sets' median ranges, of reps neither swung nor, without a
+  gyroscope, moved briskly; when no other set has such reps, its swung or brisk ones stand in: a partial
+  set after a swung one is still partial), which is never taken below ``least_full_rom_deg``, the
+  smallest range a full rep of the exercise takes (see below): a session of nothing but such short reps
+  is partial without a full set to compare with.
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
   the floor): it was let down onto the floor instead of hovering.
 - ``no_top_hold``: no pause at the top (shorter than ``min_top_hold_s``) where the preset asks for one.
 - ``uneven_rom``: range of motion off the set's median by more than ``uneven_ratio``.
+
+Least full range (``least_full_rom_deg``, the ankle's tilt, deg): what trainers and the literature
+count as full for the exercise, at the small end, so that no one's correct rep falls below it; 0 where
+no range is fixed. It can only catch reps short of everyone's full range: a person reaching 30 deg in
+prone lifts who lifts 15 is partial only against their own full sets or their training history.
+
+- Straight leg lifted from lying supine (``lying-leg-raise``, ``single-leg-raise``,
+  ``alternating-leg-lift``): 15. The abdominal exercise raises the legs to vertical (70-90 deg), but the
+  physiotherapist's straight-leg raise lifts one leg only to the height of the other, bent knee (about
+  20 deg of a 0.9 m leg); the real recording of it (Yurtman & Barshan, e3) has correct reps of 17-22 deg.
+- ``hanging-leg-raise``: 60. Legs raised to horizontal (90 deg), or as far as the hamstrings let a
+  straight leg go: a passive straight-leg raise reaches 61 +/- 7 deg in healthy men (Gajdosik et al.,
+  JOSPT 1993).
+- ``side-leg-lift``: 10. Hip abduction's normal range is 40-45 deg (AAOS; Norkin & White) and trainers
+  ask for 30-45, but a prescribed rehabilitation lift is smaller: the real recording's (e4) correct side
+  lifts reach 10.5-16.5 deg.
+- ``reverse-leg-lift``, ``plank-leg-lift``: 10. Hip extension beyond the body line is 10-20 deg in adults
+  (Kendall; Norkin & White); the real recording's (e5) correct prone lifts reach 10.8-12.7 deg.
+- ``flutter-kick``: 10. No agreed range: the military four-count kick raises each leg from 15 cm off the
+  floor (about 10 deg of a 0.9 m leg) to 45 deg; fitness versions ask only for small, quick kicks.
+- ``seated-leg-raise``: 45. From the shin hanging (knee at 90 deg) to a straight knee is 90 deg, but with
+  the hip flexed the hamstrings stop the knee short: in the active knee extension test (hip at 90 deg)
+  healthy men stop 43 +/- 10 deg short of straight (Gajdosik et al., JOSPT 1993).
+- ``bent-knee-raise``, ``heel-tap``: none. The shin's range is set by how far the knees are bent (a heel
+  tap's full range is the tabletop's height above the floor, wherever the knee angle puts it).
 
 Set rule: without a gyroscope, reps whose fitted lever (:mod:`imu.ramp_fit`: the distance from the axis
 the shin turns about to the sensor) is shorter than ``min_lever_m`` make no set of this exercise. The
@@ -43,7 +70,8 @@ class Preset:
     description: str
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
-    partial_rom_deg: float = 0.0  #: absolute partial limit (0 disables)
+    least_full_rom_deg: float = 0.0  #: smallest range of a full rep of the exercise (0: none fixed); the
+    #: person's full range is never taken below it
     partial_ratio: float = 0.77  #: partial when below this share of the person's full range
     momentum_up_s: float = 0.65
     momentum_down_s: float = 0.65
@@ -87,32 +115,36 @@ PRESETS: dict[str, Preset] = {
     for p in [
         _BASE,
         replace(_BASE, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
-                min_rom_deg=6, target_rom_deg=80, min_top_hold_s=0.3, min_lever_m=HIP_LEVER_M),
+                min_rom_deg=6, target_rom_deg=80, least_full_rom_deg=15, min_top_hold_s=0.3,
+                min_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
-                min_rom_deg=6, target_rom_deg=70, min_top_hold_s=0.3, min_lever_m=HIP_LEVER_M),
+                min_rom_deg=6, target_rom_deg=70, least_full_rom_deg=15, min_top_hold_s=0.3,
+                min_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
                 min_rom_deg=6, target_rom_deg=55, momentum_accel_g=0.7),
         replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
                 min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5,
                 momentum_accel_g=0.8),
         replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
-                min_rom_deg=6, target_rom_deg=60, min_lever_m=HIP_LEVER_M),
+                min_rom_deg=6, target_rom_deg=60, least_full_rom_deg=15, min_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
-                min_rom_deg=3, target_rom_deg=40, momentum_dps=70, momentum_accel_g=0.8, min_lever_m=HIP_LEVER_M),
+                min_rom_deg=3, target_rom_deg=40, least_full_rom_deg=10, momentum_dps=70, momentum_accel_g=0.8,
+                min_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
-                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
-                momentum_accel_g=0.45),
+                min_rom_deg=3, target_rom_deg=22, least_full_rom_deg=10, momentum_dps=80, rushed_up_s=0.6,
+                rushed_down_s=0.3, momentum_accel_g=0.45),
         replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
-                min_rom_deg=3, target_rom_deg=22, momentum_dps=80, rushed_up_s=0.6, rushed_down_s=0.3,
-                momentum_accel_g=0.55),
+                min_rom_deg=3, target_rom_deg=22, least_full_rom_deg=10, momentum_dps=80, rushed_up_s=0.6,
+                rushed_down_s=0.3, momentum_accel_g=0.55),
         replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
-                min_rom_deg=8, target_rom_deg=80, feet_rest_applies=False, min_top_hold_s=0.3, min_lever_m=HIP_LEVER_M),
+                min_rom_deg=8, target_rom_deg=80, least_full_rom_deg=60, feet_rest_applies=False, min_top_hold_s=0.3,
+                min_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
-                min_rom_deg=5, target_rom_deg=25, momentum_up_s=0.15, momentum_down_s=0.15,
+                min_rom_deg=5, target_rom_deg=25, least_full_rom_deg=10, momentum_up_s=0.15, momentum_down_s=0.15,
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
                 uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
-                min_rom_deg=6, target_rom_deg=75, feet_rest_applies=False, min_top_hold_s=0.3,
+                min_rom_deg=6, target_rom_deg=75, least_full_rom_deg=45, feet_rest_applies=False, min_top_hold_s=0.3,
                 momentum_accel_g=0.7),
     ]
 }

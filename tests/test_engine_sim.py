@@ -608,6 +608,22 @@ def test_without_a_gyroscope_flutter_kicks_are_counted(k):
     assert _timing(_engine_fed("flutter-kick", t, acc, None, packet=7).reps) == _timing(reps)
 
 
+def test_prone_lifts_short_of_anyones_full_range_are_partial_without_a_full_set():
+    # two sets of nothing but partial prone lifts (5-8 deg) by a person whose full lifts reach 16 deg: no
+    # full set to compare with, so none was partial (0 of 16); hip extension's full range is at least
+    # 10 deg (the preset's least full range), and 77 % of it is the bar now. The same person's full lifts
+    # (13-17 deg as measured) stay unflagged
+    def flagged(style):
+        sim = simulate_session(SessionSpec(exercise="reverse-leg-lift", sets=[SetSpec(style, 8)] * 2,
+                                           rate_hz=50.0, gyro=True, seed=6))
+        reps = run_engine(sim)
+        assert set_counts(sim, reps) == [8, 8]
+        return sum("partial" in r.flags for r in reps)
+
+    assert flagged("partial") >= 14
+    assert flagged("textbook") == 0
+
+
 def test_without_a_gyroscope_brisk_reps_stand_in_for_the_full_range():
     # partial hanging leg raises, then a brisk set, without a gyroscope (suite session 87): a brisk rep's
     # tilt is no measure of its range, so no rep set the full range and none of the partial reps was

@@ -296,6 +296,13 @@ def test_rom_flags_and_full_range():
     assert full_rom_deg([1, 1, 1, 2, 2, 3, 3, 3], [40, 42, 41, 20, 21, 42, 43, 90], [0, 0, 0, 0, 0, 0, 0, 1]) == 41.75
     assert rom_flags(20, p, 42.0, 40) == ["partial", "uneven_rom"]
     assert rom_flags(38, p, 42.0, 40) == []
+    # with no full set to compare with, a rep short of anyone's full range (the preset's least full range:
+    # hip abduction reaches 10 deg in the smallest prescribed lifts) is still partial
+    assert rom_flags(7, p, float("nan"), 7) == ["partial"]
+    assert rom_flags(8, p, float("nan"), 8) == []
+    assert rom_flags(5, get_preset("heel-tap"), float("nan"), 5) == []  # no least full range: a tap is full at the floor
+    # seated, tight hamstrings stop a healthy knee 43 +/- 10 deg short of straight: a 40 deg raise can be full
+    assert rom_flags(40, get_preset("seated-leg-raise"), float("nan"), 40) == []
 
 
 def test_feet_rested_needs_a_still_drop_below_the_starting_level():
