@@ -1,6 +1,6 @@
 """Accuracy and speed of the detection engine: prints the figures the issue's targets are about.
 
-    python -m bench.engine_bench [--quick] [--sessions N] [--data DIR]
+    python -m bench.engine_bench [--sessions N] [--data DIR] [--skip sim real speed] [--history]
 
 1. The simulated suite (:func:`imu.sim.benchmark_suite`): share of sets counted exactly and within one
    rep, false reps per hour of rest, mean absolute error of each phase and of ROM, precision/recall of
@@ -9,6 +9,8 @@
    full reps of these exercises go down to 12 deg (82 % of a 15 deg full range), real correct prone lifts
    reach 11-13 deg, so no preset's least full range can tell those 45 reps from full ones: only the
    person's training history could, and without it partial recall is at most (543 - 45) / 543 = 0.917.
+   ``--history`` scores the suite again with each person's usual full range from an earlier session of
+   textbook sets (:func:`bench.sim_suite.usual_full_deg`), as ``imu analyze`` takes it from the history.
 2. The real recordings (``../shared/data/pt_exercises_s1``, Yurtman & Barshan, UCI doi 10.24432/C5JK60,
    or the compressed copies in ``tests/data``): exact counts per block of 10, reps on the still leg,
    flag shares per block kind, and each exercise's median range of motion of its low-amplitude block
@@ -128,9 +130,13 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=None, help="score only the first N suite sessions")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--skip", nargs="*", default=[], choices=["sim", "real", "speed"])
+    ap.add_argument("--history", action="store_true", help="score the suite again, each person with a training "
+                    "history (their usual full range from an earlier session of textbook sets)")
     args = ap.parse_args()
     if "sim" not in args.skip:
         score_suite(args.sessions)
+        if args.history:
+            score_suite(args.sessions, history=True)
     data = args.data or real_data_dir()
     if "real" not in args.skip:
         bench_real(data)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from imu.engine import RepEngine
+from imu.flags import full_rom_deg, range_trusted
 from imu.rep import Rep
 
 PHASES = ("up_s", "top_hold_s", "down_s", "bottom_hold_s")
@@ -83,16 +84,35 @@ def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
         score.errors["rom_deg"].append(abs(tr.rom_deg - r.rom_deg))
 
 
-def run_engine(sim) -> list[Rep]:
+def run_engine(sim, usual_full_deg: float | None = None) -> list[Rep]:
+    """The engine's reps of ``sim`` (``usual_full_deg``: the person's usual full range, as from a history)."""
     has_gyro = "gx" in sim.data
-    eng = RepEngine(sim.spec.exercise, has_gyro=has_gyro)
+    usual = {sim.spec.exercise: usual_full_deg} if usual_full_deg else None
+    eng = RepEngine(sim.spec.exercise, has_gyro=has_gyro, usual_full_rom_deg=usual)
     d = sim.data
     eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values if has_gyro else None)
     eng.finish()
     return eng.reps
 
 
-def score_suite(limit: int | None = None, seed: int = 0) -> SuiteScore:
+def usual_full_deg(sim) -> float | None:
+    """The person's usual full range (deg) as a training history of one earlier session would give it
+    (:func:`analysis.usual_range.session_full_rom`'s rule): the full range the engine measures in a
+    session of textbook sets by the same simulated person (the spec's seed draws the person first);
+    None when no rep of it may set the full range."""
+    from imu.sim import SetSpec, simulate_session
+
+    earlier = simulate_session(replace(sim.spec, sets=[SetSpec("textbook", st.reps) for st in sim.spec.sets]))
+    assert earlier.body == sim.body, "the earlier session must be the same person's"
+    reps = [r for r in run_engine(earlier) if r.measured]
+    untrusted = ~range_trusted([r.momentum for r in reps], [r.peak_accel_g for r in reps], earlier.spec.gyro)
+    full = full_rom_deg([r.set for r in reps], [r.rom_deg for r in reps], untrusted)
+    return full if np.isfinite(full) else None
+
+
+def score_suite(limit: int | None = None, seed: int = 0, history: bool = False) -> SuiteScore:
+    """Scores the suite; ``history``: the engine knows each person's usual full range from an earlier
+    session of textbook sets (:func:`usual_full_deg`), as ``imu analyze`` knows it from the history."""
     from imu.sim import benchmark_suite, simulate_session
 
     specs = benchmark_suite(seed=seed)[:limit]
@@ -100,11 +120,12 @@ def score_suite(limit: int | None = None, seed: int = 0) -> SuiteScore:
     t0 = time.perf_counter()
     for k, spec in enumerate(specs):
         sim = simulate_session(spec)
-        reps = run_engine(sim)
+        reps = run_engine(sim, usual_full_deg(sim) if history else None)
         label = f"#{k} {spec.exercise} {spec.rate_hz:g}Hz gyro={spec.gyro}"
         for key in ("all", "with gyro" if spec.gyro else "accelerometer only"):
             score_session(sim, reps, scores[key], label)
-    print(f"== Simulated suite: {len(specs)} sessions ({time.perf_counter() - t0:.0f} s) ==")
+    print(f"== Simulated suite{', each person with a history' if history else ''}: {len(specs)} sessions "
+          f"({time.perf_counter() - t0:.0f} s) ==")
     for key, score in scores.items():
         print_score(key, score)
     for m in scores["all"].misses[:15]:
