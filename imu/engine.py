@@ -937,7 +937,7 @@ class RepEngine:
         lo = max(self._buf.start, on - int(PAUSE_LOOK_S * GRID_HZ), self._buf.index_at(s.last_end_s))
         if on - lo < 2 * n:
             return pre, None
-        med = np.median(np.lib.stride_tricks.sliding_window_view(self._theta(lo, on + 1), n), axis=1)
+        med = lean_numpy.window_medians(self._theta(lo, on + 1), n)
         k = int(np.argmin(med))
         ref, margin = float(median(s.bottoms)), 0.5 * self.preset.min_rom_deg
         if (lo + k < pre and med[k] < med[-1] - margin and abs(med[k] - ref) + margin < abs(med[-1] - ref)
@@ -1377,20 +1377,36 @@ def _median_below(x: np.ndarray, n: int, limit: float) -> np.ndarray:
     """Whether the median of each element of ``x`` and the ``n - 1`` before it (the first standing in for
     those before it) is below ``limit``, as ``np.median`` of each window would say (a NaN in a window: no).
     Counted, not sorted: more than half of a window below means its median is, fewer than half means it
-    is not; only windows with exactly half below (``n`` even) take their median."""
+    is not; a window with exactly half below (``n`` even) has for median the mean of its largest value below
+    and its smallest other one, which is below ``limit`` iff their sum is below ``2 * limit`` (halving is
+    exact): no window is sorted."""
     if n <= 1 or len(x) == 0:
         return x < limit
     padded = np.concatenate((np.full(n - 1, x[0]), x))
-    below = np.concatenate(([0], np.cumsum(padded < limit)))
-    nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
+    is_below = padded < limit
+    below = np.concatenate(([0], np.cumsum(is_below)))
     count = below[n:] - below[:-n]
     out = 2 * count > n
-    tie = np.flatnonzero(2 * count == n)
-    if len(tie):
-        windows = np.lib.stride_tricks.sliding_window_view(padded, n)[tie]
-        out[tie] = np.median(windows, axis=1) < limit
-    out[nans[n:] - nans[:-n] > 0] = False
+    tie = 2 * count == n
+    if tie.any():
+        largest_below = _window_extreme(np.maximum, np.where(is_below, padded, -np.inf), n)
+        smallest_other = _window_extreme(np.minimum, np.where(is_below, np.inf, padded), n)
+        out |= tie & (largest_below + smallest_other < 2.0 * limit)
+    if np.isnan(x.sum()):  # (a NaN, or infinities of both signs: the windows with a NaN are not below)
+        nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
+        out[nans[n:] - nans[:-n] > 0] = False
     return out
+
+
+def _window_extreme(extreme: np.ufunc, v: np.ndarray, n: int) -> np.ndarray:
+    """``extreme`` (``np.maximum`` or ``np.minimum``) of each ``n`` consecutive elements of ``v``
+    (``len(v) - n + 1`` windows): of spans doubling up to the largest power of two ``w <= n``, then of the two
+    spans of ``w`` that cover each window (they overlap, which an extreme does not mind)."""
+    w, out = 1, v
+    while 2 * w <= n:
+        out = extreme(out[:-w], out[w:])
+        w *= 2
+    return out if w == n else extreme(out[: len(out) - (n - w)], out[n - w :])
 
 
 def _first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None,

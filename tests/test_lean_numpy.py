@@ -16,6 +16,18 @@ def test_same_bits_as_numpy(seed):
                 assert repr(lean_numpy.percentile(x, 90)) == repr(float(np.percentile(x, 90)))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_window_medians_same_bits(seed):
+    rng = np.random.default_rng(seed)
+    for m in [1, 2, 15, 40, 151]:
+        for x in (rng.normal(size=m) * 40, np.round(rng.normal(size=m), 1), rng.choice([-0.0, 0.0, 1.5], size=m)):
+            if rng.random() < 0.3:
+                x[rng.integers(m)] = np.nan
+            for n in [k for k in sorted({1, 2, 3, 14, 15, m}) if k <= m]:
+                expected = np.median(np.lib.stride_tricks.sliding_window_view(x, n), axis=1)
+                assert lean_numpy.window_medians(x, n).tobytes() == expected.tobytes()
+
+
 def test_nan_and_empty():
     assert np.isnan(lean_numpy.median(np.array([1.0, np.nan, 2.0])))
     assert np.isnan(lean_numpy.percentile(np.array([1.0, np.nan]), 90))
