@@ -99,7 +99,8 @@ class _OneByOneStream(SideStream):
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2 ** 32 - 1))
 def test_batched_decoding_gives_the_rows_of_one_notification_at_a_time(name, seed, tmp_path_factory):
-    """WitMotion and Thingy:52 send a sample per notification; the stream queues plain ones in the decoder and
+    """WitMotion and Thingy:52 send a sample per notification, MetaWear an acc and a gyro notification per sample;
+    the stream queues plain ones (MetaWear's pairs) in the decoder and
     decodes each group in one call: the same rows on disk, the same stats and engine events as decoding them
     one by one, with register replies, partial, junk, lost and repeated packets and reconnects among them."""
     from imu.live.writer import RecordingWriter

@@ -6,7 +6,7 @@ bytes)``) and, for each notification: drops an exact repeat of the previous noti
 same characteristic (doubled callbacks, bleak #2002), decodes it with the connection's decoder
 (a new one per connection), counts and skips malformed ones (:class:`~imu.profiles.DecodeError`)
 and gives the samples recording times (:mod:`imu.live.timebase`). Plain data notifications of profiles that
-send a sample or a few per notification (WitMotion, Thingy:52) are queued in the decoder
+send a sample or a few per notification (WitMotion, Thingy:52, MetaWear's pairs) are queued in the decoder
 (:meth:`~imu.profiles.base.Decoder.queue`) and decoded together, in one numpy call per group: the same
 samples, without the fixed cost of a decode per notification. Then, once per call, the
 samples are rounded as the file stores them, cleaned (non-finite values, values the reader would
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu.profiles import DecodeError, Profile
-from imu.profiles.base import normalize_uuid
+from imu.profiles.base import HELD, normalize_uuid
 from imu.recording import MAX_ACC_G, MAX_GYRO_DPS
 
 from .feeder import EngineFeeder
@@ -112,6 +112,9 @@ class SideStream:
                 continue
             prev[uuid] = data
             n = self.decoder.queue(uuid, data)
+            if n == HELD:                          # taken in, its samples come with its partner's
+                st.no_samples += 1
+                continue
             if n:                                  # a plain data notification: decoded with the others below
                 loss.data_packets += 1
                 t = stamp(None, n, arrival - t0)   # (a time base from arrivals: never rejected)

@@ -197,12 +197,14 @@ class ArrivalTimebase:
             self.snaps += 1
             self._window.clear()
             self._behind = None
-        elif self._stalled(r, span):
-            self._behind = r
-            lost = 0
         else:
-            self._behind = None
-            lost = self._count(r, n)
+            th = self._threshold()              # (once: neither test below changes what it depends on)
+            if self._stalled(r, span, th):
+                self._behind = r
+                lost = 0
+            else:
+                self._behind = None
+                lost = self._count(r, n, th)
         last += lost * p
         # the grid follows the mean lateness beyond the dead band (a drifting clock), never backwards
         d = self._lat - self._lat_ref
@@ -221,25 +223,26 @@ class ArrivalTimebase:
         p = self.period
         return max(0.5 * (self._hi + self._lo + p), self._hi + HI_MARGIN * p, HI_SIGMA * self._var ** 0.5)
 
-    def _stalled(self, r: float, span: float) -> bool:
+    def _stalled(self, r: float, span: float, th: float) -> bool:
         """Whether a packet ``r`` s later than expected (``span``: its samples' span, s) is late for a
         delivery stall, as far as can be told yet: later than ``COUNTED_MAX`` packets beyond the
-        scatter, or catching up after such a one (coming in faster than the nominal pace)."""
+        scatter (``th``: :meth:`_threshold`), or catching up after such a one (coming in faster than the
+        nominal pace)."""
         if self._behind is None:
-            return r >= COUNTED_MAX * self.period + self._threshold()
+            return r >= COUNTED_MAX * self.period + th
         return r < self._behind - 0.5 * span
 
-    def _count(self, r: float, n: int) -> int:
+    def _count(self, r: float, n: int, th: float) -> int:
         """Packets lost before a packet ``r`` s later than expected (``n`` samples): those its residual
-        proves, and those the window's mean residual shows; the window's oldest residuals are learnt."""
+        proves (beyond ``th``, :meth:`_threshold`), and those the window's mean residual shows; the
+        window's oldest residuals are learnt."""
         p = self.period
-        th = self._threshold()
         lost = 0 if r <= th else math.ceil((r - th) / p)
         win = self._window
         win.append([r - lost * p, n])
         w = self._wsize()
         if len(win) >= w:
-            mean = sum(e[0] for e in win[-w:]) / w
+            mean = sum([e[0] for e in win[-w:]]) / w
             if mean > 0.5 * p:                    # the last w packets all came late: a hidden loss
                 extra = int(round(mean / p))
                 lost += extra

@@ -36,6 +36,9 @@ import numpy as np
 BT_BASE_SUFFIX = "-0000-1000-8000-00805f9b34fb"
 
 
+HELD = -1  #: what :meth:`Decoder.queue` returns for a notification taken in whose samples come with a later one's
+
+
 class DecodeError(ValueError):
     """The only exception a decoder raises on bad bytes."""
 
@@ -127,7 +130,9 @@ class Decoder(abc.ABC):
         nothing held from earlier notifications), it is queued for :meth:`take_queued` and its number of
         samples returned; otherwise 0 (queue nothing: :meth:`decode` it, after taking what is queued). The
         samples are the ones :meth:`decode` gives, with one numpy call for many notifications instead of
-        several per notification. Decoders without a batched path queue nothing."""
+        several per notification. A decoder that pairs notifications (MetaWear's acc and gyro) may also take
+        one in that :meth:`decode` would hold for its partner (it gives no samples): it returns ``HELD``.
+        Decoders without a batched path queue nothing."""
         return 0
 
     def take_queued(self) -> Samples | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, to_int
+from .base import HELD, Decoder, DecodeError, EncoderBase, Profile, Samples, normalize_uuid, to_int
 
 SERVICE = "326a9000-85cb-9195-d9dd-464cfbbae75a"
 COMMAND = "326a9001-85cb-9195-d9dd-464cfbbae75a"
@@ -135,6 +135,7 @@ class MetaWearDecoder(Decoder):
         self._last_acc: bytes | None = None  # the last acc sample paired, raw (held for a lost one)
         self._headers = self._data_headers()
         self._pair_lsb: dict[int, np.ndarray] = {}  # k -> (2k, 1): acc's lsb for k rows, then gyro's
+        self._queued: tuple[list[bytes], list[bytes]] = ([], [])  # raw acc and gyro of the pairs queued
 
     @property
     def pending(self) -> tuple[int, int]:
@@ -171,6 +172,52 @@ class MetaWearDecoder(Decoder):
             self._gyr += new
         return out + self._flush()
 
+    def queue(self, char_uuid, data):
+        """With the gyroscope, a data notification that pairs as it comes (see :meth:`Decoder.queue`):
+        nothing of its kind waiting, and of the other kind as many samples as it brings (the pair is queued
+        for :meth:`take_queued`: its samples are returned) or none while it leads the learned order or the
+        order is not learned yet (it waits for its partner: ``HELD``). Either way the pairing goes on as
+        :meth:`_decode` would take it; anything else (a lost partner shows) is left to :meth:`_decode`."""
+        header = self._headers.get(data[:2]) if self.gyro and isinstance(data, bytes) else None
+        if header is None or len(data) != 2 + SAMPLE_BYTES * header[1] or normalize_uuid(char_uuid) != NOTIFY:
+            return 0
+        kind, n = header
+        new = data[2:]
+        mine, other = (self._acc, self._gyr) if kind == ACC else (self._gyr, self._acc)
+        if mine or len(other) not in (0, len(new)):
+            return 0
+        if not other:  # it waits for its partner, unless it is the trailing kind (then its partner was lost)
+            order = self._order()
+            if order is not None and kind == order[1]:
+                return 0
+        self._unpartnered(kind, new)  # (the pairing's bookkeeping: nothing is unpartnered here)
+        if not other:
+            if kind == ACC:
+                self._acc = new
+            else:
+                self._gyr = new
+            return HELD
+        acc, gyr = (new, other) if kind == ACC else (other, new)
+        self._acc = self._gyr = b""
+        self._last_acc = acc[-SAMPLE_BYTES:]
+        self._queued[0].append(acc)
+        self._queued[1].append(gyr)
+        return n
+
+    def take_queued(self):
+        accs, gyrs = self._queued
+        if not accs:
+            return None
+        self._queued = ([], [])
+        return self._pair(b"".join(accs), b"".join(gyrs))
+
+    def _order(self) -> tuple[int, int] | None:
+        """(leading, trailing) kind of the pairs, once ``order_pairs`` of them show it; None before."""
+        lead, trail = (ACC, GYRO) if self._leads[ACC] >= self._leads[GYRO] else (GYRO, ACC)
+        if self._leads[lead] < self.order_pairs or self._leads[trail] * 4 > self._leads[lead]:
+            return None
+        return lead, trail
+
     def _unpartnered(self, kind: int, new: bytes) -> tuple[list[Samples], bool]:
         """Before the raw samples ``new`` of a notification of ``kind`` are queued: (what a break in the
         learned alternation shows lost its partner, whether ``new`` itself did) (see the class
@@ -179,9 +226,10 @@ class MetaWearDecoder(Decoder):
         mine, other = (self._acc, self._gyr) if kind == ACC else (self._gyr, self._acc)
         if prev is not None and prev != kind and len(other) == len(new) and not mine:
             self._leads[prev] += 1  # this one completes a pair the other kind began
-        lead, trail = (ACC, GYRO) if self._leads[ACC] >= self._leads[GYRO] else (GYRO, ACC)
-        if self._leads[lead] < self.order_pairs or self._leads[trail] * 4 > self._leads[lead]:
+        order = self._order()
+        if order is None:
             return [], False  # the order is not known yet: pairing by count alone
+        lead, trail = order
         if kind == trail:
             return [], not other  # nothing of the leading kind to pair with: its partner was lost
         if prev != lead or not mine or other:
