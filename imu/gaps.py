@@ -10,16 +10,17 @@ the set's rep cycles, the reps in between were done and lost. They are counted a
 placed evenly in the interval, with the set's typical phase proportions, but with no measured range
 of motion, speeds or tempo (``NaN``), and flagged so.
 
-How many reps are inferred is bounded twice: by the interval (``round(interval / cycle) - 1``, so a
-long natural pause is not taken for reps unless it also hides lost data) and by the lost time (the
-first lost rep, then one more for each further cycle inside it once half a rep is allowed at its edges:
-a rep cannot vanish in data that arrived). An excursion whose way up a gap hid, and that came down
-after it, may have joined several reps: it is counted up to where the last of them started (its end
-minus a typical rep) and on from there. A set's last rep, when cut by a gap, is checked too: its end
-may belong to a later rep than its start. A rep first seen at a gap's end started a typical rep
-before its end, when that was seen. At a set's edges (:func:`edge_lost_reps`) the rhythm goes on into
-a gap: after the last rep, each further rep whose middle the gap hid (and the next one, begun in the
-gap, when the data came back with the leg still turning); before the first, only the one rep a cycle
+How many reps are inferred is bounded twice: by the interval (``round(interval / cycle) - 1``, so a long
+natural pause is not taken for reps unless it also hides lost data) and by the lost time (the first lost
+rep, then one more for each further cycle inside it once half a rep is allowed at its edges: a rep
+cannot vanish in data that arrived). An excursion whose way up a gap hid, and that came down after it,
+may have joined several reps: it is counted up to where the last of them started (its end minus a
+typical rep) and on from there (when it was barely seen rising before the gap, only whole cycles from
+the gap's start count: that rise may have been no rep). A set's last rep, when cut by a gap, is checked
+too: its end may belong to a later rep than its start. A rep first seen at a gap's end started a typical
+rep before its end, when that was seen. At a set's edges (:func:`edge_lost_reps`) the rhythm goes on
+into a gap: after the last rep, each further rep whose middle the gap hid (and the next one, begun in
+the gap, when the data came back with the leg still turning); before the first, only the one rep a cycle
 earlier (the gap may have begun before the set did), and only when the gap hid nearly all of it, or its
 middle with the leg seen turning when the data came back. An excursion across a gap whose end belongs to
 a rep that began in the gap raises the bound of what vanished by that rep. The rhythm itself is only
@@ -36,6 +37,8 @@ from imu import lean_numpy
 from imu.phases import RepTiming
 
 LONG_GAP_S = 0.5  #: gaps at least this long may hide a rep, and make a rep's own timing unreliable
+JOINED_SEEN_UP = 0.5  #: a rise seen before a gap for less than this share of a typical way up may be no rep
+JOINED_DRIFT = 0.25  #: the share of a cycle a set's rhythm may drift by across a gap
 SETTLED_AFTER_GAP_S = 0.1  #: the filters' turn rate is the data's again this long (s) after a gap (a low-pass lag)
 
 
@@ -118,7 +121,7 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
         # rose not long before the gap), and the excursion may have joined several reps, its end
         # belonging to the last of them; count up to that one and on from it
         g0, e_s = joined
-        k = round((e_s - max(a_s, g0)) / r.cycle_s) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
+        k = _joined_before(e_s - max(a_s, g0), g0 - a_s, r) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
     else:
         k = round((b_s - a_s) / r.cycle_s) - 1
     k = min(k, _fit(lost, r) + _ends_later(a, r, gaps))
@@ -200,6 +203,20 @@ def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[f
         if rep.start_s < g0 <= rep.top_s and g1 < rep.end_s:
             return g0, max(g0, rep.end_s - rhythm.rep_s)
     return None
+
+
+def _joined_before(span_s: float, rose_s: float, rhythm: Rhythm) -> int:
+    """How many reps an excursion whose way up a gap hid joined before the last of them, which started
+    ``span_s`` after the gap's start (or the excursion's; ``rose_s``: how long it was seen leaving its
+    rest before the gap): the nearest whole number of cycles in that span. When it was seen rising for
+    less than ``JOINED_SEEN_UP`` of a typical rep's way up, the first of them may have started anywhere in
+    the gap (that rise need not have been a rep of the set: getting into position, a shift, or a fitted
+    start pulled early by the gap's bridge), so the span is the most there can have been, and only whole
+    cycles count, give or take ``JOINED_DRIFT`` of one (rounded, 0.55 cycle made a rep of the set that began
+    inside the gap and ended after it: suite #109, one rep counted twice)."""
+    if rose_s < JOINED_SEEN_UP * rhythm.up_s:
+        return math.floor(span_s / rhythm.cycle_s + JOINED_DRIFT)
+    return round(span_s / rhythm.cycle_s)
 
 
 def _back_s(x_s: float, gaps: Sequence[tuple[float, float]]) -> float | None:
