@@ -868,17 +868,18 @@ class RepEngine:
             t_all = self._buf.get("t", pre, on)
             pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
         fixing = s.axis is None or s.provisional
+        low = None
         if fixing:  # first rep of a tentative set fixes the frame
-            i_peak = on + int(np.argmax(self._theta(on, stop + 1)))
-            g_rest = unit(self._buf.get("g", pre, on + 1).mean(axis=0))
-            axis = plane_axis(g_rest, self._buf.get("g", i_peak, i_peak + 1)[0])
+            frame = self._first_frame(on, pre, trough, stop, settled)
+            axis = plane_axis(frame[0], self._buf.get("g", frame[1], frame[1] + 1)[0])
             if axis is None:
                 self.rejected += 1
                 return []
-            s.home, s.axis, s.provisional = g_rest, axis, False
+            s.home, s.axis, s.provisional = frame[0], axis, False
             end_level = float(self._theta(trough, trough + 1)[0])
+            low = None if frame[2] else 0.0  # (rested after it: where the frame's home is)
         n_bottom = int(0.3 * GRID_HZ)
-        pre, low = (pre, None) if fixing else self._pause_low(on, pre, n_bottom, s)
+        pre, low = (pre, low) if fixing else self._pause_low(on, pre, n_bottom, s)
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)
         i_peak = int(np.argmax(theta))
@@ -924,6 +925,25 @@ class RepEngine:
             top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
             refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
         return self._add_candidate(_Candidate(timing, gap_s, refined=refined), peak_g, on)
+
+    def _first_frame(self, on: int, pre: int, trough: int, stop: int, settled: bool) -> tuple[np.ndarray, int, bool]:
+        """(resting direction, grid index of the top, whether the rest was before it) that a tentative set's
+        first rep, leaving home at ``on``, fixes the set's frame with: the rest before it (``pre..on``) and its
+        highest point. Without a gyroscope, where a long gap hid nearly all of that rest (less than 0.3 s of it
+        seen: the data came back as the leg rose, and what is bridged across a gap is a straight line from the
+        leg's direction before it to the one after it), the rest the leg ``settled`` in after it (the
+        ``SETTLE_S`` up to ``stop``, from its lowest point ``trough``) and its top where it was seen: from the
+        bridge, a set that began in the gap rested 18 deg off its home and broke up at its second rep measured
+        (suite #71 set 3, Polar: 11 of 13)."""
+        g = self._buf.get("g", pre, stop + 1)
+        seen = self._seen(pre)[: stop + 1 - pre] | self.has_gyro  # (with one: the direction held, then re-acquired)
+        before = seen[: on + 1 - pre]
+        a = max(trough, stop - int(SETTLE_S * GRID_HZ) + 1) - pre
+        if before.sum() < int(0.3 * GRID_HZ) and settled and seen[a:].all():
+            g_rest = unit(g[a:].mean(axis=0))
+            tilt = np.where(seen[on - pre :], tilt_deg(g[on - pre :], g_rest), -1.0)
+            return g_rest, on + int(np.argmax(tilt)), False
+        return unit(g[: on + 1 - pre].mean(axis=0)), on + int(np.argmax(self._theta(on, stop + 1))), True
 
     def _pause_low(self, on: int, pre: int, n: int, s: _SetState) -> tuple[int, float | None]:
         """Where the rep of the set ``s`` leaving home at ``on`` starts from: (``pre``, None: the ``n`` samples
