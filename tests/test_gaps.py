@@ -140,6 +140,17 @@ def test_a_set_that_began_in_a_gap_is_measured_from_where_its_first_rep_came_to_
         assert [r.set for r in reps] == [1] * 13
 
 
+def test_reps_lost_after_a_top_seen_as_the_gap_began_are_counted_from_the_reps_start():
+    # heel taps, accelerometer only (polar, seed 0, session 23, set 2): the leg rose from 144.68 and was at
+    # its top as a 3.5 s dropout began (fitted across the gap's bridge 0.11 s into it); two reps began in the
+    # gap, the second came down after it (150.64). Taken for a way up the gap hid, the reps were counted
+    # from the gap's start and one of the two was lost
+    rhythm = Rhythm(2.09, 0.64, 0.89, 0.47)
+    a = RepTiming(144.68, 146.48, 146.48, 150.64, 60.0, 0.0, 60.0, 0.0, 90.0, 80.0)
+    got = lost_reps(a, _rep(150.64, 0.43, 0.01, 1.74), rhythm, [(146.37, 149.89)])
+    assert len(got) == 2 and all(146.37 < x.start_s < 149.89 for x in got)
+
+
 @pytest.fixture(scope="module")
 def brisk_set():
     sim = simulate_session(SessionSpec("lying-leg-raise", [SetSpec("brisk", 12)], rate_hz=50.0, seed=4,
