@@ -72,6 +72,7 @@ GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
+READY_N = int(0.3 * GRID_HZ)  #: grid samples before a set's first rep that say where the leg was held ready
 END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its lowest sample by this share of
 #: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
 #: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
@@ -214,6 +215,7 @@ class _SetState:
     pending: list[_Candidate] = field(default_factory=list)  # reps not yet confirmed
     reps: list[Rep] = field(default_factory=list)  # emitted reps of this set
     bottoms: list[float] = field(default_factory=list)
+    ready_deg: float = float("nan")  # where the accelerometer had the leg held ready before the set's first rep
     emitted: list[_Candidate] = field(default_factory=list)  # what ``reps`` were made from (the search's timings)
     last_end_s: float | None = None
     provisional: bool = False  # the axis was fixed by a movement too small for a rep: the next one fixes it again
@@ -518,13 +520,16 @@ class RepEngine:
             self._theta_key, self._theta_span, self._theta_vals = key, (a, a), np.empty(0)
             lo, hi = a, a
         if b > hi:
-            g = self._buf.get("g", hi, b)
-            new = tilt_deg(g, s.home) if s.axis is None else leg_angle_deg(g, s.home, s.axis)
-            if s.provisional:  # either way about that axis may be the set's
-                new = np.abs(new)
+            new = self._angle_deg(self._buf.get("g", hi, b))
             self._theta_vals = np.concatenate([self._theta_vals, new])
             self._theta_span = (lo, b)
         return self._theta_vals[a - lo : b - lo]
+
+    def _angle_deg(self, g: np.ndarray) -> np.ndarray:
+        """Leg angle (deg) of gravity directions ``g`` in the current set's frame."""
+        s = self._set
+        angle = tilt_deg(g, s.home) if s.axis is None else leg_angle_deg(g, s.home, s.axis)
+        return np.abs(angle) if s.provisional else angle  # (either way about that axis may be the set's)
 
     def _seen(self, a: int) -> np.ndarray:
         """Per grid sample from ``a`` on: not inside a long gap of the data (where the leg's stillness
@@ -1023,6 +1028,8 @@ class RepEngine:
                 return events
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
             self._set = s = _SetState(home=s.home, axis=s.axis)
+        if not s.bottoms:
+            s.ready_deg = self._still_level_deg(max(self._buf.start, on - READY_N + 1), on + 1)
         s.bottoms.append(timing.bottom_deg)
         if s.number is None:
             s.pending.append(cand)
@@ -1281,9 +1288,17 @@ class RepEngine:
         if not m.any():
             return False
         idx = self._buf.start + np.flatnonzero(m)
-        level = self._theta(idx[0], idx[-1] + 1)
+        level = self._angle_deg(unit(self._buf.get("acc_g", idx[0], idx[-1] + 1)))
         speed = self._buf.get("speed_dps", idx[0], idx[-1] + 1)
-        return feet_rested(level, speed, s.bottoms[0], self.preset, GRID_HZ)
+        return feet_rested(level, speed, s.ready_deg, self.preset, GRID_HZ)
+
+    def _still_level_deg(self, a: int, b: int) -> float:
+        """Median leg angle (deg) the accelerometer reads over grid samples ``a..b`` of a still leg.
+
+        Where the leg lies still the low-passed accelerometer is gravity alone; the fused estimate may
+        still be pulling back from a swing's or a drop's bias (several deg, for seconds): the feet-rested
+        test compares such levels."""
+        return float(lean_numpy.median(self._angle_deg(unit(self._buf.get("acc_g", a, b)))))
 
     def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
         """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""

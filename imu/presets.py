@@ -24,7 +24,8 @@ Flag rules (per rep):
   is partial without a full set to compare with.
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
-  the floor): it was let down onto the floor instead of hovering.
+  the floor): it was let down onto the floor instead of hovering. Both levels are the accelerometer's
+  (gravity alone on a still leg), not the fused angle's, which a swing's drop biases for seconds.
 - ``no_top_hold``: no pause at the top (shorter than ``min_top_hold_s``) where the preset asks for one.
 - ``uneven_rom``: range of motion off the set's median by more than ``uneven_ratio``.
 
