@@ -72,7 +72,8 @@ GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
-READY_N = int(0.3 * GRID_HZ)  #: grid samples before a set's first rep that say where the leg was held ready
+REST_WINDOW_S = 0.3  #: where the leg rests is its median angle over this long (s)
+READY_N = int(REST_WINDOW_S * GRID_HZ)  #: grid samples before a set's first rep that say where the leg was held ready
 END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its lowest sample by this share of
 #: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
 #: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
@@ -593,15 +594,19 @@ class RepEngine:
         enter = self._level + 0.5 * self.preset.min_rom_deg
         i_on = _first(theta > enter)
         i_bad = self._abnormal(a, self._home_since)
+        i_low, low_deg = self._lower_rest(a)
         s = self._set
         i_gap = None
         if s.last_end_s is not None and (s.number is not None or self.has_gyro):
             # (without a gyroscope the old frame is kept: rest fidgets measured afresh made sets of them)
             i_gap = _first(t - s.last_end_s > self.preset.set_gap_s)
-        first = min((i for i in (i_on, i_bad, i_gap) if i is not None), default=None)
+        first = min((i for i in (i_on, i_bad, i_gap, i_low) if i is not None), default=None)
         if first is None:
             self._pos = self._buf.end
             return False, []
+        if first == i_low and first not in (i_on, i_bad, i_gap):
+            self._level, self._pos = low_deg, a + first + 1
+            return True, []
         if first == i_bad:
             self._pos = a + first
             # (from at most KEPT_S back: what the buffer holds beyond that depends on the chunking)
@@ -630,6 +635,30 @@ class RepEngine:
         self._exc = {"on": a + first, "level": self._level}
         self._state, self._pos = EXCURSION, a + first
         return True, []
+
+    def _lower_rest(self, a: int) -> tuple[int | None, float]:
+        """Where, from grid sample ``a`` on (relative to it), the leg at home first rests lower than the resting
+        level by half the preset's smallest range: the median angle of the ``REST_WINDOW_S`` up to there, turning
+        slower than ``STILL_DPS`` (by the median) and seen; with that angle (deg). A rep that settled on its way
+        down (a slow lowering slower than ``SETTLE_MIN_DPS``) left the level where it slowed, and the leg only
+        counted as leaving it well up its next rise (suite #4: partial prone reps of 7 deg measured from 3-5 deg
+        up, two lost, the set cut in two). Not below the lowest rest a rep of the set started from (getting into
+        another posture goes on down: the level stays for that to be found abnormal). (None, nan) if it does not."""
+        n, s = int(REST_WINDOW_S * GRID_HZ), self._set
+        h0 = max(self._home_since, a - n + 1, self._buf.start)
+        below_deg = self._level - 0.5 * self.preset.min_rom_deg
+        if self._buf.end - h0 < n or not s.bottoms or min(s.bottoms) >= below_deg:
+            return None, float("nan")
+        theta = self._theta(h0)
+        if not (theta < below_deg).any():  # (the usual answer, told cheaply)
+            return None, float("nan")
+        med = np.median(np.lib.stride_tricks.sliding_window_view(theta, n), axis=1)
+        still = _median_below(self._buf.get("speed_dps", h0), n, STILL_DPS)[n - 1 :]
+        seen = np.convolve(self._seen(h0), np.ones(n), "valid") >= n
+        i = _first(still & seen & (med < below_deg))
+        if i is None:
+            return None, float("nan")
+        return h0 + i + n - 1 - a, max(float(med[i]), min(s.bottoms))
 
     def _excursion(self):
         on, level = self._exc["on"], self._exc["level"]
@@ -883,7 +912,7 @@ class RepEngine:
             s.home, s.axis, s.provisional = frame[0], axis, False
             end_level = float(self._theta(trough, trough + 1)[0])
             low = None if frame[2] else 0.0  # (rested after it: where the frame's home is)
-        n_bottom = int(0.3 * GRID_HZ)
+        n_bottom = int(REST_WINDOW_S * GRID_HZ)
         pre, low = (pre, low) if fixing else self._pause_low(on, pre, n_bottom, s)
         theta = self._theta(pre, stop + 1)
         t = self._buf.get("t", pre, stop + 1)

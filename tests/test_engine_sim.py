@@ -840,7 +840,8 @@ def test_without_a_gyroscope_a_slow_small_lift_stopping_feeds_the_engine(monkeyp
     # the mean acceleration slower than the 25 deg/s the live loop's motion detector took for moving, so the
     # leg stopping at the bottom never fed the engine and those reps were counted at the next once-a-second
     # feed, up to 0.6 s late; from 12 deg/s on most are counted within 300 ms, the same reps, < 15 % more calls
-    # (12 % in this session; +0.8 % over the whole suite)
+    # (12 % in this session; +0.8 % over the whole suite). Late before: 3 reps (the level following the leg down
+    # to its rest counts set 2's fifth rep as it comes back: 0.45 s late before that, whatever the detector)
     from imu.live import feeder as feeder_mod
     from imu.sim import benchmark_suite
 
@@ -852,7 +853,7 @@ def test_without_a_gyroscope_a_slow_small_lift_stopping_feeds_the_engine(monkeyp
     assert np.allclose([r.end_s for r in now.engine.reps], [r.end_s for r in before.engine.reps], rtol=0, atol=1e-9)
     late = [(s, n) for s, n, c, _ in before.latencies if c > 0.3 and n > 3]
     counted = {(s, n): c for s, n, c, _ in now.latencies}
-    assert len(late) >= 4 and sum(counted[k] <= 0.3 for k in late) >= len(late) - 1
+    assert len(late) >= 3 and sum(counted[k] <= 0.3 for k in late) >= len(late) - 1
     assert now.uncounted <= before.uncounted and now.calls < 1.15 * before.calls
 
 
@@ -925,3 +926,17 @@ def test_swung_reps_are_not_taken_for_feet_rested_but_rested_ones_are():
     assert set_counts(sim, reps) == [8, 8]
     for t, r in match_reps(sim.reps, reps):
         assert ("feet_rested" in r.flags) == t.feet_rested, (r.set, r.rep)
+
+
+def test_partial_reps_that_settle_on_their_way_down_are_all_counted():
+    # partial prone reps of 7 deg lowered over ~2 s (suite session 4, gyroscope): each settled while still
+    # coming down, 3-5 deg up, and the leg was only seen leaving that level well up its next rise, so two
+    # reps were measured too small to count and one never left it: 9 of 12, the set cut in two. The level
+    # now follows the leg down to where it rests between reps
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[4])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [7, 12]
+    for packet in (1, 7, 40):
+        _assert_packets_change_nothing(sim, reps, packet=packet)
