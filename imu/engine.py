@@ -622,7 +622,14 @@ class RepEngine:
                 self._set = _SetState(home=s.home)
                 self._level, self._pos = 0.0, since
                 return True, []
-            return True, self._abort()
+            events = self._abort()
+            rest = self._last_still(since, self._pos - int(ABNORMAL_S * GRID_HZ) + 1)
+            if (self.has_gyro and s.number is None and len(s.pending) == 1 and rest is not None
+                    and self._may_start_afresh(rest)):
+                # a lone tentative rep, then the leg left its plane from rest: a set may start from where the leg
+                # last rested before that (its first rep, swung in another plane than a fidget, was lost)
+                self._pos = rest
+            return True, events
         if first == i_gap:
             self._pos = a + first
             if s.number is None:  # tentative reps that long ago were no set: their frame goes with them (the

@@ -940,3 +940,17 @@ def test_partial_reps_that_settle_on_their_way_down_are_all_counted():
     assert set_counts(sim, reps) == [7, 12]
     for packet in (1, 7, 40):
         _assert_packets_change_nothing(sim, reps, packet=packet)
+
+
+def test_a_set_whose_first_rep_leaves_a_fidgets_plane_is_counted_from_that_rep():
+    # swung seated leg raises with a gyroscope (suite session 54): a fidget in the rest made a lone tentative
+    # rep and fixed its plane; the set's first rep, swung in another plane straight from rest, was taken for
+    # the leg leaving that plane, and the search resumed 0.3 s into it: 7 of 8. It now resumes from where the
+    # leg last rested before it left
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[54])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [8, 10]
+    for packet in (1, 7, 40):
+        _assert_packets_change_nothing(sim, reps, packet=packet)
