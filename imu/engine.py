@@ -526,9 +526,9 @@ class RepEngine:
             self._theta_span = (lo, b)
         return self._theta_vals[a - lo : b - lo]
 
-    def _angle_deg(self, g: np.ndarray) -> np.ndarray:
-        """Leg angle (deg) of gravity directions ``g`` in the current set's frame."""
-        s = self._set
+    def _angle_deg(self, g: np.ndarray, s: _SetState | None = None) -> np.ndarray:
+        """Leg angle (deg) of gravity directions ``g`` in the frame of the set ``s`` (default: the current one)."""
+        s = self._set if s is None else s
         angle = tilt_deg(g, s.home) if s.axis is None else leg_angle_deg(g, s.home, s.axis)
         return np.abs(angle) if s.provisional else angle  # (either way about that axis may be the set's)
 
@@ -1063,9 +1063,9 @@ class RepEngine:
                 self._foreign_from = on  # (the set is closed: _settle starts the new frame)
                 return events
             # this rep starts a new tentative set (in the same frame: it rested where the last one did)
-            self._set = s = _SetState(home=s.home, axis=s.axis)
+            self._set = s = self._set_again(s, cand, peak_g)
         if not s.bottoms:
-            s.ready_deg = self._still_level_deg(max(self._buf.start, on - READY_N + 1), on + 1)
+            s.ready_deg = self._ready_level_deg(on)
         s.bottoms.append(timing.bottom_deg)
         if s.number is None:
             s.pending.append(cand)
@@ -1095,6 +1095,21 @@ class RepEngine:
         for c in self._with_lost(s.emitted[-1:] + [cand], s.emitted)[1:]:
             events += self._emit(s, c)
         return events
+
+    def _set_again(self, old: _SetState, cand: _Candidate, peak_g: np.ndarray) -> _SetState:
+        """The tentative set, in the closed set ``old``'s frame, that ``cand`` (a rep unlike ``old``'s) starts: from
+        ``old``'s last rep too if ``old`` stayed tentative with two or more and ``cand`` is like that one. Moving into
+        position may make a "rep" before a set's first (suite #126: the second rep, its feet let down 8 deg below
+        the first's hover, was like the first but not like the pair, and the first went with the posture change)."""
+        if old.number is None and len(old.pending) >= 2:
+            last = old.pending[-1]
+            again = _SetState(home=old.home, axis=old.axis, pending=[last], bottoms=[last.timing.bottom_deg],
+                              last_end_s=last.timing.end_s)
+            again.ready_deg = self._ready_level_deg(self._buf.index_at(last.timing.start_s), again)
+            if self._consistent(again, cand, peak_g):
+                self.rejected -= 1  # (counted as rejected when ``old`` closed)
+                return again
+        return _SetState(home=old.home, axis=old.axis)
 
     def _ready(self, s: _SetState, closing: bool = False) -> bool:
         """Whether the tentative set ``s`` has enough reps to be judged: ``min_set_reps``, two of them
@@ -1328,13 +1343,16 @@ class RepEngine:
         speed = self._buf.get("speed_dps", idx[0], idx[-1] + 1)
         return feet_rested(level, speed, s.ready_deg, self.preset, GRID_HZ)
 
-    def _still_level_deg(self, a: int, b: int) -> float:
-        """Median leg angle (deg) the accelerometer reads over grid samples ``a..b`` of a still leg.
+    def _ready_level_deg(self, on: int, s: _SetState | None = None) -> float:
+        """Where the accelerometer read the leg held ready (deg, in the frame of the set ``s``, default the
+        current one) in the ``READY_N`` grid samples up to ``on``, where a set's first rep left (NaN if the
+        buffer no longer holds them).
 
         Where the leg lies still the low-passed accelerometer is gravity alone; the fused estimate may
         still be pulling back from a swing's or a drop's bias (several deg, for seconds): the feet-rested
         test compares such levels."""
-        return float(lean_numpy.median(self._angle_deg(unit(self._buf.get("acc_g", a, b)))))
+        a = max(self._buf.start, on - READY_N + 1)
+        return float(lean_numpy.median(self._angle_deg(unit(self._buf.get("acc_g", a, max(a, on + 1))), s)))
 
     def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
         """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""

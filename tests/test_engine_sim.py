@@ -954,3 +954,17 @@ def test_a_set_whose_first_rep_leaves_a_fidgets_plane_is_counted_from_that_rep()
     assert set_counts(sim, reps) == [8, 10]
     for packet in (1, 7, 40):
         _assert_packets_change_nothing(sim, reps, packet=packet)
+
+
+def test_a_tentative_set_a_rep_does_not_fit_starts_again_from_its_last_rep():
+    # slow-eccentric bent-knee raises with a gyroscope (suite session 126): moving into position made a
+    # tentative "rep" before the set's first; the second rep, its feet let down 8 deg below the first's
+    # hover, did not fit that pair and started a set of its own, so the first rep went with the posture
+    # change (9 of 10). The set now starts again from its last rep when the new one fits that
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[126])
+    reps = run_engine(sim)
+    assert set_counts(sim, reps) == [12, 10]
+    for packet in (1, 7, 40):
+        _assert_packets_change_nothing(sim, reps, packet=packet)
