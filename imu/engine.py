@@ -1087,10 +1087,11 @@ class RepEngine:
                     return events
                 bottom = self._bottom_before(s) if verdict == "set" else None
                 if bottom is not None:
-                    self.rejected += len(s.pending)
-                    self._backtrack, self._inverted_after_s = bottom, bottom[1]
+                    self._restart_inside_out(s, bottom)
                     return events
                 events += self._confirm(s)
+            elif (bottom := self._inside_out_before_ready(s)) is not None:
+                self._restart_inside_out(s, bottom)
             return events
         for c in self._with_lost(s.emitted[-1:] + [cand], s.emitted)[1:]:
             events += self._emit(s, c)
@@ -1110,6 +1111,29 @@ class RepEngine:
                 self.rejected -= 1  # (counted as rejected when ``old`` closed)
                 return again
         return _SetState(home=old.home, axis=old.axis)
+
+    def _inside_out_before_ready(self, s: _SetState) -> tuple[float, float] | None:
+        """The real bottom (see :meth:`_bottom_before`) of a tentative set ``s`` one rep short of ready whose
+        ``min_set_reps - 1`` (at least two) measured reps are alike (ranges and durations within
+        ``LIKE_SET_FACTOR`` of each other) and judged a set as they are, or None. Started again from there
+        at once, its reps are found again up to the one now under way, which makes it a set as it lands
+        (judged only once its next top-to-top "rep" settled, such a set was counted 1.5-12 s after the rep
+        that made it; rest movements unlike each other wait for that rep: a pair of fidgets started again
+        from made a set of them)."""
+        n = len(s.pending)
+        if n != self.preset.min_set_reps - 1 or n < 2 or not all(c.measured for c in s.pending):
+            return None
+        durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
+        roms = [c.timing.rom_deg for c in s.pending]
+        if max(durations) > LIKE_SET_FACTOR * min(durations) or max(roms) > LIKE_SET_FACTOR * min(roms):
+            return None
+        return self._bottom_before(s) if self._judge_tentative(s) == "set" else None
+
+    def _restart_inside_out(self, s: _SetState, bottom: tuple[float, float]) -> None:
+        """Drops the inside-out tentative set ``s``: the search starts again from its real ``bottom`` (s, s)
+        once the current excursion is settled, and no set starts inside out before that bottom again."""
+        self.rejected += len(s.pending)
+        self._backtrack, self._inverted_after_s = bottom, bottom[1]
 
     def _ready(self, s: _SetState, closing: bool = False) -> bool:
         """Whether the tentative set ``s`` has enough reps to be judged: ``min_set_reps``, two of them
