@@ -257,6 +257,7 @@ class RepEngine:
         self._theta_vals = np.empty(0)
         self._sets_done = 0
         self._looks_set: tuple = (None, False)  # (tentative reps judged, whether they look a set) for count_now
+        self._exc_rest: tuple = (None, None)  # (excursion, its resting level deg or None) for count_now
         self.reps: list[Rep] = []
         self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug))  # references of the range flags
         self.rejected = 0  # excursions that did not make a set
@@ -421,7 +422,7 @@ class RepEngine:
         the set ready to be judged (it is judged when the rep settles, and taken back if it is no set); the
         live view counts the set from then on."""
         if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
-                or self._state == SEEK):
+                or self._state == SEEK or not self._leaves_set_rest(s)):
             return False
         rom = self._set_rom_deg(s, s.pending)  # (all measured)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
@@ -451,9 +452,40 @@ class RepEngine:
             return 0
         if s.number is None:  # a tentative set: counted once the rep that makes it ready has landed
             return self.preset.min_set_reps if self._landed_confirming(s) else 0
+        if not self._leaves_set_rest(s):
+            return len(s.reps)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
         return len(s.reps) + landed + self._landed_unseen(s, landed)
+
+    def _leaves_set_rest(self, s: _SetState) -> bool:
+        """Whether the excursion under way (if any) left from where the reps of the set ``s`` rest: its resting
+        level, the median angle over the ``REST_WINDOW_S`` before it left, is not apart from theirs for
+        :meth:`_rests_apart` (with their median range, once it is settling with its own if smaller), and, once
+        it is settling, it rose at least ``min_rom_deg`` from there. Otherwise it settles as the first rep of a new
+        tentative set (the leg let down lower or raised to another rest before it) or as no rep (too small
+        from where it rested), and a live view that counted it as it landed took it back. (Where its rest or
+        the rep before it was lost in a gap, a rep is measured from the set's resting level: it leaves from
+        there. A lower rest in the pause, :meth:`_pause_low`, only brings its level nearer the set's.)"""
+        if self._state not in (EXCURSION, SETTLE) or s.axis is None or s.provisional or not s.bottoms:
+            return True
+        on = self._exc["on"]
+        if self._exc_rest[0] != (id(s), on):  # (its rest is over once it left: judged once per excursion)
+            pre = self._rep_pre(on, s)
+            last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
+            lost = not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)
+            g = self._buf.get("g", max(pre, on + 1 - int(REST_WINDOW_S * GRID_HZ)), on + 1)
+            self._exc_rest = ((id(s), on), None if lost else float(np.median(leg_angle_deg(g, s.home, s.axis))))
+        bottom = self._exc_rest[1]
+        if bottom is None:
+            return True
+        rom = self._set_rom_deg(s, s.pending + s.emitted)
+        if self._state == SETTLE:  # (its top is known: its own range)
+            own = self._exc["level"] + self._exc["height"] - bottom
+            if own < self.preset.min_rom_deg:
+                return False
+            rom = min(rom, own)
+        return not self._rests_apart(s, bottom, rom)
 
     def _set_rom_deg(self, s: _SetState, reps: list | None = None) -> float:
         """Median range (deg) of the measured ones of ``reps`` (default: the set ``s``'s emitted reps; the
@@ -904,10 +936,7 @@ class RepEngine:
         while a set is still tentative ends that set (a still leg's drift made "reps" of 3 deg among smaller
         ones)."""
         s = self._set
-        pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
-        if s.last_end_s is not None:
-            t_all = self._buf.get("t", pre, on)
-            pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
+        pre = self._rep_pre(on, s)
         fixing = s.axis is None or s.provisional
         low = None
         if fixing:  # first rep of a tentative set fixes the frame
@@ -985,6 +1014,15 @@ class RepEngine:
             tilt = np.where(seen[on - pre :], tilt_deg(g[on - pre :], g_rest), -1.0)
             return g_rest, on + int(np.argmax(tilt)), False
         return unit(g[: on + 1 - pre].mean(axis=0)), on + int(np.argmax(self._theta(on, stop + 1))), True
+
+    def _rep_pre(self, on: int, s: _SetState) -> int:
+        """First grid sample of the rest before a rep of the set ``s`` that left home at ``on``: up to 1 s
+        before, not before the set's last rep ended."""
+        pre = max(self._buf.start, on - int(1.0 * GRID_HZ))
+        if s.last_end_s is not None:
+            t_all = self._buf.get("t", pre, on)
+            pre = max(pre, pre + int(np.searchsorted(t_all, s.last_end_s)))
+        return pre
 
     def _pause_low(self, on: int, pre: int, n: int, s: _SetState) -> tuple[int, float | None]:
         """Where the rep of the set ``s`` leaving home at ``on`` starts from: (``pre``, None: the ``n`` samples
@@ -1320,10 +1358,15 @@ class RepEngine:
         if not roms:
             return True
         med = float(median(roms))
-        bottom_ref = float(median(s.bottoms))
-        if abs(timing.bottom_deg - bottom_ref) > max(5.0, 0.2 * min(timing.rom_deg, med)):
+        if self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
             return False
         return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
+
+    @staticmethod
+    def _rests_apart(s: _SetState, bottom_deg: float, rom_deg: float) -> bool:
+        """Whether a rep resting at ``bottom_deg`` rests elsewhere than the reps of the set ``s``: further from
+        their median resting level than 5 deg or a fifth of ``rom_deg`` (the smaller of its range and theirs)."""
+        return abs(bottom_deg - float(median(s.bottoms))) > max(5.0, 0.2 * rom_deg)
 
     def _emit(self, s: _SetState, c: _Candidate) -> list[Event]:
         events: list[Event] = []

@@ -390,6 +390,22 @@ def test_a_tentative_set_of_uneven_reps_is_not_counted_before_it_is_judged():
     assert np.mean(np.array([c for c, _ in r["latency"]]) <= 0.3) >= 0.9
 
 
+@pytest.mark.parametrize("k", [74, 87, 100])
+def test_a_rep_from_another_rest_is_not_counted_before_it_settles(k):
+    # heel taps (suite session 74, WitMotion), hanging leg raises (87, a Polar H10) and flutter kicks (100, the
+    # DIY sensor), each at the rate `imu live` asks for: after a set's last rep the leg moved again from where it
+    # had come to rest, 8 and 6 deg off the set's resting level (74, 100; the first rep of a new tentative set),
+    # or less than the preset's smallest range from there (87: no rep). The live view counted it as it landed and
+    # took it back as it settled. It now counts a rep before it settles only if the leg left from the set's
+    # resting level and rose at least min_rom_deg from there
+    from bench.latency_probe import probe_one
+    from imu.sim import benchmark_suite
+
+    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    assert r["uncounted"] == 0
+    assert np.mean(np.array([c for c, _ in r["latency"]]) <= 0.3) >= 0.8
+
+
 @pytest.mark.parametrize("exercise, seed", [("lying-leg-raise", 3), ("side-leg-lift", 2)])
 def test_without_a_gyroscope_a_swung_rep_is_counted_as_the_leg_comes_back(exercise, seed):
     # an accelerometer-only sensor (a Polar H10 at 200 Hz: 36 samples a notification): the front end holds
