@@ -40,7 +40,8 @@ import numpy as np
 from imu.filters import GAP_S
 from imu.flags import SessionRoms, feet_rested, range_trusted, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, measured, set_rhythm
-from imu.masks import true_runs
+from imu.grid_buffer import GridBuffer
+from imu.masks import first_run, first_true, median_below, true_runs
 from imu.bridge import SWING_G
 from imu.held import reps_landed
 from imu import lean_numpy
@@ -129,64 +130,6 @@ class Event:
     set: int | None = None
 
 
-class _Buffer:
-    """Grid samples of the current rep, with an absolute index of its first sample.
-
-    Kept in arrays with room to grow at the end: appending copies only the new samples and dropping the
-    front moves nothing (the arrays are laid anew, compacted, when they fill up). Samples once stored
-    never change, so what :meth:`get` returned stays valid."""
-
-    FIELDS = ("t", "g", "speed_dps", "jolt_g", "gap_s", "acc_g")
-
-    def __init__(self) -> None:
-        self.start = 0  # absolute index of element 0
-        self._store: dict[str, np.ndarray] | None = None
-        self._lo = self._hi = 0  # the samples held: self._store[f][_lo:_hi]
-
-    def __len__(self) -> int:
-        return self._hi - self._lo
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self)
-
-    def append(self, block: Block) -> None:
-        k = len(block)
-        if self._store is None or self._hi + k > len(self._store["t"]):
-            self._relay(block, 2 * (len(self) + k) + WINDOW)
-        for f in self.FIELDS:
-            self._store[f][self._hi : self._hi + k] = getattr(block, f)
-        self._hi += k
-
-    def _relay(self, like: Block, capacity: int) -> None:
-        """Moves the samples held to the front of new arrays of ``capacity`` samples (of ``like``'s kinds)."""
-        n = len(self)
-        store = {}
-        for f in self.FIELDS:
-            new = getattr(like, f)
-            store[f] = np.empty((capacity,) + new.shape[1:], dtype=new.dtype)
-            if self._store is not None:
-                store[f][:n] = self._store[f][self._lo : self._hi]
-        self._store, self._lo, self._hi = store, 0, n
-
-    def drop_before(self, absolute: int) -> None:
-        """Forgets samples before ``absolute``."""
-        k = max(0, min(absolute - self.start, len(self)))
-        self._lo += k
-        self.start += k
-
-    def get(self, name: str, a: int, b: int | None = None) -> np.ndarray:
-        b = self.end if b is None else b
-        return self._held(name)[a - self.start : b - self.start]
-
-    def _held(self, name: str) -> np.ndarray:
-        return self._store[name][self._lo : self._hi]
-
-    def index_at(self, t_s: float) -> int:
-        """Absolute index of the first sample at or after ``t_s`` (s)."""
-        return self.start + int(np.searchsorted(self._held("t"), t_s))
-
-
 @dataclass
 class _Candidate:
     """A rep of a tentative set: its timing, the longest gap in its data (s), whether it was inferred."""
@@ -239,7 +182,7 @@ class RepEngine:
         self.has_gyro = has_gyro
         self.keep_trace = keep_trace
         self._front: SignalFront | None = None
-        self._buf = _Buffer()
+        self._buf = GridBuffer(slack=WINDOW)
         self._state = SEEK
         self._pos = 0  # absolute grid index where the search resumes
         self._home_since = 0  # where the current HOME state began
@@ -573,7 +516,7 @@ class RepEngine:
         a = max(self._pos - int(STILL_S * GRID_HZ) + 1, self._buf.start)
         still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
         n = int(STILL_S * GRID_HZ)
-        run = _first_run(still, n)
+        run = first_run(still, n)
         if run is None:
             self._pos = self._buf.end
             return False, []
@@ -613,9 +556,9 @@ class RepEngine:
         bad = theta < self._level - BELOW_REST_DEG
         bad |= np.abs(out_of_plane_deg(self._buf.get("g", b), s.axis)) > OUT_OF_PLANE_DEG
         bad &= self._seen(b)
-        end = _first_run(bad, n)
+        end = first_run(bad, n)
         while end is not None and b + end < a:
-            nxt = _first_run(bad[end + 1 :], n)
+            nxt = first_run(bad[end + 1 :], n)
             end = None if nxt is None else end + 1 + nxt
         return None if end is None else b + end - a
 
@@ -624,14 +567,14 @@ class RepEngine:
         theta = self._theta(a)
         t = self._buf.get("t", a)
         enter = self._level + 0.5 * self.preset.min_rom_deg
-        i_on = _first(theta > enter)
+        i_on = first_true(theta > enter)
         i_bad = self._abnormal(a, self._home_since)
         i_low, low_deg = self._lower_rest(a)
         s = self._set
         i_gap = None
         if s.last_end_s is not None and (s.number is not None or self.has_gyro):
             # (without a gyroscope the old frame is kept: rest fidgets measured afresh made sets of them)
-            i_gap = _first(t - s.last_end_s > self.preset.set_gap_s)
+            i_gap = first_true(t - s.last_end_s > self.preset.set_gap_s)
         first = min((i for i in (i_on, i_bad, i_gap, i_low) if i is not None), default=None)
         if first is None:
             self._pos = self._buf.end
@@ -692,9 +635,9 @@ class RepEngine:
         if not (theta < below_deg).any():  # (the usual answer, told cheaply)
             return None, float("nan")
         med = np.median(np.lib.stride_tricks.sliding_window_view(theta, n), axis=1)
-        still = _median_below(self._buf.get("speed_dps", h0), n, STILL_DPS)[n - 1 :]
+        still = median_below(self._buf.get("speed_dps", h0), n, STILL_DPS)[n - 1 :]
         seen = np.convolve(self._seen(h0), np.ones(n), "valid") >= n
-        i = _first(still & seen & (med < below_deg))
+        i = first_true(still & seen & (med < below_deg))
         if i is None:
             return None, float("nan")
         return h0 + i + n - 1 - a, max(float(med[i]), min(s.bottoms))
@@ -710,8 +653,8 @@ class RepEngine:
         fizzled = (theta < level + 0.25 * self.preset.min_rom_deg) & (height < self.preset.min_rom_deg)
         too_long = t - t[0] > self.preset.max_rep_s
         k0 = a - on
-        i_back, i_fizz = _first(back[k0:]), _first(fizzled[k0:])
-        i_long, i_bad = _first(too_long[k0:]), self._abnormal(a, on)
+        i_back, i_fizz = first_true(back[k0:]), first_true(fizzled[k0:])
+        i_long, i_bad = first_true(too_long[k0:]), self._abnormal(a, on)
         plateau, i_rehome = self._new_home_inside(on, theta, height, level, k0)
         first = min((i for i in (i_back, i_fizz, i_long, i_bad, i_rehome) if i is not None), default=None)
         if first is None:
@@ -777,21 +720,21 @@ class RepEngine:
         n = int(REHOME_STILL_S * GRID_HZ)
         speed = self._buf.get("speed_dps", on)
         m = int(self.preset.quiet_median_s * GRID_HZ)
-        quiet = _median_below(speed, m, STILL_DPS) if m > 1 else speed < STILL_DPS
+        quiet = median_below(speed, m, STILL_DPS) if m > 1 else speed < STILL_DPS
         still = quiet & (height >= self.preset.min_rom_deg)
         drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
                  else None)
         seen = self._seen(on)
-        end = _first_run(_still_across_gaps(still, seen, theta), n, theta, drift)
+        end = first_run(_still_across_gaps(still, seen, theta), n, theta, drift)
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
         rise = theta[end + 1 :] > plateau + max(self.preset.min_rom_deg, 0.5 * (plateau - level))
-        i = _first(rise)
+        i = first_true(rise)
         if i is None or end + 1 + i < k0:
             return None, None
         move = end + 1 + i
-        if not seen[: move + 1].all() and _first_run(
+        if not seen[: move + 1].all() and first_run(
                 _still_across_gaps(still[: move + 1], seen[: move + 1], theta[: move + 1]), n, theta, drift) != end:
             # a plateau joined across a gap by stillness seen only after the leg moved on: what was known
             # when it moved decides, as it would have live (fed as far as the move, it was no plateau)
@@ -818,9 +761,9 @@ class RepEngine:
         rising = theta > floor + max(0.5 * self.preset.min_rom_deg, 0.25 * height)
         late = t - t[0] > 2.0
         k0 = a - back
-        i_slow = _first_run(slow[max(k0 - n + 1, 0):], n)
+        i_slow = first_run(slow[max(k0 - n + 1, 0):], n)
         i_slow = None if i_slow is None else i_slow + max(k0 - n + 1, 0) - k0
-        i_rise, i_late = _first(rising[k0:]), _first(late[k0:])
+        i_rise, i_late = first_true(rising[k0:]), first_true(late[k0:])
         i_bad = self._abnormal(a, back)
         first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
         if first is None:
@@ -906,7 +849,7 @@ class RepEngine:
         up = self._theta(on, stop + 1) - self._exc["level"]  # deg
         high = up >= np.maximum(self.preset.min_rom_deg, 0.5 * np.maximum.accumulate(up))
         still = (self._buf.get("speed_dps", on, stop + 1) < STILL_DPS) & high & self._seen(on)[: stop + 1 - on]
-        end = _first_run(still, n)
+        end = first_run(still, n)
         if end is None or end >= stop - on:
             return False
         plateau = unit(self._buf.get("g", on + end - n + 1, on + end + 1).mean(axis=0))
@@ -919,12 +862,12 @@ class RepEngine:
         if way[k] > 0.0 or way[k] > float(way[: k + 1].min()) + 0.5:  # it turned back, not on past home
             return False
         after = way[k:]
-        turned = _first(after > np.minimum.accumulate(after) + max(0.5 * self.preset.min_rom_deg, 0.1 * top))
-        stopped = _first_run(self._buf.get("speed_dps", stop) < STILL_DPS, int(SETTLE_S * GRID_HZ))
-        far = _first(after < -max(self.preset.min_rom_deg, PASSED_FRACTION * top))
+        turned = first_true(after > np.minimum.accumulate(after) + max(0.5 * self.preset.min_rom_deg, 0.1 * top))
+        stopped = first_run(self._buf.get("speed_dps", stop) < STILL_DPS, int(SETTLE_S * GRID_HZ))
+        far = first_true(after < -max(self.preset.min_rom_deg, PASSED_FRACTION * top))
         no = min((i for i in (turned, stopped) if i is not None), default=None)
         if far is not None and (no is None or far < no):
-            moved = _first(~still[end:])  # (the plateau's end)
+            moved = first_true(~still[end:])  # (the plateau's end)
             return on + end - n + 1, on + (len(still) if moved is None else end + moved)
         return no is None and len(after) < 2.0 * GRID_HZ  # (waits at most 2 s)
 
@@ -1508,11 +1451,6 @@ class RepEngine:
         return np.concatenate(self.trace_t), np.concatenate(self.trace_deg)
 
 
-def _first(mask: np.ndarray) -> int | None:
-    i = int(mask.argmax()) if len(mask) else 0  # (the method: np.argmax's wrapper costs more than the search)
-    return i if len(mask) and mask[i] else None
-
-
 def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """``still`` where the data was seen, and across a long gap that the leg was seen still on both sides
     of, for ``STILL_S`` in all, at the same angle (within ``GAP_STILL_DEG``): a plateau the gap cut in two."""
@@ -1527,57 +1465,6 @@ def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -
                 and abs(float(theta[a - 1]) - float(theta[b])) < GAP_STILL_DEG):
             out[a:b] = True
     return out
-
-
-def _median_below(x: np.ndarray, n: int, limit: float) -> np.ndarray:
-    """Whether the median of each element of ``x`` and the ``n - 1`` before it (the first standing in for
-    those before it) is below ``limit``, as ``np.median`` of each window would say (a NaN in a window: no).
-    Counted, not sorted: more than half of a window below means its median is, fewer than half means it
-    is not; a window with exactly half below (``n`` even) has for median the mean of its largest value below
-    and its smallest other one, which is below ``limit`` iff their sum is below ``2 * limit`` (halving is
-    exact): no window is sorted."""
-    if n <= 1 or len(x) == 0:
-        return x < limit
-    padded = np.concatenate((np.full(n - 1, x[0]), x))
-    is_below = padded < limit
-    below = np.concatenate(([0], np.cumsum(is_below)))
-    count = below[n:] - below[:-n]
-    out = 2 * count > n
-    tie = 2 * count == n
-    if tie.any():
-        largest_below = _window_extreme(np.maximum, np.where(is_below, padded, -np.inf), n)
-        smallest_other = _window_extreme(np.minimum, np.where(is_below, np.inf, padded), n)
-        out |= tie & (largest_below + smallest_other < 2.0 * limit)
-    if np.isnan(x.sum()):  # (a NaN, or infinities of both signs: the windows with a NaN are not below)
-        nans = np.concatenate(([0], np.cumsum(np.isnan(padded))))
-        out[nans[n:] - nans[:-n] > 0] = False
-    return out
-
-
-def _window_extreme(extreme: np.ufunc, v: np.ndarray, n: int) -> np.ndarray:
-    """``extreme`` (``np.maximum`` or ``np.minimum``) of each ``n`` consecutive elements of ``v``
-    (``len(v) - n + 1`` windows): of spans doubling up to the largest power of two ``w <= n``, then of the two
-    spans of ``w`` that cover each window (they overlap, which an extreme does not mind)."""
-    w, out = 1, v
-    while 2 * w <= n:
-        out = extreme(out[:-w], out[w:])
-        w *= 2
-    return out if w == n else extreme(out[: len(out) - (n - w)], out[n - w :])
-
-
-def _first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None,
-               drift_deg: np.ndarray | None = None) -> int | None:
-    """Index of the last element of the first run of ``n`` True values (over which ``theta``, if given,
-    changes by less than ``drift_deg`` from first to last: per element, the limit of the run ending there),
-    or None."""
-    if len(mask) < n or not mask.any():  # (the usual answer of the searches for something abnormal)
-        return None
-    c = np.concatenate(([0], mask.cumsum(dtype=np.int64)))
-    full = c[n:] - c[:-n] == n
-    if theta is not None and drift_deg is not None:
-        full &= np.abs(theta[n - 1 : len(mask)] - theta[: len(mask) - n + 1]) < drift_deg[n - 1 : len(mask)]
-    i = _first(full)
-    return None if i is None else i + n - 1
 
 
 def _ordered(flags) -> tuple[str, ...]:

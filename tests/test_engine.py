@@ -209,7 +209,7 @@ def test_the_all_usable_shortcut_agrees_with_the_sample_filter(case):
 def test_the_quiet_test_counts_as_the_trailing_median_would_say():
     # a new rest is still by the median turn rate over a few samples (noise spikes aside); the engine counts
     # the window's samples below the limit instead of sorting each window: the same answer, ties, NaNs included
-    from imu.engine import _median_below
+    from imu.masks import median_below
 
     rng = np.random.default_rng(0)
     for _ in range(500):
@@ -219,7 +219,7 @@ def test_the_quiet_test_counts_as_the_trailing_median_would_say():
             x[rng.integers(m)] = np.nan
         padded = np.concatenate((np.full(n - 1, x[0]), x))
         expected = np.median(np.lib.stride_tricks.sliding_window_view(padded, n), axis=1) < 10.0
-        assert np.array_equal(_median_below(x, n, 10.0), expected)
+        assert np.array_equal(median_below(x, n, 10.0), expected)
 
 
 def test_a_plateau_joined_across_a_gap_is_judged_as_it_was_when_the_leg_moved_on():
