@@ -959,43 +959,29 @@ def test_swung_reps_are_not_taken_for_feet_rested_but_rested_ones_are():
         assert ("feet_rested" in r.flags) == t.feet_rested, (r.set, r.rep)
 
 
-def test_partial_reps_that_settle_on_their_way_down_are_all_counted():
-    # partial prone reps of 7 deg lowered over ~2 s (suite session 4, gyroscope): each settled while still
-    # coming down, 3-5 deg up, and the leg was only seen leaving that level well up its next rise, so two
-    # reps were measured too small to count and one never left it: 9 of 12, the set cut in two. The level
-    # now follows the leg down to where it rests between reps
+@pytest.mark.parametrize("session, counts", [
+    # partial prone reps of 7 deg lowered over ~2 s (gyroscope): each settled while still coming down, 3-5 deg
+    # up, and the leg was only seen leaving that level well up its next rise, so two reps were measured too
+    # small to count and one never left it: 9 of 12, the set cut in two. The level now follows the leg down
+    # to where it rests between reps
+    (4, [7, 12]),
+    # swung seated leg raises with a gyroscope: a fidget in the rest made a lone tentative rep and fixed its
+    # plane; the set's first rep, swung in another plane straight from rest, was taken for the leg leaving
+    # that plane, and the search resumed 0.3 s into it: 7 of 8. It now resumes from where the leg last
+    # rested before it left
+    (54, [8, 10]),
+    # slow-eccentric bent-knee raises with a gyroscope: moving into position made a tentative "rep" before
+    # the set's first; the second rep, its feet let down 8 deg below the first's hover, did not fit that pair
+    # and started a set of its own, so the first rep went with the posture change (9 of 10). The set now
+    # starts again from its last rep when the new one fits that
+    (126, [12, 10]),
+], ids=["partial-reps-settling-on-the-way-down", "first-rep-leaving-a-fidgets-plane",
+        "set-starting-again-from-its-last-rep"])
+def test_suite_sets_once_miscounted_are_counted_whatever_the_packets(session, counts):
     from imu.sim import benchmark_suite
 
-    sim = simulate_session(benchmark_suite(0)[4])
+    sim = simulate_session(benchmark_suite(0)[session])
     reps = run_engine(sim)
-    assert set_counts(sim, reps) == [7, 12]
-    for packet in (1, 7, 40):
-        _assert_packets_change_nothing(sim, reps, packet=packet)
-
-
-def test_a_set_whose_first_rep_leaves_a_fidgets_plane_is_counted_from_that_rep():
-    # swung seated leg raises with a gyroscope (suite session 54): a fidget in the rest made a lone tentative
-    # rep and fixed its plane; the set's first rep, swung in another plane straight from rest, was taken for
-    # the leg leaving that plane, and the search resumed 0.3 s into it: 7 of 8. It now resumes from where the
-    # leg last rested before it left
-    from imu.sim import benchmark_suite
-
-    sim = simulate_session(benchmark_suite(0)[54])
-    reps = run_engine(sim)
-    assert set_counts(sim, reps) == [8, 10]
-    for packet in (1, 7, 40):
-        _assert_packets_change_nothing(sim, reps, packet=packet)
-
-
-def test_a_tentative_set_a_rep_does_not_fit_starts_again_from_its_last_rep():
-    # slow-eccentric bent-knee raises with a gyroscope (suite session 126): moving into position made a
-    # tentative "rep" before the set's first; the second rep, its feet let down 8 deg below the first's
-    # hover, did not fit that pair and started a set of its own, so the first rep went with the posture
-    # change (9 of 10). The set now starts again from its last rep when the new one fits that
-    from imu.sim import benchmark_suite
-
-    sim = simulate_session(benchmark_suite(0)[126])
-    reps = run_engine(sim)
-    assert set_counts(sim, reps) == [12, 10]
+    assert set_counts(sim, reps) == counts
     for packet in (1, 7, 40):
         _assert_packets_change_nothing(sim, reps, packet=packet)
