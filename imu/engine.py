@@ -634,7 +634,7 @@ class RepEngine:
         theta = self._theta(h0)
         if not (theta < below_deg).any():  # (the usual answer, told cheaply)
             return None, float("nan")
-        med = np.median(np.lib.stride_tricks.sliding_window_view(theta, n), axis=1)
+        med = lean_numpy.window_medians(theta, n)
         still = median_below(self._buf.get("speed_dps", h0), n, STILL_DPS)[n - 1 :]
         seen = np.convolve(self._seen(h0), np.ones(n), "valid") >= n
         i = first_true(still & seen & (med < below_deg))
