@@ -14,6 +14,7 @@ def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def first_true(mask: np.ndarray) -> int | None:
+    """Index of the first True in ``mask``, or None."""
     i = int(mask.argmax()) if len(mask) else 0  # (the method: np.argmax's wrapper costs more than the search)
     return i if len(mask) and mask[i] else None
 
@@ -55,7 +56,7 @@ def window_extreme(extreme: np.ufunc, v: np.ndarray, n: int) -> np.ndarray:
 
 
 def first_run(mask: np.ndarray, n: int, theta: np.ndarray | None = None,
-               drift_deg: np.ndarray | None = None) -> int | None:
+              drift_deg: np.ndarray | None = None) -> int | None:
     """Index of the last element of the first run of ``n`` True values (over which ``theta``, if given,
     changes by less than ``drift_deg`` from first to last: per element, the limit of the run ending there),
     or None."""

@@ -76,20 +76,22 @@ class Thingy52Decoder(Decoder):
     def take_queued(self):
         if not self._queued:
             return None
-        data = self._queued[0] if len(self._queued) == 1 else b"".join(self._queued)
+        data = b"".join(self._queued)
         self._queued = []
-        v = np.frombuffer(data, dtype=_XYZ).reshape(-1, 3, 3) * _LSB    # the same products as _decode's
-        self.mag_ut = v[-1, 2:3]
-        return Samples.trusted(None, v[:, 0], v[:, 1])
+        return self._samples(data)
 
     def _decode(self, char_uuid, data):
         if char_uuid != RAW:
             return []
         if len(data) != 18:
             raise DecodeError(f"thingy52: raw data is 18 bytes, got {len(data)}")
-        v = np.frombuffer(data, dtype=_XYZ) * _LSB     # acc g, gyro deg/s, mag µT
-        self.mag_ut = v[2:3]
-        return [Samples.trusted(None, v[0:1], v[1:2])]
+        return [self._samples(data)]
+
+    def _samples(self, data: bytes) -> Samples:
+        """18-byte raw data notifications, one after another -> one batch (the compass kept apart)."""
+        v = np.frombuffer(data, dtype=_XYZ).reshape(-1, 3, 3) * _LSB     # acc g, gyro deg/s, mag µT per sample
+        self.mag_ut = v[-1, 2:3]
+        return Samples.trusted(None, v[:, 0], v[:, 1])
 
 
 class Thingy52Encoder(EncoderBase):

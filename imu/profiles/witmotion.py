@@ -76,8 +76,8 @@ class WitMotionDecoder(Decoder):
     def queue(self, char_uuid, data):
         """Whole ``55 61`` packets with nothing held in the resync buffer are queued (see
         :meth:`Decoder.queue`): what :meth:`_decode`'s aligned path would decode."""
-        if (self._buf or not data or len(data) % PACKET_LEN or data[::PACKET_LEN].strip(b"\x55")
-                or data[1::PACKET_LEN].strip(b"\x61") or normalize_uuid(char_uuid) != NOTIFY):
+        if (self._buf or not _aligned(data) or b"\x71" in data[1::PACKET_LEN]
+                or normalize_uuid(char_uuid) != NOTIFY):
             return 0
         self._queued.append(data)
         return len(data) // PACKET_LEN
@@ -85,7 +85,7 @@ class WitMotionDecoder(Decoder):
     def take_queued(self):
         if not self._queued:
             return None
-        data = self._queued[0] if len(self._queued) == 1 else b"".join(self._queued)
+        data = b"".join(self._queued)
         self._queued = []
         return self._samples(np.frombuffer(data, dtype=_PACKET))[0]
 
