@@ -290,7 +290,7 @@ class RepEngine:
                             speeds_measured=self.has_gyro)
         trusted = range_trusted("momentum" in flags, timing.peak_accel_g, self.has_gyro)
         full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted)
-        return flags + rom_flags(timing.rom_deg, self.preset, full, set_median)
+        return flags + rom_flags(timing.rom_deg, self.preset, full, set_median, trusted)
 
     def _store(self, i: int | None, rep: Rep) -> None:
         """Puts ``rep`` at ``self.reps[i]`` (None: appends it) and records its range."""

@@ -116,11 +116,19 @@ class SessionRoms:
         return self._medians[key]
 
 
-def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float) -> list[str]:
+def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float,
+              trusted: bool = True) -> list[str]:
     """``partial`` against the person's full range ``full_deg`` (NaN: unknown), never taken below the
-    preset's least full range; ``uneven_rom`` against the set."""
+    preset's least full range; ``uneven_rom`` against the set.
+
+    ``trusted``: whether the rep's range measures how far the leg went (:func:`range_trusted`); an
+    untrusted rep is not ``partial``. A swing turns at its peak with no hold to read the top from, and the
+    fused tilt trails a leg that fast (suite: swung heel taps of 44 deg read 39.6-43, and 4 of 10 fell
+    under the bar); without a gyroscope the leg's own acceleration turns the tilt by up to 30 deg (a swung
+    prone lift of 17 deg read 9). The rep is flagged ``momentum`` for what went wrong; an unsure
+    ``partial`` on top of it is noise (suite: 7 false partial flags, no true one, went)."""
     flags = []
-    if rom_deg < preset.partial_ratio * max(np.nan_to_num(full_deg), preset.least_full_rom_deg):
+    if trusted and rom_deg < preset.partial_ratio * max(np.nan_to_num(full_deg), preset.least_full_rom_deg):
         flags.append("partial")
     if np.isfinite(set_median_deg) and abs(rom_deg - set_median_deg) > preset.uneven_ratio * set_median_deg:
         flags.append("uneven_rom")

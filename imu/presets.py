@@ -21,7 +21,9 @@ Flag rules (per rep):
   gyroscope, moved briskly; when no other set has such reps, its swung or brisk ones stand in: a partial
   set after a swung one is still partial), which is never taken below ``least_full_rom_deg``, the
   smallest range a full rep of the exercise takes (see below): a session of nothing but such short reps
-  is partial without a full set to compare with.
+  is partial without a full set to compare with. A rep whose range may not set the full range (swung or,
+  without a gyroscope, brisk) is not partial either: its range is no measure of how far the leg went (a
+  swing has no hold at the top to read it from), and ``momentum`` already says what went wrong.
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
   the floor): it was let down onto the floor instead of hovering. Both levels are the accelerometer's
