@@ -20,22 +20,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imu.flags import full_rom_deg, range_trusted
+from imu.flags import full_rom_deg, lever_m, range_trusted
+from imu.presets import PRESETS
 
 USUAL_SESSIONS = 5  #: latest sessions of an exercise that make the usual range
 USUAL_WEEKS = 8  #: sessions older than this many weeks are not "usual" any more
 
 
-def session_full_rom(reps: pd.DataFrame, has_gyro: bool | None) -> float:
-    """One session's full range of motion (deg) from its ``reps.csv`` rows (NaN when none is trusted)."""
-    rom = pd.to_numeric(reps["rom_deg"], errors="coerce").to_numpy(float)
-    accel = pd.to_numeric(reps["peak_accel_g"], errors="coerce").to_numpy(float)
+def session_full_rom(reps: pd.DataFrame, has_gyro: bool | None, pivot_lever_m: float = 0.0) -> float:
+    """One session's full range of motion (deg) from its ``reps.csv`` rows (NaN when none is trusted);
+    ``pivot_lever_m``: the exercise preset's (sets that turned about a nearer axis are left out, with a
+    gyroscope, as the engine leaves them out)."""
+    def column(name):
+        return pd.to_numeric(reps[name], errors="coerce").to_numpy(float)
+
+    rom, accel = column("rom_deg"), column("peak_accel_g")
     momentum = reps["momentum"].fillna(False).astype(bool).to_numpy()
     # the engine's rule (a history that does not say whether there was a gyroscope: as with one)
     untrusted = ~range_trusted(momentum, accel, has_gyro is not False) | ~np.isfinite(rom)
     if untrusted.all():
         return math.nan
-    return full_rom_deg(reps["set"].to_numpy(), rom, untrusted)
+    levers = lever_m(column("up_s"), column("peak_up_dps"), accel) if has_gyro else None
+    return full_rom_deg(reps["set"].to_numpy(), rom, untrusted, levers, pivot_lever_m)
 
 
 def usual_full_rom(db: str | Path | None = None, side: str = "", *, exclude_dir: str | Path | None = None,
@@ -60,7 +66,8 @@ def usual_full_rom(db: str | Path | None = None, side: str = "", *, exclude_dir:
     reps = reps[reps["side"].fillna("").astype(str) == side]
     usual = {}
     for slug, group in sessions[sessions["exercise"] != ""].groupby("exercise"):
-        fulls = [session_full_rom(reps[reps["session_id"] == row.session_id], _bool(row.has_gyro))
+        pivot = PRESETS[slug].pivot_lever_m if slug in PRESETS else 0.0
+        fulls = [session_full_rom(reps[reps["session_id"] == row.session_id], _bool(row.has_gyro), pivot)
                  for row in group.itertuples()]  # oldest first
         fulls = [f for f in fulls if math.isfinite(f)][-USUAL_SESSIONS:]
         if fulls:

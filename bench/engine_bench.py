@@ -42,6 +42,7 @@ def bench_real(data_dir: Path) -> None:
     print(f"\n== Real recordings ({data_dir}) ==")
     flagged = {"fast": [0, 0], "correct": [0, 0]}
     partial = [0, 0]
+    correct_partial = [0, 0]
     exact = total_blocks = still_reps = 0
     for rec in real_recordings(data_dir):
         eng = RepEngine(rec.exercise, has_gyro=True)
@@ -57,6 +58,9 @@ def bench_real(data_dir: Path) -> None:
                 flagged[kind][0] += sum(("momentum" in r.flags) or ("rushed" in r.flags) for r in reps)
                 flagged[kind][1] += len(reps)
             rom[kind] = float(np.median([r.rom_deg for r in reps])) if reps else float("nan")
+            if kind == "correct":
+                correct_partial[0] += sum("partial" in r.flags for r in reps)
+                correct_partial[1] += len(reps)
             if kind == "low_amplitude":
                 line[-1] += f" ({sum('partial' in r.flags for r in reps)} partial)"
                 partial[0] += sum("partial" in r.flags for r in reps)
@@ -72,6 +76,8 @@ def bench_real(data_dir: Path) -> None:
     for kind, (k, n) in flagged.items():
         print(f"  {kind}-block reps flagged momentum or rushed: {k}/{n} = {k / max(n, 1):.0%}")
     print(f"  low-amplitude reps flagged partial: {partial[0]}/{partial[1]} = {partial[0] / max(partial[1], 1):.0%}")
+    k, n = correct_partial
+    print(f"  correct-block reps flagged partial: {k}/{n} = {k / max(n, 1):.0%}")
 
 
 def bench_speed(data_dir: Path | None) -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from imu.engine import RepEngine
-from imu.flags import full_rom_deg, range_trusted
+from imu.flags import full_rom_deg, lever_m, range_trusted
+from imu.presets import get_preset
 from imu.rep import Rep
 
 PHASES = ("up_s", "top_hold_s", "down_s", "bottom_hold_s")
@@ -106,7 +107,9 @@ def usual_full_deg(sim) -> float | None:
     assert earlier.body == sim.body, "the earlier session must be the same person's"
     reps = [r for r in run_engine(earlier) if r.measured]
     untrusted = ~range_trusted([r.momentum for r in reps], [r.peak_accel_g for r in reps], earlier.spec.gyro)
-    full = full_rom_deg([r.set for r in reps], [r.rom_deg for r in reps], untrusted)
+    levers = [lever_m(r.up_s, r.peak_up_dps, r.peak_accel_g) for r in reps] if earlier.spec.gyro else None
+    full = full_rom_deg([r.set for r in reps], [r.rom_deg for r in reps], untrusted, levers,
+                        get_preset(sim.spec.exercise).pivot_lever_m)
     return full if np.isfinite(full) else None
 
 

@@ -38,7 +38,7 @@ from statistics import median
 import numpy as np
 
 from imu.filters import GAP_S
-from imu.flags import SessionRoms, feet_rested, range_trusted, rom_flags, tempo_flags
+from imu.flags import SessionRoms, feet_rested, lever_m, range_trusted, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, measured, set_rhythm
 from imu.grid_buffer import GridBuffer
 from imu.masks import first_run, first_true, median_below, true_runs
@@ -202,7 +202,7 @@ class RepEngine:
         self._looks_set: tuple = (None, False)  # (tentative reps judged, whether they look a set) for count_now
         self._exc_rest: tuple = (None, None)  # (excursion, its resting level deg or None) for count_now
         self.reps: list[Rep] = []
-        self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug))  # references of the range flags
+        self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug), self.preset.pivot_lever_m)
         self.rejected = 0  # excursions that did not make a set
         self.trace_t: list[np.ndarray] = []
         self.trace_deg: list[np.ndarray] = []
@@ -289,7 +289,9 @@ class RepEngine:
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
                             speeds_measured=self.has_gyro)
         trusted = range_trusted("momentum" in flags, timing.peak_accel_g, self.has_gyro)
-        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted)
+        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted,
+                                                 self._lever_m(timing.top_s - timing.start_s, timing.peak_up_dps,
+                                                               timing.peak_accel_g))
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median, trusted)
 
     def _store(self, i: int | None, rep: Rep) -> None:
@@ -300,7 +302,13 @@ class RepEngine:
             self.reps[i] = rep
         if rep.measured:
             untrusted = not range_trusted(rep.momentum, rep.peak_accel_g, self.has_gyro)
-            self._roms.put(rep.set, rep.start_s, rep.rom_deg, untrusted)
+            self._roms.put(rep.set, rep.start_s, rep.rom_deg, untrusted,
+                           self._lever_m(rep.top_s - rep.start_s, rep.peak_up_dps, rep.peak_accel_g))
+
+    def _lever_m(self, up_s: float, peak_up_dps: float, peak_accel_g: float) -> float:
+        """The rep's :func:`imu.flags.lever_m` (NaN without a gyroscope: the speeds are read off a tilt
+        the leg's own acceleration distorts)."""
+        return lever_m(up_s, peak_up_dps, peak_accel_g) if self.has_gyro else float("nan")
 
     @property
     def usual_full_rom_deg(self) -> float | None:
@@ -1136,6 +1144,7 @@ class RepEngine:
             self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
                                       [tm.lower_s - tm.top_s for tm in tms])
             self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
+            self._roms.pivot_lever_m = self.preset.pivot_lever_m
         events = []
         for c in self._with_lost(s.pending, opening=True):
             events += self._emit(s, c)

@@ -9,6 +9,7 @@ from imu import lean_numpy
 from imu.masks import true_runs
 from imu.phases import RepTiming
 from imu.presets import Preset
+from imu.swing import G_MPS2
 
 
 def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0,
@@ -51,18 +52,52 @@ def range_trusted(momentum, peak_accel_g, has_gyro: bool):
     return np.logical_not(momentum) & (bool(has_gyro) | (np.asarray(peak_accel_g) <= ACC_ONLY_RANGE_G))
 
 
-def full_rom_deg(set_ids, roms, untrusted) -> float:
+def full_rom_deg(set_ids, roms, untrusted, levers_m=None, pivot_lever_m: float = 0.0) -> float:
     """The person's full range of motion (deg): the median of the upper half of the sets' median
-    ranges, leaving out ``untrusted`` reps (swung: a swing overshoots; see
-    :func:`range_trusted`); a single set of partial reps stays partial."""
+    ranges, leaving out ``untrusted`` reps (swung: a swing overshoots; see :func:`range_trusted`) and
+    sets that did not turn about the exercise's pivot (:func:`turned_about_pivot` of their reps'
+    ``levers_m``; None: unknown); a single set of partial reps stays partial."""
     set_ids, roms, untrusted = (np.asarray(x) for x in (set_ids, roms, untrusted))
+    levers = np.full(len(roms), np.nan) if levers_m is None else np.asarray(levers_m, float)
     keep = ~untrusted.astype(bool)
-    return _upper_median([float(np.median(roms[keep & (set_ids == s)])) for s in np.unique(set_ids[keep])])
+    return _upper_median([float(np.median(roms[keep & (set_ids == s)])) for s in np.unique(set_ids[keep])
+                          if turned_about_pivot(levers[set_ids == s], pivot_lever_m)])
 
 
 def _upper_median(set_medians: list[float]) -> float:
     medians = np.sort(set_medians)
     return lean_numpy.median(medians[len(medians) // 2 :]) if len(medians) else float("nan")
+
+
+MINJERK_ALPHA_PER_SPEED = 3.08  #: a minimum-jerk ramp's peak angular acceleration over its peak speed, times its
+#: duration (5.77 / 1.875)
+
+
+def lever_m(up_s, peak_up_dps, peak_accel_g):
+    """How far (m) the ankle sat from the axis it turned about on the way up, as its own acceleration
+    tells it: ``peak_accel_g`` over the larger of the up ramp's peak angular acceleration (a minimum-jerk
+    ramp's, from its peak speed and duration) and its peak speed squared; NaN when it did not turn
+    (element-wise on arrays).
+
+    A rough and low reading (``peak_accel_g`` is a 90th percentile of the low-passed magnitude's departure
+    from 1 g, blind to acceleration across gravity), but it tells the hip from a nearer axis: reps turning
+    about the hip read 0.24 m and more (the suite's, ankle 0.78-0.95 m from the hip: 0.25 and more, the
+    lowest on hanging raises; the real lying, side and prone lifts: 0.24-1.5), the real seated knee
+    extensions (ankle ~0.4 m from the knee) 0.11-0.40, and the real prone block whose ankle tilted twice
+    as far as the correct one's 0.10-0.21."""
+    speed, up = np.radians(np.asarray(peak_up_dps, float)), np.asarray(up_s, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        turn = np.maximum(np.where(up > 0, MINJERK_ALPHA_PER_SPEED * speed / up, 0.0), speed * speed)
+        lever = np.where(turn > 0, np.asarray(peak_accel_g, float) * G_MPS2 / turn, np.nan)
+    return lever if lever.ndim else float(lever)
+
+
+def turned_about_pivot(levers_m, pivot_lever_m: float) -> bool:
+    """Whether a set whose reps' :func:`lever_m` are ``levers_m`` turned about the exercise's pivot: their
+    median is not shorter than ``pivot_lever_m`` (0: no check; NaN levers, unknown, are left out)."""
+    known = np.asarray(levers_m, float)
+    known = known[np.isfinite(known)]
+    return not (pivot_lever_m and len(known) and lean_numpy.median(known) < pivot_lever_m)
 
 
 #: A day's full range may fall this far below the person's usual one (day-to-day variation, warming up)
@@ -77,42 +112,56 @@ class SessionRoms:
 
     ``usual_full_deg``: the person's usual full range from earlier sessions (deg; None: unknown). The
     full range is then never taken below :data:`USUAL_SHARE` of it: a session of nothing but partial
-    sets is partial against it, while a session that reaches further than usual sets its own."""
+    sets is partial against it, while a session that reaches further than usual sets its own.
 
-    def __init__(self, usual_full_deg: float | None = None) -> None:
+    ``pivot_lever_m``: a set whose reps' median :func:`lever_m` is shorter turned about another axis than
+    the exercise's (0: no check; reps of unknown lever, NaN, pass): its range says nothing of how far the
+    person's hip goes, and it does not set the full range (the real prone lifts: a block tilting the ankle
+    about an axis 0.15 m away, twice as far as the correct block, made those correct reps partial)."""
+
+    def __init__(self, usual_full_deg: float | None = None, pivot_lever_m: float = 0.0) -> None:
         self.usual_full_deg = usual_full_deg
-        self._sets: dict[int, dict[float, tuple[float, bool]]] = {}  # set -> {start_s: (rom_deg, untrusted)}
+        self.pivot_lever_m = pivot_lever_m
+        self._sets: dict[int, dict[float, tuple[float, bool, float]]] = {}  # set -> {start_s: (rom, untrusted, lever)}
         self._medians: dict[tuple[int, bool], float | None] = {}  # cached (set, all reps?) -> median range
 
-    def put(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> None:
-        """Records (or revises) a measured rep (``untrusted``: its range may not set the full range)."""
-        self._sets.setdefault(set_no, {})[start_s] = (rom_deg, untrusted)
+    def put(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool, lever: float = np.nan) -> None:
+        """Records (or revises) a measured rep (``untrusted``: its range may not set the full range;
+        ``lever``: its :func:`lever_m`)."""
+        self._sets.setdefault(set_no, {})[start_s] = (rom_deg, untrusted, lever)
         self._medians.pop((set_no, False), None)
         self._medians.pop((set_no, True), None)
 
-    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool) -> tuple[float, float]:
+    def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool,
+                   lever: float = np.nan) -> tuple[float, float]:
         """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
         ``start_s`` with this range, all other recorded reps as they are. When no other set has trusted
         reps, their untrusted ones stand in (a swing's range is measured up to the angle held at the top,
         if perhaps overshot)."""
-        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted)]
+        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted, lever)]
         others = [s for s in self._sets if s != set_no]
         medians = [m for m in (self._median(s) for s in others) if m is not None]
         if not medians:  # no other set says how far the person reaches but by its swung or brisk reps
             medians = [m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
-        trusted = [r for r, u in own if not u]
-        medians += [float(median(trusted))] if trusted else []
+        trusted = [r for r, u, _ in own if not u]
+        medians += [float(median(trusted))] if trusted and self._about_pivot(own) else []
         full = _upper_median(medians)
         if self.usual_full_deg:
             full = max(np.nan_to_num(full), USUAL_SHARE * self.usual_full_deg)
-        return full, float(median([r for r, _ in own]))
+        return full, float(median([r for r, *_ in own]))
+
+    def _about_pivot(self, reps) -> bool:
+        """Whether a set's reps ``(rom, untrusted, lever)`` turned about the exercise's pivot, as far as
+        their levers tell (see the class docstring)."""
+        return turned_about_pivot([lv for *_, lv in reps], self.pivot_lever_m)
 
     def _median(self, set_no: int, untrusted: bool = False) -> float | None:
         """Median range of a set's trusted reps (``untrusted``: of all its reps), cached."""
         key = (set_no, untrusted)
         if key not in self._medians:
-            roms = [r for r, u in self._sets[set_no].values() if untrusted or not u]
-            self._medians[key] = float(median(roms)) if roms else None
+            reps = self._sets[set_no].values()
+            roms = [r for r, u, _ in reps if untrusted or not u]
+            self._medians[key] = float(median(roms)) if roms and self._about_pivot(reps) else None
         return self._medians[key]
 
 
