@@ -48,7 +48,7 @@ from imu import lean_numpy
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import Preset, auto_preset, get_preset
-from imu.ramp_fit import rep_ramps_fit
+from imu.ramp_fit import lever_fit_m, rep_ramps_fit
 from imu.rep import Rep
 from imu.block import GRID_HZ, Block
 from imu.signals import SignalFront
@@ -94,6 +94,10 @@ AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the frame's home is measured afresh
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 LEVER_ROM_DEG = 20.0  #: a rep's fitted lever tells the axis apart from this range up (smaller: too little acceleration)
+GYRO_LEVER_FACTOR = 2.0  #: with a gyroscope a set's reps turn about an axis at least this times the preset's
+#: ``min_lever_m`` away: fitted to the whole movement (:func:`imu.ramp_fit.lever_fit_m`), bending the knees, its
+#: pivot moving from the ankle up the shin, reads 0.19-0.33 m; straight-leg raises 0.62-0.96 m (suite), 0.5-0.6 (real)
+LEVER_LEAD_S = 0.3  #: with a gyroscope the lever is fitted from this long before a rep's start (s: the filter settles)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
@@ -1045,7 +1049,10 @@ class RepEngine:
         events: list[Event] = []
         if not self._consistent(s, cand, peak_g):
             events += self._close_set(keep_frame=False)
-            if abs(timing.bottom_deg) > FOREIGN_REST_DEG and self._may_start_afresh(on):
+            # (with a gyroscope also one turning about another axis than a lone tentative rep, a rest movement
+            # that fixed the frame: measured in that plane a swung set's reps were each unlike the one before)
+            lone = self.has_gyro and s.number is None and len(s.pending) == 1 and self._off_axis(s, peak_g)
+            if (abs(timing.bottom_deg) > FOREIGN_REST_DEG or lone) and self._may_start_afresh(on):
                 # it rested far from where the frame was set up (by a fidget, say): in that frame it
                 # and every rep after it would look alike and unlike a set's reps
                 self.rejected += 1
@@ -1236,12 +1243,37 @@ class RepEngine:
         return "set"
 
     def _near_axis(self, s: _SetState) -> bool:
-        """Without a gyroscope: whether the tentative set's reps turned about an axis nearer the sensor
-        than the preset's ``min_lever_m`` (their fitted levers, :mod:`imu.ramp_fit`): bending the knees with
-        the heels on the floor turns the shin about the ankle, a straight-leg raise about the hip."""
-        levers = [c.refined.lever_m for c in s.pending if c.measured and c.refined is not None
-                  and c.refined.lever_m is not None and c.refined.rom_deg >= LEVER_ROM_DEG]
-        return bool(self.preset.min_lever_m and len(levers) >= 2 and median(levers) < self.preset.min_lever_m)
+        """Whether the tentative set's reps turned about an axis nearer the sensor than the preset's
+        ``min_lever_m`` (with a gyroscope ``GYRO_LEVER_FACTOR`` times it; their fitted levers, :mod:`imu.ramp_fit`):
+        bending the knees with the heels on the floor turns the shin about the ankle, a straight-leg raise
+        about the hip. With a gyroscope only for a preset the user chose: ``auto`` picks one by ranges and tempo,
+        which say nothing of the pivot (real seated knee extensions, picked as lying leg raises, read 0.25-0.28 m)."""
+        if not self.preset.min_lever_m or (self.has_gyro and self.auto_detected):
+            return False
+        levers = [self._fitted_lever_m(s, c) for c in s.pending if c.measured and c.reported.rom_deg >= LEVER_ROM_DEG]
+        levers = [lv for lv in levers if lv is not None]
+        least_m = self.preset.min_lever_m * (GYRO_LEVER_FACTOR if self.has_gyro else 1.0)
+        return len(levers) >= 2 and median(levers) < least_m
+
+    def _fitted_lever_m(self, s: _SetState, c: _Candidate) -> float | None:
+        """The lever (m) the rep ``c`` of the tentative set ``s`` turned about: without a gyroscope its ramps'
+        fit to the readings' (:mod:`imu.ramp_fit`, None if none), with one the fit of the readings to its leg
+        angle over the rep (:func:`imu.ramp_fit.lever_fit_m`). A fit over the whole rep, for reps of
+        ``LEVER_ROM_DEG`` and more; the range flags' :func:`imu.flags.lever_m` is a rougher reading from the
+        rep's peaks that works on small ranges too (on the real prone lifts of 11 deg this fit reads 0.06-0.12 m,
+        the ankle's acceleration there barely above the noise)."""
+        if not self.has_gyro:
+            return None if c.refined is None else c.refined.lever_m
+        tm = c.timing
+        a = max(self._buf.start, self._buf.index_at(tm.start_s) - int(LEVER_LEAD_S * GRID_HZ))
+        b = self._buf.index_at(tm.end_s) + 1
+        if b - a < 10:
+            return None
+        e2 = cross(s.axis, s.home)
+        acc = self._buf.get("acc_g", a, b)
+        phi = np.radians(leg_angle_deg(self._buf.get("g", a, b), s.home, s.axis))
+        return lever_fit_m(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
+                           self._front.lowpass.sos, self._seen(a)[: b - a])
 
     def _bottom_before(self, s: _SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
@@ -1301,8 +1333,7 @@ class RepEngine:
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
-        axis = plane_axis(s.home, peak_g)
-        if axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG:
+        if self._off_axis(s, peak_g):
             return False
         if not cand.measured:
             return True
@@ -1313,6 +1344,13 @@ class RepEngine:
         if self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
             return False
         return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
+
+    @staticmethod
+    def _off_axis(s: _SetState, peak_g: np.ndarray) -> bool:
+        """Whether a rep peaking at gravity direction ``peak_g`` turned about another axis than the set ``s``'s
+        reps (further apart than ``AXIS_AGREE_DEG``)."""
+        axis = plane_axis(s.home, peak_g)
+        return axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG
 
     @staticmethod
     def _rests_apart(s: _SetState, bottom_deg: float, rom_deg: float) -> bool:

@@ -84,7 +84,8 @@ def lever_m(up_s, peak_up_dps, peak_accel_g):
     about the hip read 0.24 m and more (the suite's, ankle 0.78-0.95 m from the hip: 0.25 and more, the
     lowest on hanging raises; the real lying, side and prone lifts: 0.24-1.5), the real seated knee
     extensions (ankle ~0.4 m from the knee) 0.11-0.40, and the real prone block whose ankle tilted twice
-    as far as the correct one's 0.10-0.21."""
+    as far as the correct one's 0.10-0.21. (The engine's set finding fits the lever over a whole rep instead,
+    :func:`imu.ramp_fit.lever_fit_m`: finer on ranges of 20 deg and more, lost in the noise on small ones.)"""
     speed, up = np.radians(np.asarray(peak_up_dps, float)), np.asarray(up_s, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         turn = np.maximum(np.where(up > 0, MINJERK_ALPHA_PER_SPEED * speed / up, 0.0), speed * speed)

@@ -128,3 +128,28 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     if fit.rms_g > MAX_RMS_G or moved > MAX_SHIFT_S or not (LEVER_M[0] <= fit.lever_m <= LEVER_M[1]):
         return None
     return fit
+
+
+def lever_fit_m(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: np.ndarray,
+                weights: np.ndarray | None = None) -> float | None:
+    """The lever (m, the distance from the axis the shin turns about to the sensor) of a movement whose
+    angle ``phi_rad`` (gravity's in the plane of motion, per reading) is known, as with a gyroscope: the
+    model of the module docstring with ``phi`` given, so ``k`` and ``q`` are a linear least-squares fit to
+    the low-passed in-plane readings ``acc_2d_g`` (n, 2; g) at evenly spaced times ``t_s`` from a little
+    before the movement. Bending the knees with the heels on the floor turns the shin about the ankle
+    (a lever of centimetres), a straight-leg raise about the hip. None if too few readings to tell."""
+    w = (np.ones(len(t_s)) if weights is None else np.asarray(weights, float)).copy()
+    w[t_s - t_s[0] < SETTLING_S] = 0.0
+    if w.sum() < 10:
+        return None
+    omega = np.gradient(phi_rad, t_s)
+    alpha = np.gradient(omega, t_s)
+    b, a = sos[0, :3], sos[0, 3:]
+    raw = np.stack([np.cos(phi_rad), np.sin(phi_rad), alpha, omega * omega])
+    rest = np.array([np.cos(phi_rad[0]), np.sin(phi_rad[0]), 0.0, 0.0])[:, None]
+    ux, uy, al, om2 = signal.lfilter(b, a, raw, axis=1, zi=signal.lfilter_zi(b, a)[None, :] * rest)[0]
+    # f = k u + qx (-om2, -al) + qy (al, -om2): the same normal equations as rep_ramps_fit's
+    cols = np.stack([np.concatenate([ux, uy]), np.concatenate([-om2, -al]), np.concatenate([al, -om2])], 1)
+    ww = np.sqrt(np.concatenate([w, w]))[:, None]
+    coef, *_ = np.linalg.lstsq(cols * ww, np.concatenate([acc_2d_g[:, 0], acc_2d_g[:, 1]]) * ww[:, 0], rcond=None)
+    return float(np.hypot(coef[1], coef[2]) * G_MPS2)

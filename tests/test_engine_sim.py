@@ -975,6 +975,25 @@ def test_swung_reps_are_not_taken_for_feet_rested_but_rested_ones_are():
         assert ("feet_rested" in r.flags) == t.feet_rested, (r.set, r.rep)
 
 
+@pytest.mark.parametrize("exercise, second", [
+    ("lying-leg-raise", "feet_rested"), ("single-leg-raise", "feet_rested"), ("alternating-leg-lift", "slow_eccentric")])
+def test_knees_bent_in_a_rest_are_no_set_with_a_gyroscope(exercise, second):
+    # with a gyroscope, three bend-and-straighten movements of the knees in the first rest (heels on the floor,
+    # 35-45 deg of shin tilt, 7-9 s apart) were counted a set of 3 (partial, rushed) and the swung set's first
+    # rep went with them (7 of 8). The shin turns about the ankle there, not about the hip: fitted to the leg
+    # angle the gyroscope gives, their lever is ~0.2 m against 0.6-0.9 m for straight-leg raises. With those
+    # gone, a fidget 8 s before the swung set was a lone tentative rep whose plane the first swung reps were
+    # measured in, each unlike the one before (5 of 8); a rep turning about another axis than a lone tentative
+    # rep's is now measured afresh in a frame of its own
+    spec = SessionSpec(exercise=exercise, sets=[SetSpec("swung", 8), SetSpec(second, 8)],
+                       rate_hz=50.0, gyro=True, seed=0, rest_kinds=("lie_still", "bend_knees", "fidget"))
+    sim = simulate_session(spec)
+    reps = run_engine(sim)
+    assert [r for r in reps if not any(in_set(r, st) for st in sim.sets)] == []
+    assert set_counts(sim, reps) == [8, 8]
+    _assert_packets_change_nothing(sim, reps, packet=7)
+
+
 @pytest.mark.parametrize("session, counts", [
     # partial prone reps of 7 deg lowered over ~2 s (gyroscope): each settled while still coming down, 3-5 deg
     # up, and the leg was only seen leaving that level well up its next rise, so two reps were measured too

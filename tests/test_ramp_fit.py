@@ -5,24 +5,33 @@ from scipy import signal
 from bench.sim_suite import match_reps, run_engine, set_counts
 from imu.block import GRID_HZ
 from imu.phases import rep_phases
-from imu.ramp_fit import rep_ramps_fit
+from imu.ramp_fit import lever_fit_m, rep_ramps_fit
 from imu.sim import SessionSpec, SetSpec, simulate_session
 
 SOS = signal.butter(2, 3.0, fs=GRID_HZ, output="sos")  # the engine's low-pass (imu.signals)
 
 
-def _straight_leg_raise(lever_m: float, lever_deg: float, noise_g: float = 0.003):
-    """In-plane readings (g) of a 2 s raise to 80 deg, 1 s hold, 3 s lowering, low-passed as the engine
-    does, with the true boundaries (s) and the gravity angle per sample (rad)."""
-    t = np.arange(0.0, 9.0, 1.0 / GRID_HZ)
-    start, top, lower, end = 1.5, 3.5, 4.5, 7.5
+RAISE_S = (1.5, 3.5, 4.5, 7.5)  #: start, top, lower, end of the simulated raise
+
+
+def _raise_rad(t: np.ndarray, peak_deg: float = 80.0) -> np.ndarray:
+    """The gravity angle (rad) of a 2 s raise to ``peak_deg``, 1 s hold, 3 s lowering (minimum-jerk ramps)."""
+    start, top, lower, end = RAISE_S
     phi = np.zeros_like(t)
     up, down = (t >= start) & (t <= top), (t >= lower) & (t <= end)
     mj = lambda x: 10 * x**3 - 15 * x**4 + 6 * x**5  # noqa: E731
-    peak = np.radians(80.0)
+    peak = np.radians(peak_deg)
     phi[up] = peak * mj((t[up] - start) / (top - start))
     phi[(t > top) & (t < lower)] = peak
     phi[down] = peak * (1 - mj((t[down] - lower) / (end - lower)))
+    return phi
+
+
+def _straight_leg_raise(lever_m: float, lever_deg: float, noise_g: float = 0.003):
+    """In-plane readings (g) of a 2 s raise to 80 deg, 1 s hold, 3 s lowering, low-passed as the engine
+    does, with the true boundaries (s) and the peak gravity angle (rad)."""
+    t = np.arange(0.0, 9.0, 1.0 / GRID_HZ)
+    phi, peak = _raise_rad(t), np.radians(80.0)
     omega = np.gradient(phi, t)
     alpha = np.gradient(omega, t)
     q = lever_m / 9.80665 * np.array([np.cos(np.radians(lever_deg)), np.sin(np.radians(lever_deg))])
@@ -30,7 +39,7 @@ def _straight_leg_raise(lever_m: float, lever_deg: float, noise_g: float = 0.003
     raw = np.stack([np.cos(phi), np.sin(phi)], 1) - alpha[:, None] * jq - (omega**2)[:, None] * q
     raw += np.random.default_rng(1).normal(0.0, noise_g, raw.shape)
     zi = signal.sosfilt_zi(SOS)[:, :, None] * raw[0][None, None, :]
-    return t, signal.sosfilt(SOS, raw, axis=0, zi=zi)[0], (start, top, lower, end), peak
+    return t, signal.sosfilt(SOS, raw, axis=0, zi=zi)[0], RAISE_S, peak
 
 
 def test_the_readings_give_the_true_boundaries_where_the_tilt_gives_late_starts():
@@ -46,6 +55,14 @@ def test_the_readings_give_the_true_boundaries_where_the_tilt_gives_late_starts(
         assert fit is not None
         assert max(abs(a - b) for a, b in zip((fit.start_s, fit.top_s, fit.lower_s, fit.end_s), truth)) < 0.03
         assert abs(fit.lever_m - lever_m) < 0.1
+
+
+def test_with_the_angle_known_the_lever_is_a_linear_fit():
+    # with a gyroscope the leg angle is known: the lever alone is fitted to the readings (what tells bending
+    # the knees, the shin turning about the ankle, from a straight-leg raise turning about the hip)
+    for lever_m, lever_deg in ((0.9, 0.0), (0.5, 30.0), (0.1, 200.0)):
+        t, f, _, _ = _straight_leg_raise(lever_m, lever_deg)
+        assert abs(lever_fit_m(t, f, _raise_rad(t), SOS) - lever_m) < 0.05
 
 
 def test_a_throw_is_left_to_the_plain_fit():
