@@ -31,7 +31,7 @@ from imu.block import GRID_HZ, Block
 from imu.gaps import LONG_GAP_S
 from imu.masks import true_runs
 from imu.orientation import norm, unit
-from imu.swing import swing_directions
+from imu.swing import fit_swing, swing_directions
 
 UNRELIABLE_G = 0.25  #: the low-passed acceleration this far off 1 g (g) does not point along gravity
 MAX_BRIDGE_S = 2.5  #: longest stretch bridged (s)
@@ -72,6 +72,7 @@ class AccOnlyBridge:
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
         self._run_long = False  # ... and whether it is longer than MAX_BRIDGE_S (bridged between its pauses)
         self._raw_prev: np.ndarray | None = None  # the last two raw directions (the pauses' turning rate)
+        self._open_fit: tuple = (None, None)  # (held samples it was fitted on, directions): see open_window
 
     def __call__(self, new: Block, acc_g: np.ndarray) -> Block:
         """``new``: the next grid samples, their ``g`` the direction of their low-passed acceleration
@@ -106,6 +107,23 @@ class AccOnlyBridge:
         t, raw, lp = self._recent
         return (np.concatenate([t, self._held.t]), np.concatenate([raw, self._held_raw]),
                 np.concatenate([lp, self._held.acc_g]))
+
+    def open_window(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a live view only: (times s, gravity directions (n, 3)) of the samples held back in the window of
+        continuous swinging still open, fitted as its complete window will be (from the fitted end of the one
+        before) but ending, free, at the newest sample; None when no such window is open or it does not fit
+        a swing. What is released does not change: a live count may read the leg coming back in these up to
+        ``WINDOW_S`` before they are (flutter kicks were counted 0.1-1.1 s late, by where they fell in it)."""
+        held = self._held
+        if (held is None or len(held) < 6 or self._last_ok_end != 2 or not _follows(self._last_ok_t, held.t[0])
+                or np.abs(norm(held.acc_g) - 1.0).max() < SWING_G):
+            return None
+        if self._open_fit[0] != (held.t[0], len(held)):  # (fitted once per held stretch)
+            fit = fit_swing(*_from_left(held, 0, len(held), self._last_ok_t, self._last_ok_acc),
+                            start_dir=self._last_ok_g, free_end=True)
+            # (a fraction of a kick does not tell the lever: only the fit is asked for, the window checks the lever)
+            self._open_fit = ((held.t[0], len(held)), fit.directions[1:] if fit is not None and fit.fits else None)
+        return None if self._open_fit[1] is None else (held.t, self._open_fit[1])
 
     def _settled(self, off_1g: np.ndarray) -> np.ndarray:
         """False for the ``SETTLE_S`` after each sustained stretch off 1 g (at least ``SUSTAINED_S``:

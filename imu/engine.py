@@ -43,7 +43,7 @@ from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, mea
 from imu.grid_buffer import GridBuffer
 from imu.masks import first_run, first_true, median_below, true_runs
 from imu.bridge import SWING_G
-from imu.held import reps_landed
+from imu.held import kicks_landed, reps_landed
 from imu import lean_numpy
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
@@ -457,7 +457,8 @@ class RepEngine:
     def _landed_unseen(self, s: _SetState, landed: bool, reps: list | None = None) -> int:
         """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the
         latest readings show ended (:func:`imu.held.reps_landed`) before the state machine can see them (the front end still holds
-        them back, bridging a swing, or the low-passed tilt lags them)."""
+        them back, bridging a swing, or the low-passed tilt lags them); in continuous swinging, that the open
+        window's fitted directions show ended (:func:`imu.held.kicks_landed`)."""
         reps = s.emitted if reps is None else reps
         if self.has_gyro or self._front is None or not reps or self._state == SEEK:
             return 0
@@ -474,9 +475,16 @@ class RepEngine:
             if float(theta.max()) - self._exc["level"] >= self._rep_like_deg(rom):
                 away_since_s = float(self._buf.get("t", on, on + 1)[0])
                 since_s = float(self._buf.get("t", on + int(np.argmax(theta)))[0])  # back after its top
-        keep = t > since_s
-        return reps_landed(t[keep], raw[keep], acc_lp[keep], s.home, s.axis, self._level + LANDED_FRACTION * rom,
-                           swung, away_since_s, last_end_s, MIN_REP_S)
+        keep, rest_max_deg = t > since_s, self._level + LANDED_FRACTION * rom
+        still = reps_landed(t[keep], raw[keep], acc_lp[keep], s.home, s.axis, rest_max_deg, swung, away_since_s,
+                            last_end_s, MIN_REP_S)
+        kicks = self._front.bridge.open_window()  # (continuous swinging: no still reading until it stops)
+        if kicks is None:
+            return still
+        angle = leg_angle_deg(kicks[1], s.home, s.axis)
+        return max(still, kicks_landed(kicks[0], angle, rest_max_deg, self._level + EXIT_FRACTION * rom,
+                                       LANDED_FRACTION * rom, self._level + self._rep_like_deg(rom), away_since_s,
+                                       last_end_s, MIN_REP_S))
 
     def angle_now_deg(self) -> float:
         if len(self._buf) == 0 or self._set is None:

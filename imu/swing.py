@@ -50,10 +50,15 @@ class SwingFit:
     reading_rms_g: float  #: the readings' own size (g, root mean square)
 
     @property
+    def fits(self) -> bool:
+        """A turn about one axis: the model fits the readings, which lie in one plane."""
+        return (self.rms_g <= max(MAX_RMS_G, MAX_RELATIVE_RMS * self.reading_rms_g)
+                and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G)
+
+    @property
     def plausible(self) -> bool:
         """A turn of the shin about one axis: the model fits and the lever is a leg's."""
-        return (self.rms_g <= max(MAX_RMS_G, MAX_RELATIVE_RMS * self.reading_rms_g)
-                and self.out_of_plane_g <= MAX_OUT_OF_PLANE_G and LEVER_M[0] <= self.lever_m <= LEVER_M[1])
+        return self.fits and LEVER_M[0] <= self.lever_m <= LEVER_M[1]
 
 
 def fit_swing(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None = None,

@@ -167,6 +167,39 @@ def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
     assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, None, last_end_s, 0.5) == expected
 
 
+
+def _kicks(*lows_deg: float, top_deg: float = 20.0, tail_s: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Leg angles (deg) at 50 Hz of kicks of 0.8 s up to ``top_deg``, each back down to its ``lows_deg``,
+    then ``tail_s`` of the next kick rising (times s, angles deg)."""
+    parts, start = [], 0.0
+    for low in lows_deg:
+        ph = np.arange(0.0, 0.8, 0.02) / 0.8
+        parts.append(start + (top_deg - start) * np.sin(np.pi * ph) ** 2 * (ph < 0.5)
+                     + (low + (top_deg - low) * np.sin(np.pi * ph) ** 2) * (ph >= 0.5))
+        start = low
+    ph = np.arange(0.0, tail_s, 0.02) / 0.8
+    parts.append(start + (top_deg - start) * np.sin(np.pi * ph) ** 2)
+    angle = np.concatenate(parts)
+    return np.arange(len(angle)) * 0.02, angle
+
+
+@pytest.mark.parametrize("lows, tail_s, away_since_s, expected", [
+    ((0.0, 0.0), 0.2, None, 2),  # two kicks back at the rest, the next one rising
+    ((0.0, 5.0), 0.2, None, 2),  # the second turned back up 5 deg over the rest (within EXIT_FRACTION)
+    ((0.0, 12.0), 0.2, None, 1),  # ... 12 deg over it: not back
+    ((0.0,), 0.0, None, 0),  # back at the rest only in the fit's free end, not turned up yet: not yet
+    ((0.0,), 0.2, -0.5, 1),  # an excursion in progress before them (its top seen): already away
+])
+def test_kicks_landed_in_a_fitted_open_window(lows, tail_s, away_since_s, expected):
+    from imu.held import kicks_landed
+
+    t, angle = _kicks(*lows, tail_s=tail_s)
+    after_top = t >= (0.4 if away_since_s is not None else 0.0)  # (the state machine saw the way up)
+    t, angle = t[after_top], angle[after_top]
+    # (rest within 2 deg, a trough within 7 deg turned up by 2 deg, away from 10 deg; reps of 0.5 s or more)
+    assert kicks_landed(t, angle, 2.0, 7.0, 2.0, 10.0, away_since_s, -1.0, 0.5) == expected
+
+
 @pytest.mark.parametrize("case", ["clean", "nan_t", "inf_t_end", "nan_acc", "inf_gyro", "repeat", "backwards",
                                   "not_after_last", "one", "one_late", "no_gyro", "lengths"])
 def test_the_all_usable_shortcut_agrees_with_the_sample_filter(case):
