@@ -67,6 +67,7 @@ def probe_one(job: tuple) -> dict:
     return {"i": i, "profile": profile, "rate": rate, "samples_per_packet": k,
             "latency": [(c, r) for _, n, c, r in lat if n >= min_reps],
             "first": [r for _, n, _, r in lat if n < min_reps],
+            "making": [c for _, n, c, _ in lat if n == min_reps],  # (counted: the rep that makes a set)
             "truth": _truth_latency(lat, feeder.engine.reps, sim, min_reps),
             "uncounted": feeder.uncounted, "calls": feeder.calls,
             "reps": [f"{i} {r!r}" for r in feeder.engine.reps]}

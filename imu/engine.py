@@ -734,7 +734,9 @@ class RepEngine:
         above the resting level (within ``QUIET_DRIFT_MIN_DEG``..``QUIET_DRIFT_DEG``): a slow rep turning just
         under ``STILL_DPS`` moves on, a plank's partial rep of 5-10 deg or a slow lowering, while a posture
         change's plateau tens of degrees up may still settle by a few. Flutter kicks (``quiet_median_s`` 0):
-        every sample slower than ``STILL_DPS``, no drift limit (continuous kicking has no holds to find).
+        every sample slower than ``STILL_DPS``, no drift limit (continuous kicking has no holds to find), and
+        moving on by ``min_rom_deg`` leaves it (else by half its height too: a rep's hold near its top is none;
+        the hover a set of kicks starts from, lifted into from lying 20-50 deg lower, ran to ``max_rep_s``).
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
@@ -749,7 +751,8 @@ class RepEngine:
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
-        rise = theta[end + 1 :] > plateau + max(self.preset.min_rom_deg, 0.5 * (plateau - level))
+        on_by = max(self.preset.min_rom_deg, 0.5 * (plateau - level)) if m > 1 else self.preset.min_rom_deg
+        rise = theta[end + 1 :] > plateau + on_by
         i = first_true(rise)
         if i is None or end + 1 + i < k0:
             return None, None

@@ -657,6 +657,22 @@ def test_without_a_gyroscope_flutter_kicks_are_counted_as_the_leg_comes_back(k):
     assert np.mean(counted <= 0.3) >= 0.55 and np.median(counted) <= 0.3
 
 
+
+@pytest.mark.parametrize("k, within_s", [(92, 0.3), (13, 0.6), (85, 0.6)])
+def test_flutter_kicks_from_a_hover_are_counted_as_the_rep_that_makes_the_set_lands(k, within_s):
+    # flutter kicks (suite session 92, a Movesense; 13 and 85, a Polar H10 and its 0.18 s notifications, at the
+    # rates `imu live` asks for): the leg is lifted from 20-50 deg below into the hover and held there, then
+    # kicks 13-30 deg up from it. A still plateau inside an excursion was a new resting position only if the
+    # leg then went on by half its height too (a rep's hold near its top is none), so the excursion from below
+    # ran to max_rep_s (15 s) and the set was counted 2.3-5.7 s after the rep that made it. Flutter kicks have
+    # no holds: the hover is the new rest as the first kick rises min_rom_deg from it
+    from bench.latency_probe import probe_one
+    from imu.sim import benchmark_suite
+
+    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    assert len(r["making"]) >= 2 and max(r["making"]) <= within_s and r["uncounted"] == 0
+
+
 def test_prone_lifts_short_of_anyones_full_range_are_partial_without_a_full_set():
     # two sets of nothing but partial prone lifts (5-8 deg) by a person whose full lifts reach 16 deg: no
     # full set to compare with, so none was partial (0 of 16); hip extension's full range is at least
