@@ -340,7 +340,8 @@ class AccOnlyBridge:
         fitted end of the one before (the model ties every reading to gravity's direction, so the angle
         does not drift from window to window); a window that the swinging goes on past has its end fitted
         too, the last one of a ``closed`` stretch ends at the reliable sample ``e0``. A window that does
-        not fit a swing is left as it is, and the next one is fitted with its start free too. Returns up to where
+        not fit a swing is left as it is, and the next one is fitted with its start free too, as is one after a
+        window that ended in lost data (its end, fitted free, had nothing to tie it there). Returns up to where
         ``g`` is settled: ``e0``, or for an open stretch the end of its last window that it goes on past."""
         t, w = blk.t, int(round(WINDOW_S * GRID_HZ))
         a = s0
@@ -361,7 +362,8 @@ class AccOnlyBridge:
                 swing = swing_directions(t[a:b], blk.acc_g[a:b], blk.gap_s[a:b] == 0.0, free_end=True, free_start=True)
             if swing is not None:
                 g[a:b] = swing
-            self._ends[b - 1] = 1 if swing is None else 2
+            # (a fitted end in a short hole in the data is no start for the next window: nothing tied it there)
+            self._ends[b - 1] = 1 if swing is None or blk.gap_s[b - 1] > 0.0 else 2
             left = (t[b - 1], g[b - 1], blk.acc_g[b - 1], int(self._ends[b - 1]))
             a = b
 

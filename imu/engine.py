@@ -949,6 +949,11 @@ class RepEngine:
                 nan = float("nan")
                 placed = replace(timing, rom_deg=nan, top_deg=nan, end_deg=nan, peak_up_dps=nan, peak_down_dps=nan)
                 return self._add_candidate(_Candidate(placed, gap_s, inferred=True), s.home, on)
+            if s.number is not None and float(gaps.max()) > LONG_GAP_S:
+                # beside a long gap in a set: misread where the bridged tilt had nothing to hold it (a kick the
+                # gap cut read 150 deg), not a posture change; dropped, the set goes on (suite #13 set 1)
+                self.rejected += 1
+                return []
             self._implausible = timing
             return []
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
