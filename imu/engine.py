@@ -353,6 +353,19 @@ class RepEngine:
         return max(0.0, self.last_t_s - float(self._buf.get("t", self._buf.end - 1)[0]))
 
     @property
+    def home_not_before_s(self) -> float | None:
+        """While the engine seeks a home (the leg not yet still for ``STILL_S``): the sensor time (s) before which
+        none can be found, however the samples go on (the stillness at the buffer's end needs that much more), so
+        before which no rep can start or end and no event come out; None in any other state."""
+        if self._state != SEEK or not len(self._buf):
+            return None
+        n = int(STILL_S * GRID_HZ)
+        still = self._home_still(max(self._buf.end - n + 1, self._buf.start))  # (what _seek looks at next)
+        moved = np.flatnonzero(~still)
+        held = len(still) - 1 - int(moved[-1]) if len(moved) else len(still)  # still samples at the end
+        return float(self._buf.get("t", self._buf.end - 1)[0]) + (n - held) / GRID_HZ
+
+    @property
     def current_set(self) -> int | None:
         return None if self._set is None else self._set.number
 
@@ -532,9 +545,13 @@ class RepEngine:
         cannot be seen: the bridge across a gap is a guess)."""
         return self._buf.get("gap_s", a) <= LONG_GAP_S
 
+    def _home_still(self, a: int) -> np.ndarray:
+        """Per grid sample from ``a`` on: still enough for a home (slower than ``STILL_DPS``, no jolt, seen)."""
+        return (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
+
     def _seek(self):
         a = max(self._pos - int(STILL_S * GRID_HZ) + 1, self._buf.start)
-        still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
+        still = self._home_still(a)
         n = int(STILL_S * GRID_HZ)
         run = first_run(still, n)
         if run is None:

@@ -1053,3 +1053,57 @@ def test_suite_sets_once_miscounted_are_counted_whatever_the_packets(session, co
     assert set_counts(sim, reps) == counts
     for packet in (1, 7, 40):
         _assert_packets_change_nothing(sim, reps, packet=packet)
+
+
+def _gyro_50hz_fed(spec, idle_skips: bool = True):
+    """A finished :class:`~imu.live.feeder.EngineFeeder` (live settings) fed suite session ``spec`` as the live loop
+    gets it from a 50 Hz sensor with a gyroscope, such as WitMotion: a sample a notification, in the 50 ms groups
+    of a real-time consumer (one check point each); ``idle_skips=False``: every feed that is due reaches the engine."""
+    from dataclasses import replace
+
+    from imu.engine import RepEngine
+    from imu.live.feeder import EngineFeeder
+
+    t, acc, gyro = _columns(simulate_session(replace(spec, rate_hz=50.0, gyro=True)).data)
+    feeder = EngineFeeder(RepEngine(spec.exercise, has_gyro=True), True)
+    if not idle_skips:
+        feeder._engine_idle = lambda now: False
+    events = []
+    for a in range(0, len(t), 3):
+        events += feeder.add(t[a:a + 3], acc[a:a + 3], gyro[a:a + 3])
+    events += feeder.finish()
+    return feeder, events
+
+
+def test_feeds_that_cannot_find_a_home_wait_for_the_next():
+    # alternating leg lifts (suite session 64, WitMotion's in the quick live benchmark): between sets the leg keeps
+    # moving, the engine seeks a home (still for STILL_S) and the live loop's stop triggers fed it up to five times a
+    # second. A feed that cannot complete such a stillness (RepEngine.home_not_before_s) changes nothing shown: the
+    # samples wait for the next feed. The same events and latencies, over a tenth fewer engine calls
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[64]
+    now, events = _gyro_50hz_fed(spec)
+    before, events_before = _gyro_50hz_fed(spec, idle_skips=False)
+    assert len(now.engine.reps) >= 10 and now.engine.reps == before.engine.reps and events == events_before
+    assert now.latencies == before.latencies and now.uncounted == before.uncounted
+    assert now.calls < 0.9 * before.calls
+
+
+def test_no_home_is_found_before_home_not_before_s():
+    # fed everything up to (not including) the time it names, the engine is still seeking a home and says nothing
+    from imu.engine import RepEngine
+    from imu.sim import benchmark_suite
+
+    t, acc, gyro = _columns(simulate_session(benchmark_suite(0)[64]).data)
+    engine, a, checked = RepEngine("alternating-leg-lift", has_gyro=True), 0, 0
+    while a < len(t):
+        home_s = engine.home_not_before_s
+        b = a if home_s is None else a + int(np.searchsorted(t[a:], home_s - 1e-6))
+        if b > a:
+            assert engine.feed(t[a:b], acc[a:b], gyro[a:b]) == [] and engine.home_not_before_s is not None
+            checked += 1
+        a, b = b, min(b + 5, len(t))  # then on past it
+        engine.feed(t[a:b], acc[a:b], gyro[a:b])
+        a = b
+    assert checked > 100

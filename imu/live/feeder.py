@@ -17,6 +17,12 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
   ~1.3 s: a rep may land in them, and :attr:`~imu.engine.RepEngine.count_now` reads them; feeding only
   0.1-0.3 s after a stop and then once a second counted such reps ~1.1 s late).
 
+A feed that is due is skipped while the engine, with a gyroscope, seeks a home and cannot find one among the
+samples pending (:attr:`~imu.engine.RepEngine.home_not_before_s`: the leg has not been still for long enough since
+it last moved, between sets say): it would change nothing shown, and the samples wait for the next feed (the same
+events and latencies; a fifth fewer engine calls in the quick live benchmark's WitMotion session, whose leg keeps
+moving between sets).
+
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
 sensor time (the live consumer wakes about that often). The feeder therefore behaves the same
 whether the samples come in real time or all at once (``--speed 0``, the benchmark), and the
@@ -156,8 +162,29 @@ class EngineFeeder:
             if (fired and not self._held_up()) or self._coming_back:
                 due = True
             if due:
-                events += self.feed()
+                if self._engine_idle(now):
+                    self._skip()
+                else:
+                    events += self.feed()
         return events
+
+    def _engine_idle(self, now: float) -> bool:
+        """Whether feeding the samples pending up to ``now`` (s) could change nothing: with a gyroscope, while the
+        engine seeks a home and none can be found before ``now`` (:attr:`~imu.engine.RepEngine.home_not_before_s`;
+        the leg keeps moving between sets). The check is engine time."""
+        if not self.has_gyro or self.engine.phase not in ("rest", "bottom"):
+            return False
+        c0 = time.process_time()
+        home_s = self.engine.home_not_before_s
+        self.engine_s += time.process_time() - c0
+        return home_s is not None and now < home_s - 1e-6
+
+    def _skip(self) -> None:
+        """What a feed does to the feeder's timing, without the engine (see :meth:`_engine_idle`): the samples stay
+        pending, fed with the next ones (the engine gives the same results whatever the chunking), and the
+        interval counts from the next samples on, as after a feed."""
+        self._first_pending = None
+        self._coming_back = False
 
     def _held_up(self) -> bool:
         """Whether the leg stopped far from the set's resting position during a lift (a top hold):
