@@ -29,7 +29,7 @@ for is the session's, snapped to what the sensor supports.
    100 Hz, DIY profile, with faults) sampled every 10 minutes of sensor time.
 
 The full run takes about 8 minutes with 2 jobs; ``--quick`` (the shortest session of each profile,
-a 20-minute memory run) under a minute. The CPU figures are process time of the live loop, with
+a 20-minute memory run) under a minute. The CPU figures are the live loop's thread CPU time, with
 notifications handled in the 50 ms groups a real-time consumer sees.
 """
 from __future__ import annotations

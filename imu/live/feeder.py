@@ -74,6 +74,8 @@ class EngineFeeder:
         self._coming_back = False  # ... and this one is back near it: feed at the next check point
         self.calls = 0
         self.samples = 0
+        #: CPU time in the engine: the feeding thread's (time.thread_time, read at ~0.6 us against process_time's ~1.3:
+        #: the live loop reads the clock on every call)
         self.engine_s = 0.0
         #: (set, rep, counted latency s, reported latency s) per rep event
         self.latencies: list[tuple[int, int, float, float]] = []
@@ -174,9 +176,9 @@ class EngineFeeder:
         the leg keeps moving between sets). The check is engine time."""
         if not self.has_gyro or self.engine.phase not in ("rest", "bottom"):
             return False
-        c0 = time.process_time()
+        c0 = time.thread_time()
         home_s = self.engine.home_not_before_s
-        self.engine_s += time.process_time() - c0
+        self.engine_s += time.thread_time() - c0
         return home_s is not None and now < home_s - 1e-6
 
     def _skip(self) -> None:
@@ -221,9 +223,9 @@ class EngineFeeder:
             g = np.concatenate(self._g) if len(self._g) > 1 else self._g[0]
         self._t, self._a, self._g, self._first_pending = [], [], [], None
         self._coming_back = False
-        c0 = time.process_time()
+        c0 = time.thread_time()
         events = self.engine.feed(t, a, g)
-        self.engine_s += time.process_time() - c0
+        self.engine_s += time.thread_time() - c0
         self.calls += 1
         self.samples += len(t)
         self.last_fed_t = float(t[-1])
@@ -251,7 +253,7 @@ class EngineFeeder:
     def finish(self) -> list:
         """Feeds the rest and closes the session (the engine revises its flags)."""
         events = self.feed()
-        c0 = time.process_time()
+        c0 = time.thread_time()
         events += self.engine.finish()
-        self.engine_s += time.process_time() - c0
+        self.engine_s += time.thread_time() - c0
         return events

@@ -46,8 +46,8 @@ class StreamStats:
     implausible_samples: int = 0       #: non-finite or absurd values (over 64 g / 4000 deg/s)
     gyro_filled: int = 0               #: accelerometer samples given the last gyro value
     samples: int = 0                   #: samples written and counted
-    decode_s: float = 0.0              #: CPU time: decoding and time assignment
-    write_s: float = 0.0               #: CPU time: rounding, cleaning and writing
+    decode_s: float = 0.0              #: CPU time (this thread's): decoding and time assignment
+    write_s: float = 0.0               #: CPU time (this thread's): rounding, cleaning and writing
 
     def as_dict(self) -> dict:
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -92,7 +92,7 @@ class SideStream:
 
     def process(self, items) -> list:
         """Handles queued notifications; returns the engine events they completed."""
-        c0 = time.process_time()
+        c0 = time.thread_time()
         st = self.stats
         ts, counts, accs, gyros, starts, ends = [], [], [], [], [], []
         n_rows = 0
@@ -177,12 +177,12 @@ class SideStream:
         if last_g is not None:
             self._last_gyro = last_g[-1]
         st.notifications += len(items)
-        c1 = time.process_time()
+        c1 = time.thread_time()
         st.decode_s += c1 - c0
         if not n_rows:
             return []
         rows, index = self._clean((ts, counts), accs, gyros, starts, n_rows)
-        st.write_s += time.process_time() - c1
+        st.write_s += time.thread_time() - c1
         if rows is None or self.feeder is None:
             return []
         if index is not None:                      # rows were dropped: map the notification ends
