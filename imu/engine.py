@@ -753,7 +753,8 @@ class RepEngine:
         change's plateau tens of degrees up may still settle by a few. Flutter kicks (``quiet_median_s`` 0):
         every sample slower than ``STILL_DPS``, no drift limit (continuous kicking has no holds to find), and
         moving on by ``min_rom_deg`` leaves it (else by half its height too: a rep's hold near its top is none;
-        the hover a set of kicks starts from, lifted into from lying 20-50 deg lower, ran to ``max_rep_s``).
+        the hover a set of kicks starts from, lifted into from lying 20-50 deg lower, ran to ``max_rep_s``); a
+        plateau no rep could reach or rise on from is left sooner (:meth:`_leaves_plateau`).
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
@@ -768,9 +769,9 @@ class RepEngine:
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
-        on_by = max(self.preset.min_rom_deg, 0.5 * (plateau - level)) if m > 1 else self.preset.min_rom_deg
-        rise = theta[end + 1 :] > plateau + on_by
-        i = first_true(rise)
+        g_plateau = unit(self._buf.get("g", on + end - n + 1, on + end + 1).mean(axis=0))
+        away = tilt_deg(self._buf.get("g", on + end + 1, on + len(theta)), g_plateau)  # deg
+        i = first_true(self._leaves_plateau(theta[end + 1 :], away, plateau, plateau - level, m > 1))
         if i is None or end + 1 + i < k0:
             return None, None
         move = end + 1 + i
@@ -780,6 +781,34 @@ class RepEngine:
             # when it moved decides, as it would have live (fed as far as the move, it was no plateau)
             return None, None
         return end - n + 1, move - k0
+
+    def _leaves_plateau(self, theta: np.ndarray, away_deg: np.ndarray, plateau_deg: float, height_deg: float,
+                        holds: bool) -> np.ndarray:
+        """Per sample after a still plateau ``height_deg`` above the resting level (its angle ``theta``, deg, and
+        its turn ``away_deg`` from the plateau's direction): whether the leg has left the plateau as a new rest
+        (see :meth:`_new_home_inside`). Rising on by ``min_rom_deg``, or where the preset's reps have holds
+        (``holds``) by half the height too (a rep's hold near its top is none), but never by more than it takes
+        to go beyond any plausible rep (``max_rom_factor`` times the target range: a side-lying posture change
+        held 92 deg from the rest before it, whose reps then rose 33 deg from there, was taken for one 15 s
+        excursion). Where reps have holds, from a plateau above the target range also turning that far away
+        from it sideways, its angle from the resting level changing by less than half the turn (a rep's top is
+        left towards the rest: a posture change held 95 deg up, whose reps turned 45 deg across, kept that
+        angle; lower down, a fidget's plateau left sideways made the next move into position a rep). A plateau
+        already beyond any plausible rep is no rep's top: turning ``min_rom_deg`` from it any way leaves it
+        (getting into a prone plank turned the leg ~170 deg, where the unsigned tilt folds: the reps from there
+        read as dips of ~15 deg towards home). Each of these used to run into a chain of ``max_rep_s`` restarts
+        that counted the set's first reps 3-4.5 s late."""
+        on_by = self.preset.min_rom_deg
+        headroom_deg = self.preset.max_rom_factor * self.preset.target_rom_deg - height_deg
+        if headroom_deg < 0:
+            return away_deg > on_by
+        if not holds:
+            return theta > plateau_deg + on_by
+        on_by = max(on_by, min(0.5 * height_deg, headroom_deg))
+        rise = theta > plateau_deg + on_by
+        if height_deg <= self.preset.target_rom_deg:  # (a plateau within a rep's range: fidgets turn across it)
+            return rise
+        return rise | ((away_deg > on_by) & (np.abs(theta - plateau_deg) < 0.5 * away_deg))
 
     def _settle(self):
         on, back = self._exc["on"], self._exc["back"]

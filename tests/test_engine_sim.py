@@ -377,6 +377,24 @@ def test_the_rep_that_makes_a_set_is_counted_as_the_leg_comes_back(session):
     assert sorted(set(shown_before)) == [1, 2, 3] and feeder.uncounted == 0
 
 
+@pytest.mark.parametrize("k, sets", [(46, 3), (67, 3), (86, 2)])
+def test_a_set_started_from_a_new_posture_is_counted_as_its_reps_land(k, sets):
+    # reverse leg lifts (suite session 46, a Thingy:52), side leg lifts without a gyroscope (67, a Polar) and with
+    # one (86, a Thingy:52), each at its live rate: before a set the leg moved into a new posture and lay still
+    # there, ~170 deg (46: turning prone, where the unsigned tilt from the old rest folds, so the reps read as
+    # dips of ~15 deg towards it), ~95 deg (67: the reps turned 45 deg across, keeping that angle) and ~92 deg
+    # (86: the reps rose 33 deg on from there) from the rest before it. None was taken for a new rest: the move
+    # on from it was short of half its height. The excursion never came back, and a chain of max_rep_s restarts
+    # counted the set's making rep 4.4, 4.6 and 3.7 s late and the reps after it up to 3.1 s late
+    from bench.latency_probe import probe_one
+    from imu.sim import benchmark_suite
+
+    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    assert r["uncounted"] == 0 and len(r["making"]) == sets
+    assert max(r["making"]) <= 0.3
+    assert max(c for c, _ in r["latency"]) < 0.5
+
+
 def test_a_tentative_set_of_uneven_reps_is_not_counted_before_it_is_judged():
     # accelerometer-only bent-knee raises (suite session 70, the DIY sensor): a rep and, straight after it, a
     # shift of the leg (3.9 s, then 1.1 s) looked like two reps of a set, the next movement landed and the live view
