@@ -152,6 +152,15 @@ class _Candidate:
     def measured(self) -> bool:
         return measured(self.gap_s, self.inferred)
 
+    @property
+    def tilt_distorted(self) -> bool:
+        """Whether its tilt is no reading of the leg: fitted to the readings, the leg's own acceleration included
+        (acc-only, :mod:`imu.ramp_fit`), the tilt's range is more than ``LIKE_SET_FACTOR`` times the fitted one (a
+        flutter kick's tilt jumped ~10 deg at its start and read 45.8 deg from -4.4, the fit 21). Not the other way
+        round: a tilt that barely moved is no jump, and a fit of it to 5 times that was a walk's step."""
+        fit = self.refined
+        return fit is not None and fit.lever_m is not None and self.timing.rom_deg > LIKE_SET_FACTOR * fit.rom_deg
+
 
 @dataclass
 class _SetState:
@@ -1391,7 +1400,8 @@ class RepEngine:
 
     def _consistent(self, s: _SetState, cand: _Candidate, peak_g: np.ndarray) -> bool:
         """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
-        range. A rep cut by a long gap is only held to the axis (the gap hid part of its range)."""
+        range. A rep cut by a long gap is only held to the axis (the gap hid part of its range); one whose tilt the
+        leg's own acceleration distorted (:attr:`_Candidate.tilt_distorted`), to the axis and its fitted range."""
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
@@ -1403,9 +1413,13 @@ class RepEngine:
         if not roms:
             return True
         med = float(median(roms))
-        if self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
+        if cand.tilt_distorted:  # (its resting level is the distorted tilt's too: held to its fitted range alone)
+            rom = cand.reported.rom_deg
+        elif self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
             return False
-        return timing.rom_deg >= 0.25 * med and timing.rom_deg <= 4.0 * med
+        else:
+            rom = timing.rom_deg
+        return 0.25 * med <= rom <= 4.0 * med
 
     @staticmethod
     def _off_axis(s: _SetState, peak_g: np.ndarray) -> bool:
