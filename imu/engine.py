@@ -119,6 +119,9 @@ PASSED_STILL_S = 1.5  #: an excursion held still this long (s) at a plateau and 
 #: side, by PASSED_FRACTION of the plateau's height, was a posture change: the plateau is a new rest (a set starts
 #: with a 2-5 s hold; a top hold is ~1 s, and a leg let down onto the floor past its hover goes 2-12 deg and stops)
 PASSED_FRACTION = 0.5
+SLOWER_LOWERING_FACTOR = 2.5  #: a rep lowered this many times slower (peak speed) than its confirmed set's reps is
+#: none of them (suite: the reps of a set, tiring or not, 1.5-2.2 times at most; the leg let down as the person sits
+#: up or bends the knees straight after the last rep 3-7.7 times)
 SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
@@ -439,7 +442,8 @@ class RepEngine:
         """Whether the excursion under way (if any) left from where the reps of the set ``s`` rest: its resting
         level, the median angle over the ``REST_WINDOW_S`` before it left, is not apart from theirs for
         :meth:`_rests_apart` (with their median range, once it is settling with its own if smaller), and, once
-        it is settling, it rose at least ``min_rom_deg`` from there. Otherwise it settles as the first rep of a new
+        it is settling, it rose at least ``min_rom_deg`` from there and is coming down no far slower than the set's
+        reps (:meth:`_lowered_slower`). Otherwise it settles as the first rep of a new
         tentative set (the leg let down lower or raised to another rest before it) or as no rep (too small
         from where it rested), and a live view that counted it as it landed took it back. (Where its rest or
         the rep before it was lost in a gap, a rep is measured from the set's resting level: it leaves from
@@ -457,12 +461,18 @@ class RepEngine:
         if bottom is None:
             return True
         rom = self._set_rom_deg(s, s.pending + s.emitted)
-        if self._state == SETTLE:  # (its top is known: its own range)
+        if self._state == SETTLE:  # (its top is known: its own range, and how fast it came down)
             own = self._exc["level"] + self._exc["height"] - bottom
-            if own < self.preset.min_rom_deg:
+            if own < self.preset.min_rom_deg or self._lowered_slower(s, self._lowering_dps(on)):
                 return False
             rom = min(rom, own)
         return not self._rests_apart(s, bottom, rom)
+
+    def _lowering_dps(self, on: int) -> float:
+        """Fastest lowering (deg/s) since the top of the excursion that left home at ``on``, as far as it has come."""
+        theta, t = self._theta(on), self._buf.get("t", on)
+        top = int(np.argmax(theta))
+        return float(-lean_numpy.gradient(theta[top:], t[top:]).min(initial=0.0)) if len(t) - top > 1 else 0.0
 
     def _set_rom_deg(self, s: _SetState, reps: list | None = None) -> float:
         """Median range (deg) of the measured ones of ``reps`` (default: the set ``s``'s emitted reps; the
@@ -1017,6 +1027,11 @@ class RepEngine:
         refined = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else None
         if refined is not None and refined.rom_deg < self.preset.min_rom_deg:
             return []  # fitted to the readings, the leg did not rise: the tilt's excursion was its own acceleration
+        if refined is not None and refined.lever_m is not None and not settled:
+            # the next rep rose straight away: the tilt's lowest point was the leg's own acceleration as it landed
+            # (a brisk heel tap's read 15-19 deg below the floor, so a "rep" rose from there to the floor and the
+            # set broke up, suite #77: 5 of 11); the next rep is measured from where the fit has it land
+            self._level = max(end_level, refined.end_deg)
         if refined is None:  # the range it reports: up to the angle it held at the top
             top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
             refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
@@ -1098,7 +1113,8 @@ class RepEngine:
         end_s = min(fit.end_s, max(end_by_s, float(t[-1])))
         top_deg = float(np.degrees(fit.top_rad))
         return replace(timing, start_s=min(start_s, top_s), top_s=top_s, lower_s=lower_s, end_s=max(end_s, lower_s),
-                       top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)), lever_m=fit.lever_m)
+                       top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)),
+                       end_deg=float(np.degrees(fit.end_rad)), lever_m=fit.lever_m)
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front
@@ -1120,6 +1136,9 @@ class RepEngine:
         events: list[Event] = []
         if not self._consistent(s, cand, peak_g):
             events += self._close_set(keep_frame=False)
+            if self._lowered_slower(s, timing.peak_down_dps):  # the leg let down into another posture after the
+                self._implausible = timing  # set: no rep, nor the first of a set (the search starts afresh after it)
+                return events
             # (with a gyroscope also one turning about another axis than a lone tentative rep, a rest movement
             # that fixed the frame: measured in that plane a swung set's reps were each unlike the one before)
             lone = self.has_gyro and s.number is None and len(s.pending) == 1 and self._off_axis(s, peak_g)
@@ -1400,8 +1419,9 @@ class RepEngine:
 
     def _consistent(self, s: _SetState, cand: _Candidate, peak_g: np.ndarray) -> bool:
         """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
-        range. A rep cut by a long gap is only held to the axis (the gap hid part of its range); one whose tilt the
-        leg's own acceleration distorted (:attr:`_Candidate.tilt_distorted`), to the axis and its fitted range."""
+        range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the axis
+        (the gap hid part of its range); one whose tilt the leg's own acceleration distorted
+        (:attr:`_Candidate.tilt_distorted`), to the axis, its fitted range and its pace."""
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
@@ -1419,7 +1439,17 @@ class RepEngine:
             return False
         else:
             rom = timing.rom_deg
-        return 0.25 * med <= rom <= 4.0 * med
+        return 0.25 * med <= rom <= 4.0 * med and not self._lowered_slower(s, cand.timing.peak_down_dps)
+
+    @staticmethod
+    def _lowered_slower(s: _SetState, peak_down_dps: float) -> bool:
+        """Whether a rep that came down at ``peak_down_dps`` at the fastest came down more than
+        ``SLOWER_LOWERING_FACTOR`` times slower than the confirmed set ``s``'s reps (their median): a set's reps
+        keep their pace, changing it gradually as they tire; the leg let down slowly as the person sits up or bends
+        the knees straight after the last rep does not (29-46 deg/s after reps lowered at 126-226: counted as one
+        more rep, or as a false one)."""
+        downs = [c.timing.peak_down_dps for c in s.emitted if c.measured]
+        return s.number is not None and bool(downs) and SLOWER_LOWERING_FACTOR * peak_down_dps < float(median(downs))
 
     @staticmethod
     def _off_axis(s: _SetState, peak_g: np.ndarray) -> bool:
