@@ -57,6 +57,14 @@ def _mj(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x2 * x * (10 - 15 * x + 6 * x2), 30 * x2 * (1 - x) ** 2, 60 * x * (1 - x) * (1 - 2 * x)
 
 
+def _fit_weights(t_s: np.ndarray, weights: np.ndarray | None) -> np.ndarray | None:
+    """Each reading's weight in a fit (``weights``, default 1; 0 for lost data), 0 over the first ``SETTLING_S``
+    after ``t_s[0]`` (the filter's state there is the past's); None when they add up to under 10 readings."""
+    w = (np.ones(len(t_s)) if weights is None else np.asarray(weights, float)).copy()
+    w[t_s - t_s[0] < SETTLING_S] = 0.0
+    return None if w.sum() < 10 else w
+
+
 def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float, float, float],
                   guess_s: tuple[float, float, float, float], sos: np.ndarray,
                   weights: np.ndarray | None = None) -> RampFit | None:
@@ -67,10 +75,10 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     second-order section); ``weights`` (n,): 0 for readings not to fit (lost data). None when the model
     does not fit (a swing, a knock, too few readings) or moves a boundary implausibly far."""
     n = len(t_s)
-    w = (np.ones(n) if weights is None else np.asarray(weights, float))[:, None].copy()
-    w[t_s - t_s[0] < SETTLING_S] = 0.0
-    if w.sum() < 10:
+    w = _fit_weights(t_s, weights)
+    if w is None:
         return None
+    w = w[:, None]
     fx, fy = acc_2d_g[:, :1], acc_2d_g[:, 1:]
     b, a = sos[0, :3], sos[0, 3:]
     zi = signal.lfilter_zi(b, a)[None, :, None]
@@ -138,9 +146,8 @@ def lever_fit_m(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos:
     the low-passed in-plane readings ``acc_2d_g`` (n, 2; g) at evenly spaced times ``t_s`` from a little
     before the movement. Bending the knees with the heels on the floor turns the shin about the ankle
     (a lever of centimetres), a straight-leg raise about the hip. None if too few readings to tell."""
-    w = (np.ones(len(t_s)) if weights is None else np.asarray(weights, float)).copy()
-    w[t_s - t_s[0] < SETTLING_S] = 0.0
-    if w.sum() < 10:
+    w = _fit_weights(t_s, weights)
+    if w is None:
         return None
     omega = np.gradient(phi_rad, t_s)
     alpha = np.gradient(omega, t_s)
