@@ -18,7 +18,7 @@ def tempo_flags(timing: RepTiming, preset: Preset, duration_scale: float = 1.0,
     ankle's own acceleration.
 
     ``duration_scale`` multiplies the preset's duration limits: without a gyroscope the leg's own
-    acceleration makes ramps look shorter than they are (see :data:`imu.engine.ACC_ONLY_DURATION_SCALE`).
+    acceleration makes ramps look shorter than they are (see :data:`imu.engine.params.ACC_ONLY_DURATION_SCALE`).
     ``speeds_measured``: False without a gyroscope, where the peak speeds are read off the tilt, which
     the same acceleration distorts; ``momentum`` then rests on the acceleration alone.
     """

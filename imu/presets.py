@@ -104,7 +104,7 @@ class Preset:
     pivot_lever_m: float = 0.0  #: with a gyroscope, a set whose reps' median lever (imu.flags.lever_m) is
     #: shorter turned about another axis than the exercise's and does not set the full range (0: no check)
     quiet_median_s: float = 0.2  #: a new rest inside an excursion is still by the median turn rate over this long (s;
-    #: noise spikes aside) and drifts little (imu.engine.QUIET_DRIFT_FRACTION); 0 for flutter kicks: every sample
+    #: noise spikes aside) and drifts little (imu.engine.params.QUIET_DRIFT_FRACTION); 0 for flutter kicks: every sample
     #: slower than the stillness limit, no drift limit (continuous kicking has no holds; with the noise-tolerant test,
     #: kicks after a dropout were lost: suite #13 through a faulty link, 4 of 22)
 

@@ -322,7 +322,7 @@ def test_with_a_gyroscope_swung_sets_are_counted_through_the_catch(k, set_index)
     # towards the accelerometer while the leg was caught at the bottom (several g) put the angle up to
     # 25 deg below the resting level, which ended the set (6 of 10, 12 of 14 counted). A dropped hanging leg
     # also swings back behind the hang line for a moment: 15 deg below the rest for 0.3 s ended its set
-    # (8 of 9 in the second set); the limit is 25 deg (imu.engine.BELOW_REST_DEG)
+    # (8 of 9 in the second set); the limit is 25 deg (imu.engine.params.BELOW_REST_DEG)
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(0)[k])

@@ -1,0 +1,207 @@
+"""What a live view reads off the engine while a rep is under way (:class:`LiveView`)."""
+from __future__ import annotations
+
+from statistics import median
+
+import numpy as np
+
+from imu import lean_numpy
+from imu.block import GRID_HZ
+from imu.bridge import SWING_G
+from imu.engine.params import (
+    EXCURSION, EXIT_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S, REST_WINDOW_S, SEEK, SETTLE, STILL_S,
+)
+from imu.engine.state import SetState
+from imu.held import kicks_landed, reps_landed
+from imu.orientation import leg_angle_deg
+
+
+class LiveView:
+    """The live view's readings of :class:`imu.engine.RepEngine`: phase, the count shown before a rep settles
+    (:attr:`count_now`), the set it counts, the leg angle. A mixin: it reads the engine's state."""
+
+    @property
+    def phase(self) -> str:
+        """Current phase for a live view: rest, bottom, up/top/down (approximate)."""
+        if self._state == EXCURSION:
+            return "up/top"
+        if self._state == SETTLE:
+            return "down"
+        return "bottom" if self._set is not None and self._set.number is not None else "rest"
+
+    @property
+    def rest_direction(self) -> tuple[float, float, float] | None:
+        """Unit direction of gravity (sensor frame) where the leg rests in the current set, or None."""
+        return None if self._set is None else tuple(self._set.home.tolist())
+
+    @property
+    def pending_reps(self) -> int:
+        """Reps of a possible set not yet confirmed (shown as tentative in a live view)."""
+        return 0 if self._set is None else len(self._set.pending)
+
+    @property
+    def unseen_s(self) -> float:
+        """Sensor time (s) fed but not yet seen by the state machine: without a gyroscope, what the front end
+        holds back while it bridges a swing (:mod:`imu.bridge`); otherwise under a grid step."""
+        if self.last_t_s is None or not len(self._buf):
+            return 0.0
+        return max(0.0, self.last_t_s - float(self._buf.get("t", self._buf.end - 1)[0]))
+
+    @property
+    def home_not_before_s(self) -> float | None:
+        """While the engine seeks a home (the leg not yet still for ``STILL_S``): the sensor time (s) before which
+        none can be found, however the samples go on (the stillness at the buffer's end needs that much more), so
+        before which no rep can start or end and no event come out; None in any other state."""
+        if self._state != SEEK or not len(self._buf):
+            return None
+        n = int(STILL_S * GRID_HZ)
+        still = self._home_still(max(self._buf.end - n + 1, self._buf.start))  # (what _seek looks at next)
+        moved = np.flatnonzero(~still)
+        held = len(still) - 1 - int(moved[-1]) if len(moved) else len(still)  # still samples at the end
+        return float(self._buf.get("t", self._buf.end - 1)[0]) + (n - held) / GRID_HZ
+
+    @property
+    def current_set(self) -> int | None:
+        return None if self._set is None else self._set.number
+
+    @property
+    def count_set(self) -> int | None:
+        """The set :attr:`count_now` counts: the current (confirmed) set, or the next set's number while the rep
+        that would make a tentative set of it has landed (see :meth:`_landed_confirming`); None otherwise."""
+        s = self._set
+        if s is None:
+            return None
+        if s.number is not None:
+            return s.number
+        return self._sets_done + 1 if self._landed_confirming(s) else None
+
+    def _landed_confirming(self, s: SetState) -> bool:
+        """Whether the tentative set ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within
+        ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to
+        ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within that factor of each other, and
+        they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
+        :meth:`_bottom_before`); without a gyroscope also when the latest readings show that rep ended before
+        the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps). That rep makes
+        the set ready to be judged (it is judged when the rep settles, and taken back if it is no set); the
+        live view counts the set from then on."""
+        if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
+                or self._state == SEEK or not self._leaves_set_rest(s)):
+            return False
+        rom = self._set_rom_deg(s, s.pending)  # (all measured)
+        landed = (self._state == SETTLE and self._exc.get("landed", False)
+                  and self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom)
+        if not landed and not (self._state != SETTLE and self._landed_unseen(s, False, s.pending)):
+            return False
+        durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
+        if max(durations) > LIKE_SET_FACTOR * min(durations):  # (a set's reps keep a rhythm)
+            return False
+        key = (id(s), len(s.pending), s.pending[0].timing.start_s, s.pending[-1].timing.end_s)
+        if self._looks_set[0] != key:  # (judged once per landing: the reps so far as a set, as they will be)
+            looks = len(s.pending) >= 2 and self._judge_tentative(s) == "set" and self._bottom_before(s) is None
+            self._looks_set = (key, looks)
+        return self._looks_set[1]
+
+    @property
+    def count_now(self) -> int:
+        """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
+        back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
+        (it is reported, with its tempo and flags, when it settles; should what follows show it was not
+        a rep, a posture change say, the count goes back down). Without a gyroscope also those that the
+        latest readings show ended before the state machine saw them (:meth:`_landed_unseen`). For a
+        tentative set, ``min_set_reps`` once the rep that makes it ready to be judged has landed
+        (:attr:`count_set` then names the set it would be), 0 before; 0 outside a set."""
+        s = self._set
+        if s is None:
+            return 0
+        if s.number is None:  # a tentative set: counted once the rep that makes it ready has landed
+            return self.preset.min_set_reps if self._landed_confirming(s) else 0
+        if not self._leaves_set_rest(s):
+            return len(s.reps)
+        landed = (self._state == SETTLE and self._exc.get("landed", False)
+                  and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
+        return len(s.reps) + landed + self._landed_unseen(s, landed)
+
+    def _leaves_set_rest(self, s: SetState) -> bool:
+        """Whether the excursion under way (if any) left from where the reps of the set ``s`` rest: its resting
+        level, the median angle over the ``REST_WINDOW_S`` before it left, is not apart from theirs for
+        :meth:`_rests_apart` (with their median range, once it is settling with its own if smaller), and, once
+        it is settling, it rose at least ``min_rom_deg`` from there and is coming down no far slower than the set's
+        reps (:meth:`_lowered_slower`). Otherwise it settles as the first rep of a new
+        tentative set (the leg let down lower or raised to another rest before it) or as no rep (too small
+        from where it rested), and a live view that counted it as it landed took it back. (Where its rest or
+        the rep before it was lost in a gap, a rep is measured from the set's resting level: it leaves from
+        there. A lower rest in the pause, :meth:`_pause_low`, only brings its level nearer the set's.)"""
+        if self._state not in (EXCURSION, SETTLE) or s.axis is None or s.provisional or not s.bottoms:
+            return True
+        on = self._exc["on"]
+        if self._exc_rest[0] != (id(s), on):  # (its rest is over once it left: judged once per excursion)
+            pre = self._rep_pre(on, s)
+            last = s.pending[-1] if s.pending else (s.reps[-1] if s.reps else None)
+            lost = not self._seen(pre)[: max(1, on - pre + 1)].all() or (last is not None and not last.measured)
+            g = self._buf.get("g", max(pre, on + 1 - int(REST_WINDOW_S * GRID_HZ)), on + 1)
+            self._exc_rest = ((id(s), on), None if lost else float(np.median(leg_angle_deg(g, s.home, s.axis))))
+        bottom = self._exc_rest[1]
+        if bottom is None:
+            return True
+        rom = self._set_rom_deg(s, s.pending + s.emitted)
+        if self._state == SETTLE:  # (its top is known: its own range, and how fast it came down)
+            own = self._exc["level"] + self._exc["height"] - bottom
+            if own < self.preset.min_rom_deg or self._lowered_slower(s, self._lowering_dps(on)):
+                return False
+            rom = min(rom, own)
+        return not self._rests_apart(s, bottom, rom)
+
+    def _lowering_dps(self, on: int) -> float:
+        """Fastest lowering (deg/s) since the top of the excursion that left home at ``on``, as far as it has come."""
+        theta, t = self._theta(on), self._buf.get("t", on)
+        top = int(np.argmax(theta))
+        return float(-lean_numpy.gradient(theta[top:], t[top:]).min(initial=0.0)) if len(t) - top > 1 else 0.0
+
+    def _set_rom_deg(self, s: SetState, reps: list | None = None) -> float:
+        """Median range (deg) of the measured ones of ``reps`` (default: the set ``s``'s emitted reps; the
+        preset's target before there is one)."""
+        reps = s.emitted if reps is None else reps
+        return float(median([c.timing.rom_deg for c in reps if c.measured] or [self.preset.target_rom_deg]))
+
+    def _rep_like_deg(self, rom_deg: float) -> float:
+        """Smallest excursion (deg) a live view counts before it settles as a rep of a set whose reps span
+        ``rom_deg``: half that, at least the preset's ``min_rom_deg`` (smaller ones, a leg shifted after the
+        set, mostly turn out to be none)."""
+        return max(self.preset.min_rom_deg, 0.5 * rom_deg)
+
+    def _landed_unseen(self, s: SetState, landed: bool, reps: list | None = None) -> int:
+        """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the
+        latest readings show ended (:func:`imu.held.reps_landed`) before the state machine can see them (the front
+        end still holds them back, bridging a swing, or the low-passed tilt lags them); in continuous swinging, that
+        the open window's fitted directions show ended (:func:`imu.held.kicks_landed`)."""
+        reps = s.emitted if reps is None else reps
+        if self.has_gyro or self._front is None or not reps or self._state == SEEK:
+            return 0
+        t, raw, acc_lp = self._front.bridge.recent_readings()
+        seen_s = float(self._buf.get("t", self._buf.end - 1, self._buf.end)[0])
+        measured_reps = [c.timing for c in reps if c.measured]
+        rom = self._set_rom_deg(s, reps)
+        swung = float(median([tm.peak_accel_g for tm in measured_reps] or [0.0])) >= SWING_G
+        away_since_s, since_s = None, seen_s  # (the state machine saw the leg at home, or landed, up to there)
+        last_end_s = seen_s if landed else reps[-1].timing.end_s
+        if self._state in (EXCURSION, SETTLE) and not landed:
+            on = self._exc["on"]
+            theta = self._theta(on)
+            if float(theta.max()) - self._exc["level"] >= self._rep_like_deg(rom):
+                away_since_s = float(self._buf.get("t", on, on + 1)[0])
+                since_s = float(self._buf.get("t", on + int(np.argmax(theta)))[0])  # back after its top
+        keep, rest_max_deg = t > since_s, self._level + LANDED_FRACTION * rom
+        still = reps_landed(t[keep], raw[keep], acc_lp[keep], s.home, s.axis, rest_max_deg, swung, away_since_s,
+                            last_end_s, MIN_REP_S)
+        kicks = self._front.bridge.open_window()  # (continuous swinging: no still reading until it stops)
+        if kicks is None:
+            return still
+        angle = leg_angle_deg(kicks[1], s.home, s.axis)
+        return max(still, kicks_landed(kicks[0], angle, rest_max_deg, self._level + EXIT_FRACTION * rom,
+                                       LANDED_FRACTION * rom, self._level + self._rep_like_deg(rom), away_since_s,
+                                       last_end_s, MIN_REP_S))
+
+    def angle_now_deg(self) -> float:
+        if len(self._buf) == 0 or self._set is None:
+            return float("nan")
+        return float(self._theta(self._buf.end - 1, self._buf.end)[0])

@@ -1,0 +1,75 @@
+"""The detection engine's parameters (see :mod:`imu.engine`)."""
+from imu.block import GRID_HZ
+
+STILL_S = 0.4  #: stillness that establishes a home position
+STILL_DPS = 10.0  #: slower than this counts as still
+AFRESH_RETRIES = 3  #: excursions measured afresh in a row without the search moving past the latest one
+AFRESH_BRISK_DPS = 80.0  #: without a gyroscope, a movement this fast that leaves a plane kept from earlier ones
+#: is measured afresh (rest movements measured afresh made sets of them from 50 deg/s on; from 100 on, two
+#: brisk sets were still lost whole, and a swung one with none: their pauses are too short for a new home)
+AFRESH_WINDOW_S = 1.0  #: ... its speed taken over this long before it left the plane (s)
+REHOME_STILL_S = 1.0  #: a plateau this long inside an excursion may be a new resting position
+#: ... still by the median turn rate over the preset's ``quiet_median_s`` (0.2 s): without a gyroscope the
+#: accelerometer's noise makes single turn rates of 10-15 deg/s every ~0.6 s on a still leg (suite #57, 26 Hz),
+#: so a 3 s hold after a move into position was no plateau and the move ran into the first rep ...
+QUIET_DRIFT_FRACTION = 0.15  #: ... and coming less far over the plateau's REHOME_STILL_S than this share of its height
+QUIET_DRIFT_MIN_DEG = 1.0  #: above the resting level, within these bounds (deg): partial plank and prone reps of 5-10 deg
+QUIET_DRIFT_DEG = 4.0  #: turn slower than STILL_DPS throughout and come 3-4 deg in 1 s (suite #4, #21, #66, #104, the
+#: Polar plank session #123 at its live rate); a posture change's plateau 30-100 deg up settles by up to ~3 deg (a flat
+#: 4 deg: suite 94.4 % exact, but #123 lost two reps; 3 deg: a swung side-lift set confirmed two reps late)
+GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
+SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
+SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
+SETTLE_FRACTION = 0.05
+REST_WINDOW_S = 0.3  #: where the leg rests is its median angle over this long (s)
+READY_N = int(REST_WINDOW_S * GRID_HZ)  #: grid samples before a set's first rep that say where the leg was held ready
+END_EXTRAPOLATION = 0.1  #: a settled rep's fitted down ramp may end after its lowest sample by this share of
+#: the time from its peak: the rep is decided when the leg is slower than SETTLE_FRACTION of its peak speed,
+#: before a slow eccentric's last degrees are done (its end was put ~0.2 s early)
+PAUSE_LOOK_S = 3.0  #: a rep of a set may start from where the leg rested lower this long before it left (s)
+EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
+LIKE_SET_FACTOR = 1.5  #: a tentative set is counted as its next rep lands only if that went at most this times the
+#: reps' median range (a posture change after two big fidgets, 135 deg after 99 and 58, was counted and taken back)
+#: and its reps took at most this times as long as each other (a shift of the leg straight after a rep, 1.1 s
+#: after 3.9 s, say: over the suite 33 -> 15 reps counted and taken back, one fewer counted within 300 ms)
+LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
+#: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
+JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
+BELOW_REST_DEG = 25.0  #: this far below the resting level is not a leg lift
+ABNORMAL_S = 0.3  #: ... when it lasts this long
+OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
+AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
+FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the frame's home is measured afresh
+TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
+LEVER_ROM_DEG = 20.0  #: a rep's fitted lever tells the axis apart from this range up (smaller: too little acceleration)
+GYRO_LEVER_FACTOR = 2.0  #: with a gyroscope a set's reps turn about an axis at least this times the preset's
+#: ``min_lever_m`` away: fitted to the whole movement (:func:`imu.ramp_fit.lever_fit_m`), bending the knees, its
+#: pivot moving from the ankle up the shin, reads 0.19-0.33 m; straight-leg raises 0.62-0.96 m (suite), 0.5-0.6 (real)
+LEVER_LEAD_S = 0.3  #: with a gyroscope the lever is fitted from this long before a rep's start (s: the filter settles)
+WINDOW = 256  #: grid samples added to the buffer per step of the state machine
+ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do
+#: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
+#: motion as it starts and with it as it stops); rushed precision 0.98, recall 0.92 on the acc-only suite
+INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
+KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
+HOME_KEEP_S = 45.0  #: at most this much is kept while the leg stays at home (s): a tentative set's first 3 reps and the
+#: INVERTED_LOOKBACK_S before them (alternating leg lifts, a rep of this leg every ~14 s, span ~30 s before that)
+MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
+GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
+UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
+GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks
+BACKTRACK_RAISED = 0.5  #: a first rep bigger than the rest began a posture change when the reps rest higher by at
+#: least this share of the difference (a first rep only bigger, suite #83: 92 vs 82 deg from the same rest, is none)
+BACKTRACK_HOLD_RATIO = 1.8  #: a first rep held this many times as long as any other rep of its set ...
+BACKTRACK_HOLD_S = 1.0  #: ... and this much longer (s) was a posture change merged with the first rep: its "top
+#: hold" is the set's starting hold (2-5 s in the suite; top holds within a set differ by < 0.6 s)
+PASSED_STILL_S = 1.5  #: an excursion held still this long (s) at a plateau and then gone on past its rest to the far
+#: side, by PASSED_FRACTION of the plateau's height, was a posture change: the plateau is a new rest (a set starts
+#: with a 2-5 s hold; a top hold is ~1 s, and a leg let down onto the floor past its hover goes 2-12 deg and stops)
+PASSED_FRACTION = 0.5
+SLOWER_LOWERING_FACTOR = 2.5  #: a rep lowered this many times slower (peak speed) than its confirmed set's reps is
+#: none of them (suite: the reps of a set, tiring or not, 1.5-2.2 times at most; the leg let down as the person sits
+#: up or bends the knees straight after the last rep 3-7.7 times)
+SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
+
+SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"

@@ -1,0 +1,427 @@
+"""Sets: which candidates belong together, when a tentative set is one, emitting its reps (:class:`SetBuilder`)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from statistics import median
+
+import numpy as np
+
+from imu import lean_numpy
+from imu.block import GRID_HZ
+from imu.engine.params import (
+    AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FOREIGN_REST_DEG, GAIT_CYCLE_S,
+    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, LEVER_LEAD_S, LEVER_ROM_DEG,
+    LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR, STILL_DPS,
+    STILL_S, UPRIGHT_COS,
+)
+from imu.engine.state import Candidate, Event, SetState, ordered_flags
+from imu.filters import GAP_S
+from imu.flags import feet_rested
+from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, set_rhythm
+from imu.masks import true_runs
+from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, unit
+from imu.phases import RepTiming
+from imu.presets import auto_preset
+from imu.ramp_fit import lever_fit_m
+from imu.rep import Rep
+
+
+class SetBuilder:
+    """How :class:`imu.engine.RepEngine` groups rep candidates into sets (see :mod:`imu.engine`, step 4). A mixin."""
+
+    def _add_candidate(self, cand: Candidate, peak_g: np.ndarray, on: int) -> list[Event]:
+        s = self._set
+        timing = cand.timing
+        events: list[Event] = []
+        if not self._consistent(s, cand, peak_g):
+            events += self._close_set(keep_frame=False)
+            if self._lowered_slower(s, timing.peak_down_dps):  # the leg let down into another posture after the
+                self._implausible = timing  # set: no rep, nor the first of a set (the search starts afresh after it)
+                return events
+            # (with a gyroscope also one turning about another axis than a lone tentative rep, a rest movement
+            # that fixed the frame: measured in that plane a swung set's reps were each unlike the one before)
+            lone = self.has_gyro and s.number is None and len(s.pending) == 1 and self._off_axis(s, peak_g)
+            if (abs(timing.bottom_deg) > FOREIGN_REST_DEG or lone) and self._may_start_afresh(on):
+                # it rested far from where the frame was set up (by a fidget, say): in that frame it
+                # and every rep after it would look alike and unlike a set's reps
+                self.rejected += 1
+                self._foreign_from = on  # (the set is closed: _settle starts the new frame)
+                return events
+            # this rep starts a new tentative set (in the same frame: it rested where the last one did)
+            self._set = s = self._set_again(s, cand, peak_g)
+        if not s.bottoms:
+            s.ready_deg = self._ready_level_deg(on)
+        s.bottoms.append(timing.bottom_deg)
+        if s.number is None:
+            s.pending.append(cand)
+            s.last_end_s = timing.end_s
+            if self._ready(s):
+                verdict = self._judge_tentative(s)
+                if verdict == "gait":  # walking: forget this frame, look for a still home again
+                    self.rejected += len(s.pending)
+                    self._gait = True
+                    return events
+                first = s.pending[0].timing
+                buffered_from_s = self._buf.get("t", self._buf.start, self._buf.start + 1)[0]
+                # a set can only start again from a plateau long enough for a home and still buffered;
+                # otherwise these reps are a set
+                if (verdict == "backtrack" and first.lower_s - first.top_s >= STILL_S
+                        and first.top_s >= buffered_from_s):
+                    self.rejected += len(s.pending)
+                    self._backtrack = (first.top_s, first.lower_s)
+                    return events
+                bottom = self._bottom_before(s) if verdict == "set" else None
+                if bottom is not None:
+                    self._restart_inside_out(s, bottom)
+                    return events
+                events += self._confirm(s)
+            elif (bottom := self._inside_out_before_ready(s)) is not None:
+                self._restart_inside_out(s, bottom)
+            return events
+        for c in self._with_lost(s.emitted[-1:] + [cand], s.emitted)[1:]:
+            events += self._emit(s, c)
+        return events
+
+    def _set_again(self, old: SetState, cand: Candidate, peak_g: np.ndarray) -> SetState:
+        """The tentative set, in the closed set ``old``'s frame, that ``cand`` (a rep unlike ``old``'s) starts: from
+        ``old``'s last rep too if ``old`` stayed tentative with two or more and ``cand`` is like that one. Moving into
+        position may make a "rep" before a set's first (suite #126: the second rep, its feet let down 8 deg below
+        the first's hover, was like the first but not like the pair, and the first went with the posture change)."""
+        if old.number is None and len(old.pending) >= 2:
+            last = old.pending[-1]
+            again = SetState(home=old.home, axis=old.axis, pending=[last], bottoms=[last.timing.bottom_deg],
+                              last_end_s=last.timing.end_s)
+            again.ready_deg = self._ready_level_deg(self._buf.index_at(last.timing.start_s), again)
+            if self._consistent(again, cand, peak_g):
+                self.rejected -= 1  # (counted as rejected when ``old`` closed)
+                return again
+        return SetState(home=old.home, axis=old.axis)
+
+    def _inside_out_before_ready(self, s: SetState) -> tuple[float, float] | None:
+        """The real bottom (see :meth:`_bottom_before`) of a tentative set ``s`` one rep short of ready whose
+        ``min_set_reps - 1`` (at least two) measured reps are alike (ranges and durations within
+        ``LIKE_SET_FACTOR`` of each other) and judged a set as they are, or None. Started again from there
+        at once, its reps are found again up to the one now under way, which makes it a set as it lands
+        (judged only once its next top-to-top "rep" settled, such a set was counted 1.5-12 s after the rep
+        that made it; rest movements unlike each other wait for that rep: a pair of fidgets started again
+        from made a set of them)."""
+        n = len(s.pending)
+        if n != self.preset.min_set_reps - 1 or n < 2 or not all(c.measured for c in s.pending):
+            return None
+        durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
+        roms = [c.timing.rom_deg for c in s.pending]
+        if max(durations) > LIKE_SET_FACTOR * min(durations) or max(roms) > LIKE_SET_FACTOR * min(roms):
+            return None
+        return self._bottom_before(s) if self._judge_tentative(s) == "set" else None
+
+    def _restart_inside_out(self, s: SetState, bottom: tuple[float, float]) -> None:
+        """Drops the inside-out tentative set ``s``: the search starts again from its real ``bottom`` (s, s)
+        once the current excursion is settled, and no set starts inside out before that bottom again."""
+        self.rejected += len(s.pending)
+        self._backtrack, self._inverted_after_s = bottom, bottom[1]
+
+    def _ready(self, s: SetState, closing: bool = False) -> bool:
+        """Whether the tentative set ``s`` has enough reps to be judged: ``min_set_reps``, two of them
+        measured (reps cut by a long gap count, but the set's pattern must be seen on two), and, with a
+        gap among them, the set's rhythm known (the reps lost in the gap are counted at confirmation),
+        or two reps more, or the set ``closing``."""
+        n = len(s.pending)
+        if n < self.preset.min_set_reps or sum(c.measured for c in s.pending) < 2:
+            return False
+        return (closing or n >= self.preset.min_set_reps + 2 or all(c.measured for c in s.pending)
+                or self._rhythm(s.pending) is not None)
+
+    def _confirm(self, s: SetState) -> list[Event]:
+        """Makes the tentative set ``s`` a set and emits its reps (with those lost in gaps)."""
+        self._sets_done += 1
+        s.number = self._sets_done
+        if self.preset.slug == "auto":
+            tms = [c.timing for c in s.pending if c.measured]
+            self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
+                                      [tm.lower_s - tm.top_s for tm in tms])
+            self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
+            self._roms.pivot_lever_m = self.preset.pivot_lever_m
+        events = []
+        for c in self._with_lost(s.pending, opening=True):
+            events += self._emit(s, c)
+        s.pending = []
+        return events
+
+    def _rhythm(self, ref: list):
+        """The rhythm (:class:`imu.gaps.Rhythm`) of a set's candidates ``ref`` (pending or emitted), or None."""
+        if len(ref) < 2 or self._front is None:
+            return None
+        timings = [c.timing for c in ref]
+        return set_rhythm(timings, [r.measured for r in ref],
+                          long_gaps_since(self._front.resampler.gaps, timings[0].start_s))
+
+    def _with_lost(self, reps: list, rhythm_of: list | None = None, closing: bool = False,
+                   opening: bool = False) -> list:
+        """``reps`` (candidates of one set, pending or emitted, in order) with the reps lost in long gaps of the
+        stream among them inserted as inferred candidates (see :mod:`imu.gaps`); the rhythm is
+        that of ``rhythm_of`` (default: ``reps``); ``closing``: the set ends with the last of ``reps`` (and
+        those lost in a gap after it are added); ``opening``: the set starts with the first (those lost in a
+        gap before it are put first)."""
+        rhythm = self._rhythm(reps if rhythm_of is None else rhythm_of)
+        if rhythm is None or not reps:
+            return reps
+        out = [reps[0]]
+        for a, b in zip(reps, reps[1:] + [None] if closing else reps[1:]):
+            ta, tb = a.timing, None if b is None else b.timing
+            gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
+            out += [Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
+            out += [] if b is None else [b]
+        if closing:
+            out += self._edge_lost(out[-1].timing, rhythm, after=True)
+        return self._edge_lost(reps[0].timing, rhythm, after=False) + out if opening else out
+
+    def _edge_lost(self, timing: RepTiming, rhythm, after: bool) -> list[Candidate]:
+        """The reps lost in a long gap before a set's first rep ``timing`` or, ``after``, its last
+        (:func:`imu.gaps.edge_lost_reps`), as inferred candidates; none before the previous set's end."""
+        since = self.reps[-1].end_s if self.reps else -np.inf
+        gaps = long_gaps_since(self._front.resampler.gaps, timing.start_s if after else since)
+        return [Candidate(tm, inferred=True) for tm in edge_lost_reps(timing, rhythm, gaps, after, since, self._moved)]
+
+    def _moved(self, a_s: float, b_s: float) -> bool:
+        """Whether the leg was seen turning faster than ``STILL_DPS`` between ``a_s`` and ``b_s`` (s), over the
+        ``KEPT_S`` before the current position at most (what the buffer holds whatever the chunking)."""
+        t = self._buf.get("t", self._buf.start)
+        since_s = float(self._buf.get("t", min(self._pos, self._buf.end - 1))[0]) - KEPT_S
+        m = (t >= max(a_s, since_s)) & (t <= b_s)
+        return bool(m.any() and (self._buf.get("speed_dps", self._buf.start)[m] >= STILL_DPS).any())
+
+    def _judge_tentative(self, s: SetState) -> str:
+        """Whether ``min_set_reps`` consistent candidates really are a set: ``set``; ``gait`` (continuous
+        swinging without pauses, as in walking, unless the shin lies as in flutter kicks with the
+        ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``, or,
+        without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate
+        was a posture change merged with the first rep: it rests elsewhere and pauses longer than the
+        rest, so the set really starts from its plateau)."""
+        tms = [c.timing for c in s.pending if c.measured]
+        holds = [tm.lower_s - tm.top_s for tm in tms]
+        pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
+        durations = [tm.end_s - tm.start_s for tm in tms]
+        continuous = (median(holds) < GAIT_PAUSE_S and median(pauses) < GAIT_PAUSE_S
+                      and median(durations) < GAIT_CYCLE_S)
+        # continuous kicks with the shin lying are flutter kicks (also for ``auto``, which has yet to say so)
+        kicks = continuous and self.preset.slug in ("flutter-kick", "auto") and not self._shin_upright(
+            tms[0].start_s, tms[-1].end_s)
+        if continuous and not kicks:
+            return "gait"
+        if self.preset.slug != "flutter-kick" and not kicks and min(durations) < MIN_REP_S:
+            return "gait"  # a twitch among them: fidgeting, not a set
+        if self._near_axis(s):
+            return "gait"  # knees bent and straightened, heels on the floor: fidgeting
+        if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
+                and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self.preset.target_rom_deg):
+            return "gait"  # small shifts of the leg, not held anywhere: fidgeting
+        rest = tms[1:]
+        rom = float(median([tm.rom_deg for tm in rest]))
+        # the transition ends where the reps turn (same top), but starts where they never return to
+        same_top = abs(tms[0].top_deg - float(median([tm.top_deg for tm in rest]))) < 0.1 * rom
+        # from further away (rested reps start lower), by more than the reps differ among themselves
+        spread = max(tm.rom_deg for tm in rest) - min(tm.rom_deg for tm in rest)
+        excess = tms[0].rom_deg - rom
+        # ... and the reps rest that much higher up (a first rep merely bigger than the rest starts where they do)
+        raised = float(median([tm.bottom_deg for tm in rest])) - tms[0].bottom_deg
+        other_start = excess > max(3.0, 0.12 * rom, spread) and raised > BACKTRACK_RAISED * excess
+        longest = max(holds[1:])
+        long_hold = holds[0] > max(REHOME_STILL_S, BACKTRACK_HOLD_RATIO * longest, longest + BACKTRACK_HOLD_S)
+        if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
+            return "backtrack"
+        return "set"
+
+    def _near_axis(self, s: SetState) -> bool:
+        """Whether the tentative set's reps turned about an axis nearer the sensor than the preset's
+        ``min_lever_m`` (with a gyroscope ``GYRO_LEVER_FACTOR`` times it; their fitted levers, :mod:`imu.ramp_fit`):
+        bending the knees with the heels on the floor turns the shin about the ankle, a straight-leg raise
+        about the hip. With a gyroscope only for a preset the user chose: ``auto`` picks one by ranges and tempo,
+        which say nothing of the pivot (real seated knee extensions, picked as lying leg raises, read 0.25-0.28 m)."""
+        if not self.preset.min_lever_m or (self.has_gyro and self.auto_detected):
+            return False
+        levers = [self._fitted_lever_m(s, c) for c in s.pending if c.measured and c.reported.rom_deg >= LEVER_ROM_DEG]
+        levers = [lv for lv in levers if lv is not None]
+        least_m = self.preset.min_lever_m * (GYRO_LEVER_FACTOR if self.has_gyro else 1.0)
+        return len(levers) >= 2 and median(levers) < least_m
+
+    def _fitted_lever_m(self, s: SetState, c: Candidate) -> float | None:
+        """The lever (m) the rep ``c`` of the tentative set ``s`` turned about: without a gyroscope its ramps'
+        fit to the readings' (:mod:`imu.ramp_fit`, None if none), with one the fit of the readings to its leg
+        angle over the rep (:func:`imu.ramp_fit.lever_fit_m`). A fit over the whole rep, for reps of
+        ``LEVER_ROM_DEG`` and more; the range flags' :func:`imu.flags.lever_m` is a rougher reading from the
+        rep's peaks that works on small ranges too (on the real prone lifts of 11 deg this fit reads 0.06-0.12 m,
+        the ankle's acceleration there barely above the noise)."""
+        if not self.has_gyro:
+            return None if c.refined is None else c.refined.lever_m
+        tm = c.timing
+        a = max(self._buf.start, self._buf.index_at(tm.start_s) - int(LEVER_LEAD_S * GRID_HZ))
+        b = self._buf.index_at(tm.end_s) + 1
+        if b - a < 10:
+            return None
+        e2 = cross(s.axis, s.home)
+        acc = self._buf.get("acc_g", a, b)
+        phi = np.radians(leg_angle_deg(self._buf.get("g", a, b), s.home, s.axis))
+        return lever_fit_m(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
+                           self._front.lowpass.sos, self._seen(a)[: b - a])
+
+    def _bottom_before(self, s: SetState) -> tuple[float, float] | None:
+        """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
+        hold (after a posture change ran into that rep, or a dropout hid its way up), so it counts from top
+        to top. Then, shortly before the home, the leg rested still where the reps turn, in their plane,
+        and moved from there only within the set's range: the end of that rest (s, s) is the set's real
+        bottom (None if there is none)."""
+        tms = [c.timing for c in s.pending if c.measured]
+        if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
+            return None
+        rom = float(median([tm.rom_deg for tm in tms]))
+        # (not before what a long stay at home may have dropped whatever the chunking, see _trim)
+        lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_after_s,
+                   s.pending[-1].timing.start_s - (HOME_KEEP_S - 2.0))
+        lo, hi = self._buf.index_at(lo_s), self._buf.index_at(tms[0].start_s)
+        n = int(STILL_S * GRID_HZ)
+        if hi - lo < n:
+            return None
+        theta = self._theta(lo, hi) - float(median(s.bottoms))
+        near_top = (theta > 0.6 * rom) & (theta < 1.5 * rom)
+        in_plane = np.abs(out_of_plane_deg(self._buf.get("g", lo, hi), s.axis)) < 10.0
+        seen = self._seen(lo)[: hi - lo]  # (the rest must be seen, not guessed)
+        still = (self._buf.get("speed_dps", lo, hi) < STILL_DPS) & near_top & in_plane & seen
+        # rests from which the leg moved only within the set's range (a long gap does not say otherwise: the
+        # rest itself must be seen, the way from it need not); from the latest one back across reps as long
+        # as a rest is no longer than the set's pauses there (a longer one began the set)
+        in_range = ((theta > -0.3 * rom) & (theta < 1.5 * rom)) | ~seen
+        stays = np.flip(np.logical_and.accumulate(np.flip(in_range)))
+        runs = [(a, b) for a, b in zip(*true_runs(still & stays)) if b - a >= n]
+        if not runs:
+            return None
+        pause_s = 2.0 * float(median([tm.lower_s - tm.top_s for tm in tms])) + 0.5
+        k = len(runs) - 1
+        while k > 0 and (runs[k][1] - runs[k][0]) / GRID_HZ <= pause_s and (
+                theta[runs[k - 1][1] : runs[k][0]] < 0.3 * rom).any():
+            k -= 1
+        end = lo + runs[k][1] - 1  # last sample of that rest
+        return float(self._buf.get("t", end - n + 1, end)[0]), float(self._buf.get("t", end + 1, end + 2)[0])
+
+    def _shin_upright(self, a_s: float, b_s: float) -> bool:
+        """Whether the shin hangs roughly vertical below its pivot (walking) rather than lying
+        (flutter kicks), from the direction of the centripetal acceleration: it points from the
+        ankle to the pivot, so it lines up with "up" when the pivot (knee, hip) is above the ankle."""
+        a, b = self._buf.index_at(a_s), self._buf.index_at(b_s)
+        g = self._buf.get("g", a, b)
+        dyn = self._buf.get("acc_g", a, b) - g  # the leg's own acceleration, g
+        w2 = np.radians(self._buf.get("speed_dps", a, b)) ** 2
+        if len(w2) < 10 or w2.sum() == 0:
+            return False
+        to_pivot = unit((dyn * w2[:, None]).sum(axis=0))
+        up = unit(g.mean(axis=0))
+        return float(to_pivot @ up) > UPRIGHT_COS
+
+    def _consistent(self, s: SetState, cand: Candidate, peak_g: np.ndarray) -> bool:
+        """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
+        range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the axis
+        (the gap hid part of its range); one whose tilt the leg's own acceleration distorted
+        (:attr:`Candidate.tilt_distorted`), to the axis, its fitted range and its pace."""
+        if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
+            return True
+        timing = cand.timing
+        if self._off_axis(s, peak_g):
+            return False
+        if not cand.measured:
+            return True
+        roms = [c.timing.rom_deg for c in s.pending + s.emitted if c.measured]
+        if not roms:
+            return True
+        med = float(median(roms))
+        if cand.tilt_distorted:  # (its resting level is the distorted tilt's too: held to its fitted range alone)
+            rom = cand.reported.rom_deg
+        elif self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
+            return False
+        else:
+            rom = timing.rom_deg
+        return 0.25 * med <= rom <= 4.0 * med and not self._lowered_slower(s, cand.timing.peak_down_dps)
+
+    @staticmethod
+    def _lowered_slower(s: SetState, peak_down_dps: float) -> bool:
+        """Whether a rep that came down at ``peak_down_dps`` at the fastest came down more than
+        ``SLOWER_LOWERING_FACTOR`` times slower than the confirmed set ``s``'s reps (their median): a set's reps
+        keep their pace, changing it gradually as they tire; the leg let down slowly as the person sits up or bends
+        the knees straight after the last rep does not (29-46 deg/s after reps lowered at 126-226: counted as one
+        more rep, or as a false one)."""
+        downs = [c.timing.peak_down_dps for c in s.emitted if c.measured]
+        return s.number is not None and bool(downs) and SLOWER_LOWERING_FACTOR * peak_down_dps < float(median(downs))
+
+    @staticmethod
+    def _off_axis(s: SetState, peak_g: np.ndarray) -> bool:
+        """Whether a rep peaking at gravity direction ``peak_g`` turned about another axis than the set ``s``'s
+        reps (further apart than ``AXIS_AGREE_DEG``)."""
+        axis = plane_axis(s.home, peak_g)
+        return axis is None or np.degrees(np.arccos(np.clip(axis @ s.axis, -1, 1))) > AXIS_AGREE_DEG
+
+    @staticmethod
+    def _rests_apart(s: SetState, bottom_deg: float, rom_deg: float) -> bool:
+        """Whether a rep resting at ``bottom_deg`` rests elsewhere than the reps of the set ``s``: further from
+        their median resting level than 5 deg or a fifth of ``rom_deg`` (the smaller of its range and theirs)."""
+        return abs(bottom_deg - float(median(s.bottoms))) > max(5.0, 0.2 * rom_deg)
+
+    def _emit(self, s: SetState, c: Candidate) -> list[Event]:
+        events: list[Event] = []
+        timing = c.reported
+        if c.inferred:
+            flags = ["inferred", "data_gap"]
+        elif c.gap_s > LONG_GAP_S:  # timing and range distorted by the gap: no form flags
+            flags = ["data_gap"]
+        else:
+            flags = self._flags(timing, s.number) + (["data_gap"] if c.gap_s > GAP_S else [])
+        if s.reps:  # the previous rep's bottom hold is now known (unless either was inferred)
+            prev = s.reps[-1]
+            known = not (prev.inferred or c.inferred)
+            hold = max(0.0, timing.start_s - prev.end_s) if known else None
+            pflags = list(prev.flags)
+            if known and self._rested(prev.end_s, timing.start_s, s):
+                pflags.append("feet_rested")
+            upd = replace(prev, bottom_hold_s=hold, flags=ordered_flags(pflags))
+            s.reps[-1] = upd
+            self._store(next(i for i in range(len(self.reps) - 1, -1, -1) if self.reps[i] is prev), upd)
+            events.append(Event("update", upd))
+        rep = Rep(set=s.number, rep=len(s.reps) + 1, start_s=timing.start_s, top_s=timing.top_s,
+                  lower_s=timing.lower_s, end_s=timing.end_s, rom_deg=timing.rom_deg,
+                  peak_up_dps=timing.peak_up_dps, peak_down_dps=timing.peak_down_dps,
+                  peak_accel_g=timing.peak_accel_g,
+                  bottom_deg=timing.bottom_deg, flags=ordered_flags(flags), gap_s=c.gap_s)
+        s.reps.append(rep)
+        s.emitted.append(c)
+        s.last_end_s = c.timing.end_s
+        self._store(None, rep)
+        events.append(Event("rep", rep))
+        return events
+
+    def _rested(self, a_s: float, b_s: float, s: SetState) -> bool:
+        t = self._buf.get("t", self._buf.start)
+        m = (t >= a_s) & (t <= b_s)
+        if not m.any():
+            return False
+        idx = self._buf.start + np.flatnonzero(m)
+        level = self._angle_deg(unit(self._buf.get("acc_g", idx[0], idx[-1] + 1)))
+        speed = self._buf.get("speed_dps", idx[0], idx[-1] + 1)
+        return feet_rested(level, speed, s.ready_deg, self.preset, GRID_HZ)
+
+    def _ready_level_deg(self, on: int, s: SetState | None = None) -> float:
+        """Where the accelerometer read the leg held ready (deg, in the frame of the set ``s``, default the
+        current one) in the ``READY_N`` grid samples up to ``on``, where a set's first rep left (NaN if the
+        buffer no longer holds them).
+
+        Where the leg lies still the low-passed accelerometer is gravity alone; the fused estimate may
+        still be pulling back from a swing's or a drop's bias (several deg, for seconds): the feet-rested
+        test compares such levels."""
+        a = max(self._buf.start, on - READY_N + 1)
+        return float(lean_numpy.median(self._angle_deg(unit(self._buf.get("acc_g", a, max(a, on + 1))), s)))
+
+    def _restart_from_plateau(self, a_s: float, b_s: float) -> list[Event]:
+        """Starts the tentative set again with the plateau ``a_s..b_s`` (s) as its resting position."""
+        a, b = self._buf.index_at(a_s), self._buf.index_at(b_s)
+        if b <= a or a < self._buf.start:
+            return []
+        self._set = SetState(home=unit(self._buf.get("g", a, b).mean(axis=0)))
+        self._level = 0.0
+        self._state, self._pos, self._home_since = HOME, b, b
+        return []
