@@ -1,6 +1,7 @@
 """Form flags of a rep (pure functions; the rules and thresholds are documented in :mod:`imu.presets`)."""
 from __future__ import annotations
 
+import math
 from statistics import median
 
 import numpy as np
@@ -86,6 +87,10 @@ def lever_m(up_s, peak_up_dps, peak_accel_g):
     extensions (ankle ~0.4 m from the knee) 0.11-0.40, and the real prone block whose ankle tilted twice
     as far as the correct one's 0.10-0.21. (The engine's set finding fits the lever over a whole rep instead,
     :func:`imu.ramp_fit.lever_fit_m`: finer on ranges of 20 deg and more, lost in the noise on small ones.)"""
+    if np.ndim(up_s) == np.ndim(peak_up_dps) == np.ndim(peak_accel_g) == 0:  # (one rep: the same sums in floats)
+        speed = math.radians(peak_up_dps)
+        turn = max(MINJERK_ALPHA_PER_SPEED * speed / up_s if up_s > 0 else 0.0, speed * speed)
+        return peak_accel_g * G_MPS2 / turn if turn > 0 else float("nan")
     speed, up = np.radians(np.asarray(peak_up_dps, float)), np.asarray(up_s, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         turn = np.maximum(np.where(up > 0, MINJERK_ALPHA_PER_SPEED * speed / up, 0.0), speed * speed)

@@ -89,3 +89,21 @@ def test_an_unreadable_history_only_warns(tmp_path, capsys):
     reps = pd.read_csv(tmp_path / "out" / "reps.csv", dtype={"flags": str})
     assert reps[reps["set"] == 2]["flags"].fillna("").str.contains("partial").all()  # judged within the session
     assert db.read_bytes() == b"not a database" * 100
+
+
+def test_one_reps_lever_reads_as_in_the_history():
+    """The engine reads one rep's lever at a time (floats), the history a column of them (arrays): the same
+    readings either way, an unknown (NaN) one and a rep that did not turn included."""
+    import numpy as np
+
+    from imu.flags import lever_m
+
+    up_s = [1.8, 2.0, 0.0, float("nan"), 1.0, 2.0]
+    peak_up_dps = [60.0, 300.0, 120.0, 90.0, 0.0, float("nan")]
+    peak_accel_g = [0.05, 1.2, 0.3, 0.1, 0.2, 0.1]
+    column = lever_m(np.array(up_s), np.array(peak_up_dps), np.array(peak_accel_g))
+    one_by_one = [lever_m(*rep) for rep in zip(up_s, peak_up_dps, peak_accel_g)]
+    assert all(isinstance(v, float) for v in one_by_one)
+    np.testing.assert_allclose(one_by_one, column, rtol=1e-12, equal_nan=True)
+    assert np.isnan(column[[4, 5]]).all() and np.isfinite(column[:4]).all()
+    assert column[1] == pytest.approx(1.2 * 9.80665 / np.radians(300.0) ** 2)  # its speed squared the larger

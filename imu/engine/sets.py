@@ -250,10 +250,17 @@ class SetBuilder:
         angle over the rep (:func:`imu.ramp_fit.lever_fit_m`). A fit over the whole rep, for reps of
         ``LEVER_ROM_DEG`` and more; the range flags' :func:`imu.flags.lever_m` is a rougher reading from the
         rep's peaks that works on small ranges too (on the real prone lifts of 11 deg this fit reads 0.06-0.12 m,
-        the ankle's acceleration there barely above the noise)."""
+        the ankle's acceleration there barely above the noise). Fitted once per rep and frame: a tentative set is
+        judged again as each of its reps lands."""
         if not self.has_gyro:
             return None if c.refined is None else c.refined.lever_m
-        tm = c.timing
+        frame = (s.home.tobytes(), s.axis.tobytes())
+        if c.fitted_lever is None or c.fitted_lever[0] != frame:
+            c.fitted_lever = (frame, self._lever_fit_in(s, c.timing))
+        return c.fitted_lever[1]
+
+    def _lever_fit_in(self, s: SetState, tm: RepTiming) -> float | None:
+        """With a gyroscope, :func:`imu.ramp_fit.lever_fit_m` of the rep ``tm`` in the set ``s``'s frame (m)."""
         a = max(self._buf.start, self._buf.index_at(tm.start_s) - int(LEVER_LEAD_S * GRID_HZ))
         b = self._buf.index_at(tm.end_s) + 1
         if b - a < 10:

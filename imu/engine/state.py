@@ -29,6 +29,8 @@ class Candidate:
     gap_s: float = 0.0
     inferred: bool = False
     refined: RepTiming | None = None  #: what it reports: range up to the angle held at the top, or (acc-only) fitted
+    #: (the set's frame, the lever fitted in it): a tentative set's reps are judged again as each one lands
+    fitted_lever: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def reported(self) -> RepTiming:
