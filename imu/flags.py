@@ -156,6 +156,12 @@ class SessionRoms:
             full = max(np.nan_to_num(full), USUAL_SHARE * self.usual_full_deg)
         return full, float(median([r for r, *_ in own]))
 
+    def off_pivot(self, set_no: int, start_s: float, lever: float = np.nan) -> bool:
+        """Whether the set ``set_no``, with the rep starting at ``start_s`` of this :func:`lever_m` (m) as it is,
+        turned about an axis nearer the ankle than the exercise's pivot (see the class docstring)."""
+        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(np.nan, False, lever)]
+        return not self._about_pivot(own)
+
     def _about_pivot(self, reps) -> bool:
         """Whether a set's reps ``(rom, untrusted, lever)`` turned about the exercise's pivot, as far as
         their levers tell (see the class docstring)."""
@@ -172,9 +178,14 @@ class SessionRoms:
 
 
 def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: float,
-              trusted: bool = True) -> list[str]:
+              trusted: bool = True, off_pivot: bool = False) -> list[str]:
     """``partial`` against the person's full range ``full_deg`` (NaN: unknown), never taken below the
     preset's least full range; ``uneven_rom`` against the set.
+
+    ``off_pivot``: the rep's set turned about an axis nearer the ankle than the exercise's pivot
+    (:meth:`SessionRoms.off_pivot`): the knee or ankle bent while the hip barely moved, so the rep is
+    ``partial`` whatever its tilt; the ankle's tilt is no measure of the hip's range there (the real prone
+    low-amplitude block, levers 0.10-0.21 m, tilted the ankle twice as far as the correct block).
 
     ``trusted``: whether the rep's range measures how far the leg went (:func:`range_trusted`); an
     untrusted rep is not ``partial``. A swing turns at its peak with no hold to read the top from, and the
@@ -183,7 +194,8 @@ def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: f
     prone lift of 17 deg read 9). The rep is flagged ``momentum`` for what went wrong; an unsure
     ``partial`` on top of it is noise (suite: 7 false partial flags, no true one, went)."""
     flags = []
-    if trusted and rom_deg < preset.partial_ratio * max(np.nan_to_num(full_deg), preset.least_full_rom_deg):
+    short = rom_deg < preset.partial_ratio * max(np.nan_to_num(full_deg), preset.least_full_rom_deg)
+    if trusted and (short or off_pivot):
         flags.append("partial")
     if np.isfinite(set_median_deg) and abs(rom_deg - set_median_deg) > preset.uneven_ratio * set_median_deg:
         flags.append("uneven_rom")

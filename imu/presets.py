@@ -29,7 +29,8 @@ Flag rules (per rep):
   turn) is under ``pivot_lever_m`` (``HIP_LEVER_M``, 0.2 m, for the presets turning about the hip: such reps
   read 0.24 m and more, in the suite and the real recordings). The real prone recording's block labelled
   low-amplitude tilted the ankle twice as far as the correct one, about an axis some 0.15 m away (a knee
-  or ankle bend, not hip extension), and made 7 of the 10 correct reps partial.
+  or ankle bend, not hip extension), and made 7 of the 10 correct reps partial. Such a set's own reps are
+  partial whatever their tilt (and if trusted): the hip barely moved (that block: 10 of 10).
 - ``feet_rested``: in the pause after the rep the leg lay still (slower than ``rest_still_dps``) for at
   least ``rest_min_s`` more than ``rest_drop_deg`` below where the set started (the leg held ready, off
   the floor): it was let down onto the floor instead of hovering. Both levels are the accelerometer's

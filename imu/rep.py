@@ -22,7 +22,9 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "momentum": "swung up ballistically and/or dropped: the ankle thrown harder than the preset's acceleration "
                 "limit, or up or down faster than its momentum limit",
     "rushed": "controlled but faster than the preset's tempo target (up or down too quick)",
-    "partial": "range of motion short of the preset's target top, or clearly short of the person's own full reps",
+    "partial": "range of motion short of the preset's target top, or clearly short of the person's own full reps; "
+               "or (with a gyroscope) the set turned about a joint nearer the ankle than the exercise's: the knee or "
+               "ankle bent while the hip barely moved",
     "feet_rested": "the legs rested on the floor (relaxed, below the hover level) in the bottom pause after this rep",
     "no_top_hold": "no pause at the top although the preset asks for one",
     "uneven_rom": "range of motion far from the set's median (inconsistent reps)",

@@ -107,3 +107,25 @@ def test_one_reps_lever_reads_as_in_the_history():
     np.testing.assert_allclose(one_by_one, column, rtol=1e-12, equal_nan=True)
     assert np.isnan(column[[4, 5]]).all() and np.isfinite(column[:4]).all()
     assert column[1] == pytest.approx(1.2 * 9.80665 / np.radians(300.0) ** 2)  # its speed squared the larger
+
+
+def test_a_set_turning_about_a_nearer_axis_is_partial_whatever_its_tilt():
+    """With a gyroscope, a set of a hip exercise whose ankle turned about an axis nearer than the hip (a knee or ankle
+    bend: the hip barely moved) is partial however far the ankle tilted; a set about the hip is judged by its range."""
+    from imu.flags import rom_flags
+    from imu.presets import get_preset
+
+    p = get_preset("reverse-leg-lift")
+    roms = SessionRoms(pivot_lever_m=p.pivot_lever_m)
+    for k, lever in enumerate([0.5, 0.45, 0.55]):
+        roms.put(1, 10.0 * k, 11.0, False, lever)
+    for k, lever in enumerate([0.12, 0.18, 0.15]):
+        roms.put(2, 100.0 + 10.0 * k, 21.0, False, lever)
+    assert not roms.off_pivot(1, 20.0, 0.55) and roms.off_pivot(2, 120.0, 0.15)
+    assert roms.off_pivot(2, 120.0, 0.5)  # (one rep about the hip among them: the set's median lever decides)
+    assert not SessionRoms().off_pivot(2, 120.0, 0.15)  # no pivot to check against (pivot_lever_m 0)
+    full, set_median = roms.references(2, 120.0, 21.0, False, 0.15)
+    assert full == pytest.approx(11.0)  # (the set about the knee sets no full range)
+    assert rom_flags(21.0, p, full, set_median, off_pivot=True) == ["partial"]
+    assert rom_flags(21.0, p, full, set_median) == []
+    assert rom_flags(21.0, p, full, set_median, trusted=False, off_pivot=True) == []  # (a swing: momentum says it)

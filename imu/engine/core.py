@@ -150,10 +150,10 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         flags = tempo_flags(timing, self.preset, 1.0 if self.has_gyro else ACC_ONLY_DURATION_SCALE,
                             speeds_measured=self.has_gyro)
         trusted = range_trusted("momentum" in flags, timing.peak_accel_g, self.has_gyro)
-        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted,
-                                                 self._lever_m(timing.top_s - timing.start_s, timing.peak_up_dps,
-                                                               timing.peak_accel_g))
-        return flags + rom_flags(timing.rom_deg, self.preset, full, set_median, trusted)
+        lever = self._lever_m(timing.top_s - timing.start_s, timing.peak_up_dps, timing.peak_accel_g)
+        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted, lever)
+        off_pivot = self._roms.off_pivot(set_no, timing.start_s, lever)
+        return flags + rom_flags(timing.rom_deg, self.preset, full, set_median, trusted, off_pivot)
 
     def _store(self, i: int | None, rep: Rep) -> None:
         """Puts ``rep`` at ``self.reps[i]`` (None: appends it) and records its range."""
