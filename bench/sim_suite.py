@@ -25,6 +25,8 @@ class SuiteScore:
     errors: dict = field(default_factory=lambda: defaultdict(list))
     flags: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))  # tp, fp, fn
     misses: list = field(default_factory=list)
+    truth_reps: int = 0
+    matched: int = 0  #: truth reps with a found rep peaking within 1.5 s (the phase and ROM errors are over these)
 
     def add_flag(self, name: str, truth: bool, found: bool) -> None:
         c = self.flags[name]
@@ -76,8 +78,10 @@ def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
     for tr, r in match_reps(sim.reps, reps):
         for name in ("momentum", "partial", "rushed", "feet_rested"):
             score.add_flag(name, bool(getattr(tr, name)), r is not None and name in r.flags)
+        score.truth_reps += 1
         if r is None:
             continue
+        score.matched += 1
         for ph in PHASES:
             a, b = getattr(tr, ph), getattr(r, ph)
             if a is not None and b is not None:
@@ -141,6 +145,8 @@ def print_score(title: str, score: SuiteScore) -> None:
     print(f"  sets counted exactly: {score.exact / score.sets:.1%}; within one rep: {score.within_one / score.sets:.1%}")
     print(f"  false reps per hour of rest: {score.false_reps / max(score.rest_s / 3600, 1e-9):.2f} "
           f"({score.false_reps} reps)")
+    print(f"  truth reps matched by a found rep (peak within 1.5 s): {score.matched}/{score.truth_reps}; "
+          f"the errors below are theirs (a set counted inside out, top to top, matches none of its reps)")
     for name, errs in score.errors.items():
         unit = "deg" if name.endswith("deg") else "s"
         print(f"  MAE {name}: {np.mean(errs):.3f} {unit} (90th percentile {np.percentile(errs, 90):.3f})")
