@@ -158,6 +158,17 @@ def test_a_set_whose_first_rep_ran_out_of_a_posture_change_is_counted_from_its_b
     _assert_packets_change_nothing(sim, reps, packet=37)
 
 
+def test_a_first_rep_rising_from_the_rest_before_the_set_is_counted_from_its_bottom():
+    # bent-knee raises (seed 0, session 110): a rest movement, then the first rep rose from the rest before the set
+    # and came down 11 deg lower, to the set's hover; the second rep, unlike the pair, started a set again from
+    # the first, judged by where it began: the set was found inside out and counted from top to top (13 reps,
+    # none within 1.5 s of the truth)
+    from imu.sim import benchmark_suite
+
+    sim = simulate_session(benchmark_suite(0)[110])
+    _assert_set_counted_from_its_bottom(sim, run_engine(sim), 0, 13, ("start_s", "top_s", "end_s"))
+
+
 def test_a_set_started_from_a_held_posture_change_is_counted_from_its_first_rep():
     # seated leg raises, accelerometer only (seed 0, session 115): the leg moved into a new position and
     # stayed there, so the first excursion was too long for a rep; the search used to resume after it,

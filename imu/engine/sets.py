@@ -86,10 +86,13 @@ class SetBuilder:
         """The tentative set, in the closed set ``old``'s frame, that ``cand`` (a rep unlike ``old``'s) starts: from
         ``old``'s last rep too if ``old`` stayed tentative with two or more and ``cand`` is like that one. Moving into
         position may make a "rep" before a set's first (suite #126: the second rep, its feet let down 8 deg below
-        the first's hover, was like the first but not like the pair, and the first went with the posture change)."""
+        the first's hover, was like the first but not like the pair, and the first went with the posture change).
+        That last rep's resting level is where it came down to: it may have risen from the rest before the set
+        (suite #110 set 1, bent-knee raises: the first rep rose from 11 deg above the set's hover; judged by where it
+        began, the set was found inside out and counted top to top, every rep's times half a rep late)."""
         if old.number is None and len(old.pending) >= 2:
             last = old.pending[-1]
-            again = SetState(home=old.home, axis=old.axis, pending=[last], bottoms=[last.timing.bottom_deg],
+            again = SetState(home=old.home, axis=old.axis, pending=[last], bottoms=[last.timing.end_deg],
                               last_end_s=last.timing.end_s)
             again.ready_deg = self._ready_level_deg(self._buf.index_at(last.timing.start_s), again)
             if self._consistent(again, cand, peak_g):
