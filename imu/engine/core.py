@@ -12,7 +12,7 @@ from imu.engine.live_view import LiveView
 from imu.engine.measure import Measure
 from imu.engine.params import (
     ACC_ONLY_DURATION_SCALE, EXCURSION, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, JOLT_G, KEPT_S, SEEK, SETTLE,
-    STILL_DPS, TRACE_HZ, WINDOW,
+    SETTLED_COS, STILL_DPS, TRACE_HZ, WINDOW,
 )
 from imu.engine.search import Search
 from imu.engine.sets import SetBuilder
@@ -20,7 +20,7 @@ from imu.engine.state import Event, SetState, ordered_flags
 from imu.flags import SessionRoms, lever_m, range_trusted, rom_flags, tempo_flags
 from imu.gaps import LONG_GAP_S
 from imu.grid_buffer import GridBuffer
-from imu.orientation import leg_angle_deg, tilt_deg
+from imu.orientation import leg_angle_deg, norm, tilt_deg
 from imu.phases import RepTiming
 from imu.presets import Preset, get_preset
 from imu.rep import Rep
@@ -222,8 +222,13 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         return self._buf.get("gap_s", a) <= LONG_GAP_S
 
     def _home_still(self, a: int) -> np.ndarray:
-        """Per grid sample from ``a`` on: still enough for a home (slower than ``STILL_DPS``, no jolt, seen)."""
-        return (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
+        """Per grid sample from ``a`` on: still enough for a home (slower than ``STILL_DPS``, no jolt, seen; with a
+        gyroscope also the fused direction settled on the accelerometer's, see ``SETTLED_COS``)."""
+        still = (self._buf.get("speed_dps", a) < STILL_DPS) & (self._buf.get("jolt_g", a) < JOLT_G) & self._seen(a)
+        if self.has_gyro:
+            acc = self._buf.get("acc_g", a)
+            still &= (self._buf.get("g", a) * acc).sum(axis=1) > SETTLED_COS * norm(acc)
+        return still
 
     def _close_set(self, keep_frame: bool = False) -> list[Event]:
         s = self._set

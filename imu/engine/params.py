@@ -35,6 +35,10 @@ LIKE_SET_FACTOR = 1.5  #: a tentative set is counted as its next rep lands only 
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
+SETTLED_COS = 0.995  #: with a gyroscope a home needs the fused gravity direction within ~5.7 deg (this cosine) of the
+#: accelerometer's, which reads gravity alone where the leg is still: after re-strapping the sensor the fusion may be
+#: off by tens of deg and take seconds to converge (suite #40 set 2: a home found 18 deg off drifted 16 deg while the
+#: leg hovered still, and the set was counted from the floor). At rest they agree within 1-3 deg (bias, tremor)
 BELOW_REST_DEG = 25.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
