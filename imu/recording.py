@@ -56,6 +56,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from imu.csv_arrow import plain_csv_columns
 from imu.masks import true_runs
 from imu.orientation import norm
 
@@ -342,6 +343,10 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         raise RecordingError(source, f"line {line}", "binary data (NUL byte), not CSV text: garbled or not a CSV file")
     if b"\n" not in data and b"\r" in data:  # old Mac line ends
         data = data.replace(b"\r", b"\n")
+    if not truncated_stream:
+        plain = _load_plain_csv(data, source, fmt)
+        if plain is not None:
+            return plain
 
     arr = np.frombuffer(data, dtype=np.uint8)
     nl = _positions(arr, 10)
@@ -433,10 +438,7 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         "truncated_stream": truncated_stream,
     }
     line_no = data_idx + 1  # 1-based line number of each data row
-
-    def where(k: int) -> str:
-        return f"line {int(line_no[k])} (data row {k + 1})"
-
+    where = _line_where(line_no)
     if not data_idx.size:
         samples = np.empty((0, 6 if has_gyro else 3))
         return _Raw(source, fmt, np.empty(0), samples, extras, where, f"line {hdr + 2}", flags)
@@ -464,6 +466,32 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
             source, f"lines {line_no[0]}-{line_no[-1]}",
             f"garbled CSV: {data_idx.size} data lines but {len(columns[0])} rows parsed (stray quotes?)",
         )
+    return _Raw(source, fmt, columns[0], np.column_stack(columns[1:]), extras, where, where(0), flags)
+
+
+def _line_where(line_no) -> Callable[[int], str]:
+    """Location text of a CSV's data row ``k`` (0-based), from the rows' 1-based line numbers ``line_no``."""
+    def where(k: int) -> str:
+        return f"line {int(line_no[k])} (data row {k + 1})"
+    return where
+
+
+def _load_plain_csv(data: bytes, source: str, fmt: str) -> _Raw | None:
+    """The data of a plain CSV (:mod:`imu.csv_arrow`: the header on line 1, a row on every line after it)
+    read by pyarrow's parser, or None: then :func:`_load_csv` reads it the careful way, which names
+    what is wrong (this way raises nothing of its own; its header is the careful way's, line 1)."""
+    header_text = data[:data.find(b"\n")].decode("utf-8", "replace")
+    try:
+        names = next(csv.reader([header_text]))
+        pos, has_gyro, extras = _pick_columns(source, names, "header (line 1)")
+    except (csv.Error, StopIteration, RecordingError):
+        return None
+    wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
+    columns = plain_csv_columns(data, len(names), [pos[c] for c in wanted])
+    if columns is None:
+        return None
+    where = _line_where(range(2, len(columns[0]) + 2))
+    flags = {"truncated_last_row": False, "truncated_last_line": None, "truncated_stream": False}
     return _Raw(source, fmt, columns[0], np.column_stack(columns[1:]), extras, where, where(0), flags)
 
 
