@@ -24,7 +24,8 @@
    away, :func:`imu.flags.lever_m`), and at most 30 of the 40 low-amplitude reps can honestly be flagged;
    28 in practice, as two seated ones reach 80 and 85 % of the full range, where the correct block's first
    rep is (69.3 deg, 84 %). The correct-block reps flagged partial are counted too.
-3. Throughput of the engine (samples per second, one core) and of ``imu analyze`` against reading the
+3. Throughput of the engine (samples per second, one core) and of ``imu analyze`` (with and without the
+   engine, and its parts one after the other: read, engine, write) against reading the
    CSV with pandas.
 """
 from __future__ import annotations
@@ -121,10 +122,13 @@ def bench_speed(data_dir: Path | None) -> None:
         pd.read_csv(path)
         read_s = time.perf_counter() - t0
         analyze_s = [_analyze_s(path, Path(tmp) / "out") for _ in range(2)]
+        parts = _analyze_parts(path, Path(tmp) / "parts")
     print(f"  pandas.read_csv of the hour: {read_s:.2f} s; imu analyze: {analyze_s[0]:.2f} s "
           f"= {analyze_s[0] / read_s:.1f}x")
     print(f"  imu analyze again, its imports (matplotlib) and caches warm: {analyze_s[1]:.2f} s "
-          f"= {analyze_s[1] / read_s:.1f}x")
+          f"= {analyze_s[1] / read_s:.1f}x; without the engine's {parts['engine']:.2f} s: "
+          f"{analyze_s[1] - parts['engine']:.2f} s = {(analyze_s[1] - parts['engine']) / read_s:.1f}x")
+    print("  its parts one after the other, in this process: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
 
 
 def _analyze_s(path: Path, out: Path) -> float:
@@ -135,6 +139,27 @@ def _analyze_s(path: Path, out: Path) -> float:
     with contextlib.redirect_stdout(io.StringIO()):
         main(["analyze", str(path), "--out", str(out), "--exercise", "lying-leg-raise", "--no-history"])
     return time.perf_counter() - t0
+
+
+def _analyze_parts(path: Path, out: Path) -> dict[str, float]:
+    """Seconds (best of 3) of each part of ``imu analyze`` of ``path`` run one after the other in this process:
+    reading and validating the recording, the engine over it, writing the tables, summary and plot."""
+    from analysis.export import write_session
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    def best(run):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            value = run()
+            times.append(time.perf_counter() - t0)
+        return min(times), value
+
+    read, rec = best(lambda: read_recording(path))
+    engine, result = best(lambda: reps_process(rec, "lying-leg-raise"))
+    write, _ = best(lambda: write_session(out, result.reps, result.trace_t_s, result.trace_deg, result.info))
+    return {"read": read, "engine": engine, "write (tables, plot)": write}
 
 
 def main() -> None:
