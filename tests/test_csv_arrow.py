@@ -178,6 +178,9 @@ def test_bad_plain_file_gets_the_careful_way_message(tmp_path, monkeypatch, name
     "t,ax\n1\n",  # ... or shorter
     "t,ax\n1,x\n",  # text
     "t,ax\n1,+nan\n",  # a NaN pandas does not read
+    "t,ax\n1,nan(7)\n",  # ... nor this one
+    "t,ax\n1,2\n\n",  # a blank line at the end
+    "t,ax\n1,2\n,\n",  # a row of empty fields
     "t,ax\n,2\n",  # no time stamp
 ])
 def test_fast_way_leaves_files_that_need_a_closer_look(text):
