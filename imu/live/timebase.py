@@ -117,7 +117,7 @@ class ArrivalTimebase:
     The samples lie on a grid of the nominal period; a packet's newest sample is expected to arrive
     the mean lateness (``_lat``) after its grid time, and its *residual* is how much later than that
     it came. Each packet follows the one before, after as many lost packets as its residual proves
-    beyond the scatter of the arrivals (:meth:`_threshold`: beyond the largest residual seen, decaying,
+    beyond the scatter of the arrivals (:meth:`_bounds`: beyond the largest residual seen, decaying,
     and ``HI_SIGMA`` standard deviations; midway between the largest and the smallest plus a period
     when they lie less than a period apart, so that each packet is counted alone: :attr:`counting`;
     ``HI_WARMUP`` periods until ``WARMUP_PACKETS`` residuals are learnt). A loss the scatter hides
@@ -148,7 +148,10 @@ class ArrivalTimebase:
         self._hi = 0.0                     # largest confirmed residual (decaying), s
         self._lo = 0.0                     # smallest (decaying), s
         self._confirmed = 0                # residuals confirmed (learnt from)
-        self._window: list[list[float]] = []    # [residual, samples] of the packets not yet confirmed
+        self._res: list[float] = []        # residuals (s) of the packets not yet confirmed, oldest first
+        self._res_n: list[int] = []        # ... and their numbers of samples
+        self._th = self._wn = 0            # what :meth:`_bounds` sets (from what was learnt)
+        self._bounds()
         self._behind: float | None = None  # residual of the last packet, if late for a stall (s)
         self.counting = True               #: the arrivals scatter less than a period: each packet is counted alone
         self.snaps = 0
@@ -186,7 +189,7 @@ class ArrivalTimebase:
                 last = max(last, self._t_last + span)
             self._lat_ref = self._lat = arrival - last
             self._restart = False
-            self._window.clear()
+            self._forget()
             self._behind = None
             self._t_last = last
             return last
@@ -195,10 +198,10 @@ class ArrivalTimebase:
         if r > self.tol_s:                      # a gap: lost packets or a dropped link
             lost = max(0, int(round(r / p)))
             self.snaps += 1
-            self._window.clear()
+            self._forget()
             self._behind = None
         else:
-            th = self._threshold()              # (once: neither test below changes what it depends on)
+            th = self._th                       # (neither test below changes it)
             if self._stalled(r, span, th):
                 self._behind = r
                 lost = 0
@@ -209,24 +212,42 @@ class ArrivalTimebase:
         # the grid follows the mean lateness beyond the dead band (a drifting clock), never backwards
         d = self._lat - self._lat_ref
         db = DEADBAND * p
-        if abs(d) > db and self._confirmed >= WARMUP_PACKETS:
-            step = max(d - db if d > 0 else d + db, -0.5 * span)
+        if (d > db or -d > db) and self._confirmed >= WARMUP_PACKETS:
+            step = d - db if d > 0 else d + db
+            if -0.5 * span > step:              # (max(step, -span / 2))
+                step = -0.5 * span
             last += step
             self._lat -= step
         self._t_last = last
         return last
 
-    def _threshold(self) -> float:
-        """Residual (s) beyond which a packet is after a lost one for sure."""
-        if self._confirmed < WARMUP_PACKETS:
-            return HI_WARMUP * self.period
+    def _forget(self) -> None:
+        """Drops the residuals not yet confirmed (after a gap or a new connection)."""
+        self._res.clear()
+        self._res_n.clear()
+
+    def _bounds(self) -> None:
+        """Sets what depends only on the residuals learnt (so, computed once per :meth:`_learn`):
+        ``_th``, the residual (s) beyond which a packet is after a lost one for sure; ``_wn``, the packets
+        whose mean residual tells a hidden loss (the scatter over the window's mean within a sixth of a
+        period)."""
         p = self.period
-        return max(0.5 * (self._hi + self._lo + p), self._hi + HI_MARGIN * p, HI_SIGMA * self._var ** 0.5)
+        if self._confirmed < WARMUP_PACKETS:
+            self._th, self._wn = HI_WARMUP * p, WINDOW_WARMUP
+            return
+        th = 0.5 * (self._hi + self._lo + p)      # the largest of three (as max(), plain comparisons: cheaper)
+        x = self._hi + HI_MARGIN * p
+        if x > th:
+            th = x
+        x = HI_SIGMA * self._var ** 0.5
+        self._th = x if x > th else th
+        w = math.ceil(self._var * (6.0 / p) ** 2)
+        self._wn = WINDOW_MAX if w > WINDOW_MAX else (w if w > 1 else 1)
 
     def _stalled(self, r: float, span: float, th: float) -> bool:
         """Whether a packet ``r`` s later than expected (``span``: its samples' span, s) is late for a
         delivery stall, as far as can be told yet: later than ``COUNTED_MAX`` packets beyond the
-        scatter (``th``: :meth:`_threshold`), or catching up after such a one (coming in faster than the
+        scatter (``th``: :meth:`_bounds`), or catching up after such a one (coming in faster than the
         nominal pace)."""
         if self._behind is None:
             return r >= COUNTED_MAX * self.period + th
@@ -234,55 +255,52 @@ class ArrivalTimebase:
 
     def _count(self, r: float, n: int, th: float) -> int:
         """Packets lost before a packet ``r`` s later than expected (``n`` samples): those its residual
-        proves (beyond ``th``, :meth:`_threshold`), and those the window's mean residual shows; the
-        window's oldest residuals are learnt."""
+        proves (beyond ``th``, :meth:`_bounds`), and those the window's mean residual shows (``_wn`` packets);
+        the window's oldest residuals are learnt."""
         p = self.period
         lost = 0 if r <= th else math.ceil((r - th) / p)
-        win = self._window
-        win.append([r - lost * p, n])
-        w = self._wsize()
-        if len(win) >= w:
-            mean = sum([e[0] for e in win[-w:]]) / w
+        res = self._res
+        res.append(r - lost * p)
+        self._res_n.append(n)
+        w = self._wn
+        if len(res) >= w:
+            mean = (res[-1] if w == 1 else sum(res[-w:])) / w     # (sum([x]) is x: 0.0 + x)
             if mean > 0.5 * p:                    # the last w packets all came late: a hidden loss
                 extra = int(round(mean / p))
                 lost += extra
-                for e in win:
-                    if e[0] > 0.5 * extra * p:
-                        e[0] -= extra * p
+                res[:] = [x - extra * p if x > 0.5 * extra * p else x for x in res]
             elif mean < -0.5 * p and self._confirmed >= WARMUP_PACKETS:   # all early: counted one too many
                 extra = int(round(-mean / p))
                 self._lat -= extra * p          # the grid follows back (never backwards: the dead band)
                 self.counted_lost -= extra
-                for e in win:
-                    if e[0] < -0.5 * extra * p:
-                        e[0] += extra * p
-        while len(win) > w:
-            self._learn(*win.pop(0))
+                res[:] = [x + extra * p if x < -0.5 * extra * p else x for x in res]
+        while len(res) > w:
+            self._learn(res.pop(0), self._res_n.pop(0))
         self.counted_lost += lost
         return lost
-
-    def _wsize(self) -> int:
-        """Packets whose mean residual tells a hidden loss: the scatter over the window's mean within a
-        sixth of a period."""
-        if self._confirmed < WARMUP_PACKETS:
-            return WINDOW_WARMUP
-        return min(WINDOW_MAX, max(1, math.ceil(self._var * (6.0 / self.period) ** 2)))
 
     def _learn(self, r: float, n: int) -> None:
         """A confirmed residual ``r`` (s) of a packet of ``n`` samples updates the mean lateness, its
         scatter and envelope."""
         self._confirmed += 1
-        g = max(min(n * self.period / self.tau_s, 1.0), 1.0 / self._confirmed)
+        g = n * self.period / self.tau_s         # max(min(that, 1), 1 / confirmed), in plain comparisons
+        if g > 1.0:
+            g = 1.0
+        if 1.0 / self._confirmed > g:
+            g = 1.0 / self._confirmed
         dl = g * r
         self._lat += dl
-        for e in self._window:                   # measured against the lateness before
-            e[0] -= dl
+        res = self._res
+        if res:                                  # measured against the lateness before
+            res[:] = [x - dl for x in res]
         self._var += g * (r * r - self._var)
-        self._hi = max(self._hi * SPREAD_DECAY, r)
-        self._lo = min(self._lo * SPREAD_DECAY, r)
+        hi, lo = self._hi * SPREAD_DECAY, self._lo * SPREAD_DECAY
+        self._hi = r if r > hi else hi
+        self._lo = r if r < lo else lo
         if self._confirmed == WARMUP_PACKETS:    # the first packet's lateness was one draw: the grid keeps it
             self._lat_ref = self._lat
         self.counting = self._confirmed < WARMUP_PACKETS or self._hi - self._lo < self.period
+        self._bounds()
 
 
 @dataclass
