@@ -72,15 +72,24 @@ class WitMotionDecoder(Decoder):
         self._buf = bytearray()
         self.angles_deg: np.ndarray | None = None   #: (n,3) roll/pitch/yaw of the last batch
         self._queued: list[bytes] = []
+        self._notify_as_given = NOTIFY    # the uuid string last seen to be FFE4 (the link gives the same one)
 
     def queue(self, char_uuid, data):
         """Whole ``55 61`` packets with nothing held in the resync buffer are queued (see
         :meth:`Decoder.queue`): what :meth:`_decode`'s aligned path would decode."""
-        if (self._buf or not _aligned(data) or b"\x71" in data[1::PACKET_LEN]
-                or normalize_uuid(char_uuid) != NOTIFY):
+        if self._buf or not _data_packets(data) or not self._is_notify(char_uuid):
             return 0
         self._queued.append(data)
         return len(data) // PACKET_LEN
+
+    def _is_notify(self, char_uuid: str) -> bool:
+        """Whether ``char_uuid`` (any spelling) is FFE4; the spelling last seen is told without normalising."""
+        if char_uuid == self._notify_as_given:
+            return True
+        if normalize_uuid(char_uuid) != NOTIFY:
+            return False
+        self._notify_as_given = char_uuid
+        return True
 
     def take_queued(self):
         if not self._queued:
@@ -122,6 +131,13 @@ class WitMotionDecoder(Decoder):
         v = packets * _LSB
         self.angles_deg = v[:, 7:10]
         return [Samples.trusted(None, v[:, 1:4], v[:, 4:7])]
+
+
+def _data_packets(data: bytes) -> bool:
+    """``data`` is whole ``55 61`` packets (one, in the usual notification: told by two byte reads)."""
+    if len(data) == PACKET_LEN:
+        return data[0] == 0x55 and data[1] == 0x61
+    return _aligned(data) and b"\x71" not in data[1::PACKET_LEN]
 
 
 def _aligned(data: bytes) -> bool:
