@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from imu.profiles import (PROFILES, DecodeError, Encoder, Samples, recognise)
 from imu.profiles import diy, metawear, movesense, polar, thingy52, witmotion
-from imu.profiles.base import Unwrapper, normalize_uuid, snap_rate
+from imu.profiles.base import Unwrapper, UuidMatch, normalize_uuid, snap_rate
 from imu.profiles.diy import DiyProfile
 from imu.profiles.metawear import MetaWearProfile
 from imu.profiles.movesense import MovesenseProfile
@@ -743,6 +743,9 @@ def test_helpers():
     assert normalize_uuid("0x180D") == "0000180d-0000-1000-8000-00805f9b34fb"
     u = Unwrapper(16)
     assert [u(v) for v in (65530, 65535, 3, 65534, 10)] == [65530, 65535, 65539, 65534, 65546]
+    is_hr = UuidMatch("2a37")
+    spellings = ["0x2A37", "00002A37-0000-1000-8000-00805F9B34FB", "2a38", "2A37", "2a38", "2A37", "180d"]
+    assert [is_hr(u) for u in spellings] == [normalize_uuid(u) == normalize_uuid("2a37") for u in spellings]
     assert polar.encode_delta_frames([[0, 0, 0], [1, -1, 0], [-1, 2, 3]]) and \
         polar.parse_delta_frames(polar.encode_delta_frames([[0, 0, 0], [1, -1, 0], [-1, 2, 3]])) \
         == [[0, 0, 0], [1, -1, 0], [-1, 2, 3]]

@@ -60,6 +60,24 @@ def _normalize(uuid: str) -> str:
     return s
 
 
+class UuidMatch:
+    """Tells whether a characteristic uuid, in any spelling, is ``uuid``: ``UuidMatch(NOTIFY)(char_uuid)``.
+    The spelling last seen to match is told by one string comparison (a link gives every notification
+    the same string), others are normalised (:func:`normalize_uuid`) first."""
+
+    def __init__(self, uuid: str):
+        self.uuid = normalize_uuid(uuid)
+        self._as_given = self.uuid
+
+    def __call__(self, char_uuid: str) -> bool:
+        if char_uuid == self._as_given:
+            return True
+        if normalize_uuid(char_uuid) != self.uuid:
+            return False
+        self._as_given = char_uuid
+        return True
+
+
 @dataclass
 class Samples:
     """Samples decoded from one notification (or one reassembled packet).

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import HELD, Decoder, DecodeError, EncoderBase, Profile, Samples, normalize_uuid, to_int
+from .base import HELD, Decoder, DecodeError, EncoderBase, Profile, Samples, UuidMatch, to_int
 
 SERVICE = "326a9000-85cb-9195-d9dd-464cfbbae75a"
 COMMAND = "326a9001-85cb-9195-d9dd-464cfbbae75a"
@@ -136,6 +136,7 @@ class MetaWearDecoder(Decoder):
         self._headers = self._data_headers()
         self._pair_lsb: dict[int, np.ndarray] = {}  # k -> (2k, 1): acc's lsb for k rows, then gyro's
         self._queued: tuple[list[bytes], list[bytes]] = ([], [])  # raw acc and gyro of the pairs queued
+        self._is_notify = UuidMatch(NOTIFY)
 
     @property
     def pending(self) -> tuple[int, int]:
@@ -179,7 +180,7 @@ class MetaWearDecoder(Decoder):
         order is not learned yet (it waits for its partner: ``HELD``). Either way the pairing goes on as
         :meth:`_decode` would take it; anything else (a lost partner shows) is left to :meth:`_decode`."""
         header = self._headers.get(data[:2]) if self.gyro and isinstance(data, bytes) else None
-        if header is None or len(data) != 2 + SAMPLE_BYTES * header[1] or normalize_uuid(char_uuid) != NOTIFY:
+        if header is None or len(data) != 2 + SAMPLE_BYTES * header[1] or not self._is_notify(char_uuid):
             return 0
         kind, n = header
         new = data[2:]

@@ -14,7 +14,7 @@ import struct
 
 import numpy as np
 
-from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, normalize_uuid, to_int
+from .base import Decoder, DecodeError, EncoderBase, Profile, Samples, UuidMatch, to_int
 
 BASE = "ef68{:04x}-9b35-4933-9b10-52ffa9740042"
 CONFIGURATION_SERVICE = BASE.format(0x0100)   # what the Thingy advertises
@@ -65,10 +65,11 @@ class Thingy52Decoder(Decoder):
     def __init__(self):
         self.mag_ut: np.ndarray | None = None   #: (1,3) compass of the last sample, µT
         self._queued: list[bytes] = []
+        self._is_raw = UuidMatch(RAW)
 
     def queue(self, char_uuid, data):
         """An 18-byte raw data notification is queued (see :meth:`Decoder.queue`)."""
-        if len(data) != 18 or normalize_uuid(char_uuid) != RAW:
+        if len(data) != 18 or not self._is_raw(char_uuid):
             return 0
         self._queued.append(data)
         return 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Decoder, EncoderBase, Profile, Samples, normalize_uuid, to_int
+from .base import Decoder, EncoderBase, Profile, Samples, UuidMatch, to_int
 
 SERVICE = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -72,7 +72,7 @@ class WitMotionDecoder(Decoder):
         self._buf = bytearray()
         self.angles_deg: np.ndarray | None = None   #: (n,3) roll/pitch/yaw of the last batch
         self._queued: list[bytes] = []
-        self._notify_as_given = NOTIFY    # the uuid string last seen to be FFE4 (the link gives the same one)
+        self._is_notify = UuidMatch(NOTIFY)
 
     def queue(self, char_uuid, data):
         """Whole ``55 61`` packets with nothing held in the resync buffer are queued (see
@@ -81,15 +81,6 @@ class WitMotionDecoder(Decoder):
             return 0
         self._queued.append(data)
         return len(data) // PACKET_LEN
-
-    def _is_notify(self, char_uuid: str) -> bool:
-        """Whether ``char_uuid`` (any spelling) is FFE4; the spelling last seen is told without normalising."""
-        if char_uuid == self._notify_as_given:
-            return True
-        if normalize_uuid(char_uuid) != NOTIFY:
-            return False
-        self._notify_as_given = char_uuid
-        return True
 
     def take_queued(self):
         if not self._queued:
