@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import re
 import shutil
 import struct
@@ -153,6 +154,25 @@ def test_movesense_synthetic_imu6_vector():
     np.testing.assert_allclose(s.gyro_dps, gyro)
     np.testing.assert_allclose(s.t_s, 123.456 + np.arange(4) / 52)
     assert dec.decode(movesense.DATA, pkt) == []                 # duplicate dropped
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.integers(0, 2 ** 32 - 1) | st.sampled_from([0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001,
+                                                                     0xFFFFFFFF, 0x7F7FFFFF, 0x00000001, 0x80000000]),
+                      min_size=24, max_size=24))
+def test_movesense_refuses_exactly_the_non_finite_values(words):
+    """Movesense values are told finite from their float32 bits before the cast: a packet with an infinite or NaN
+    value (signalling ones too, without a warning) raises DecodeError, any other gives each float32 exactly."""
+    values = np.array(words, dtype="<u4").view("<f4")
+    pkt = h("02 63") + struct.pack("<I", 1000) + values.tobytes()
+    dec = MovesenseProfile().new_decoder(52)
+    if not all(math.isfinite(v) for v in struct.unpack("<24f", values.tobytes())):
+        with pytest.raises(DecodeError):
+            dec.decode(movesense.DATA, pkt)
+        return
+    s = only(dec.decode(movesense.DATA, pkt))
+    assert np.array_equal(s.acc_g, values[:12].astype(np.float64).reshape(4, 3) / 9.80665)
+    assert np.array_equal(s.gyro_dps, values[12:].astype(np.float64).reshape(4, 3))
 
 
 def test_movesense_part2_and_command_results():

@@ -30,6 +30,9 @@ G = 9.80665                     # m/s² per g
 HELLO, SUBSCRIBE, UNSUBSCRIBE = 0, 1, 2
 COMMAND_RESULT, PACKET_DATA, PACKET_DATA_PART2 = 1, 2, 3
 CHANNELS = {"Acc": 1, "IMU6": 2, "IMU9": 3}   # float32 xyz blocks per sample (acc, gyro, magn)
+_F32_EXPONENT = np.array(0x7F800000, dtype=np.uint32)  # a float32's exponent bits: all set in inf and NaN only
+_G = np.array(G)                # (0-d arrays: numpy converts a Python scalar operand on every call)
+_MS_PER_S = np.array(1000.0)
 MAX_NOTIFY = 158                # MTU 161 - 3 (the sample app's "MTU is 161") [?] encoder only
 
 
@@ -132,11 +135,10 @@ class MovesenseDecoder(Decoder):
             raise DecodeError(f"movesense: {len(data)} bytes is not a whole number of samples")
         (ts_ms,) = struct.unpack_from("<I", data, 2)
         n = body // (12 * self.channels)
-        with np.errstate(invalid="ignore"):      # signalling NaNs in corrupt packets
-            blocks = np.frombuffer(data, dtype="<f4", offset=6).astype(np.float64)
-        blocks = blocks.reshape(self.channels, n, 3)
-        if not np.isfinite(blocks).all():
+        bits = np.frombuffer(data, dtype="<u4", offset=6)
+        if (bits & _F32_EXPONENT).max() == 0x7F800000:     # told before the cast: no signalling NaN is cast
             raise DecodeError("movesense: non-finite sample value")
+        blocks = bits.view("<f4").astype(np.float64).reshape(self.channels, n, 3)
         if ts_ms == self._last_ts:
             return []                      # duplicate notification
         self._last_ts = ts_ms
@@ -144,7 +146,7 @@ class MovesenseDecoder(Decoder):
             self._offsets_ms[n] = np.arange(n) * (1000.0 / self.rate_hz)
         t_ms = self._clock(ts_ms) + self._offsets_ms[n]
         gyro = blocks[1] if self.channels >= 2 else None
-        return [Samples.trusted(t_ms / 1000.0, blocks[0] / G, gyro)]
+        return [Samples.trusted(t_ms / _MS_PER_S, blocks[0] / _G, gyro)]
 
 
 class MovesenseEncoder(EncoderBase):
