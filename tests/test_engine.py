@@ -255,6 +255,23 @@ def test_the_quiet_test_counts_as_the_trailing_median_would_say():
         assert np.array_equal(median_below(x, n, 10.0), expected)
 
 
+def test_a_set_begun_in_a_dropout_with_a_gyroscope_is_not_measured_inside_out():
+    """Seated leg raises recorded live through a faulty link (the simulated MetaWear, with a gyroscope; suite
+    session 68, 265-304 s of it): the data came back from a 3.2 s disconnect (286.69 s) in the set's first rep,
+    on its way down. The orientation re-acquired there turned the direction held across the gap the other way,
+    a lone "rep" that fixed the set's plane inside out; the next rep read -80 deg and the set was lost whole
+    (0 of 8). That lone rep cut by the gap is measured afresh: 8, the first inferred from the set's rhythm."""
+    from pathlib import Path
+
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite068_metawear_seated.csv.gz")
+    reps = reps_process(rec, "seated-leg-raise").reps
+    assert len(reps) == 8 and {r.set for r in reps} == {1}
+    assert reps[0].inferred and not any(r.inferred for r in reps[1:])
+
+
 def test_a_plateau_joined_across_a_gap_is_judged_as_it_was_when_the_leg_moved_on():
     """Plank leg lifts recorded live through a faulty link (the simulated WitMotion sensor, 5 % loss and a 3 s
     disconnect; suite session 104, 40 s of it): a still stretch cut by a lost packet became a plateau only

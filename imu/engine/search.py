@@ -96,13 +96,18 @@ class Search:
             self._pos = a + first
             # (from at most KEPT_S back: what the buffer holds beyond that depends on the chunking)
             since = max(self._home_since, self._pos - int(KEPT_S * GRID_HZ))
-            if (not self.has_gyro and s.number is None
-                    and (len(s.pending) == 1 or (not s.pending and self._left_briskly(since)))
+            lone_cut = len(s.pending) == 1 and not s.pending[0].measured
+            if (s.number is None and (lone_cut if self.has_gyro else (
+                    len(s.pending) == 1 or (not s.pending and self._left_briskly(since))))
                     and self._may_start_afresh(self._home_since)):
                 # a lone tentative rep, then the leg went the other way: that "rep" was the accelerometer
                 # tilting against a brisk start; or, with no rep yet, a brisk movement left the plane kept
                 # from an earlier one: measure what follows afresh from the same rest (with a gyroscope
-                # this let rest movements such as sitting up make sets)
+                # this let rest movements such as sitting up make sets). With a gyroscope only for a lone rep
+                # cut by a long gap: the data came back mid-rep, the orientation re-acquired there was the
+                # direction held across the gap turned by the gyroscope, a mirrored "rep" that fixed the plane
+                # inside out (suite #68 set 3, MetaWear: its next rep read -80 deg, the set lost whole, 8 -> 0;
+                # afresh 8, the lost rep inferred from the set's rhythm)
                 self.rejected += len(s.pending)  # (the lone rep, if any: the movement is measured again)
                 self._set = SetState(home=s.home)
                 self._level, self._pos = 0.0, since
