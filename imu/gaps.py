@@ -16,7 +16,8 @@ rep, then one more for each further cycle inside it once half a rep is allowed a
 cannot vanish in data that arrived). An excursion whose way up a gap hid, and that came down after it,
 may have joined several reps: it is counted up to where the last of them started (its end minus a
 typical rep) and on from there (when it was barely seen rising before the gap, only whole cycles from
-the gap's start count: that rise may have been no rep). A set's last rep, when cut by a gap, is checked
+the gap's start count: that rise may have been no rep; so too for a set's first rep, the set may have
+begun in the gap). A set's last rep, when cut by a gap, is checked
 too: its end may belong to a later rep than its start. A rep first seen at a gap's end started a typical
 rep before its end, when that was seen. At a set's edges (:func:`edge_lost_reps`) the rhythm goes on
 into a gap: after the last rep, each further rep whose middle the gap hid (and the next one, begun in
@@ -102,10 +103,10 @@ def set_rhythm(reps: Sequence, clean: Sequence[bool], gaps: Sequence[tuple[float
                   float(median([r.end_s - r.lower_s for r in measured])))
 
 
-def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list[RepTiming]:
+def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]], first: bool = False) -> list[RepTiming]:
     """Timings of the reps lost between consecutive counted reps ``a`` and ``b`` (anything with
     ``start_s, end_s``; ``b``'s ``bottom_deg`` is used if it has one; ``b`` None: ``a`` ended the set);
-    ``gaps``: ``(start_s, end_s)`` of the long gaps of the stream near them.
+    ``gaps``: ``(start_s, end_s)`` of the long gaps of the stream near them; ``first``: ``a`` is its set's first rep.
 
     Reps started every cycle: those whose starts fit between ``a``'s and ``b``'s were lost (for the
     set's last rep: those that fit before where its end says it started, when a gap inside it joined
@@ -122,7 +123,7 @@ def lost_reps(a, b, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> list
         # rose not long before the gap), and the excursion may have joined several reps, its end
         # belonging to the last of them; count up to that one and on from it
         g0, e_s = joined
-        k = _joined_before(e_s - max(a_s, g0), g0 - a_s, r) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
+        k = _joined_before(e_s - max(a_s, g0), g0 - a_s, r, first) + max(0, round((b_s - e_s) / r.cycle_s) - 1)
     else:
         k = round((b_s - a_s) / r.cycle_s) - 1
     k = min(k, _fit(lost, r) + _ends_later(a, r, gaps))
@@ -210,7 +211,7 @@ def _joined(rep, rhythm: Rhythm, gaps: Sequence[tuple[float, float]]) -> tuple[f
     return None
 
 
-def _joined_before(span_s: float, rose_s: float, rhythm: Rhythm) -> int:
+def _joined_before(span_s: float, rose_s: float, rhythm: Rhythm, first: bool = False) -> int:
     """How many reps an excursion whose way up a gap hid joined before the last of them, which started
     ``span_s`` after the gap's start (or the excursion's; ``rose_s``: how long it was seen leaving its
     rest before the gap): the nearest whole number of cycles in that span. When it was seen rising for
@@ -218,7 +219,13 @@ def _joined_before(span_s: float, rose_s: float, rhythm: Rhythm) -> int:
     the gap (that rise need not have been a rep of the set: getting into position, a shift, or a fitted
     start pulled early by the gap's bridge), so the span is the most there can have been, and only whole
     cycles count, give or take ``JOINED_DRIFT`` of one (rounded, 0.55 cycle made a rep of the set that began
-    inside the gap and ended after it: suite #109, one rep counted twice)."""
+    inside the gap and ended after it: suite #109, one rep counted twice). For a set's ``first`` rep the rise
+    is no sign the set had begun (getting ready, or the fitted start pulled early by the bridge: a set may begin
+    in the gap), so only whole cycles count, without drift: 0.56 cycle rounded made a rep of the heel taps'
+    first one, 0.996 with the drift one of the plank lifts' (suite #73 set 2 and #21 set 2, Polar: 14 of 13,
+    12 of 11)."""
+    if first:
+        return math.floor(span_s / rhythm.cycle_s)
     if rose_s < JOINED_SEEN_UP * rhythm.up_s:
         return math.floor(span_s / rhythm.cycle_s + JOINED_DRIFT)
     return round(span_s / rhythm.cycle_s)

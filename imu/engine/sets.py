@@ -169,10 +169,11 @@ class SetBuilder:
         if rhythm is None or not reps:
             return reps
         out = [reps[0]]
-        for a, b in zip(reps, reps[1:] + [None] if closing else reps[1:]):
+        for k, (a, b) in enumerate(zip(reps, reps[1:] + [None] if closing else reps[1:])):
             ta, tb = a.timing, None if b is None else b.timing
             gaps = long_gaps_since(self._front.resampler.gaps, ta.start_s)
-            out += [Candidate(tm, inferred=True) for tm in lost_reps(ta, tb, rhythm, gaps)] if gaps else []
+            lost = lost_reps(ta, tb, rhythm, gaps, first=opening and k == 0) if gaps else []
+            out += [Candidate(tm, inferred=True) for tm in lost]
             out += [] if b is None else [b]
         if closing:
             out += self._edge_lost(out[-1].timing, rhythm, after=True)
