@@ -9,10 +9,10 @@ import numpy as np
 from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
-    END_EXTRAPOLATION, PAUSE_LOOK_S, REST_WINDOW_S, SETTLE_S, STILL_DPS,
+    END_EXTRAPOLATION, GAP_REST_LOOK_S, KEPT_S, MISREAD_DPS, PAUSE_LOOK_S, REST_WINDOW_S, SETTLE_S, STILL_DPS, STILL_S,
 )
 from imu.engine.state import Candidate, Event, SetState
-from imu.gaps import LONG_GAP_S
+from imu.gaps import LONG_GAP_S, long_gaps_since
 from imu.orientation import cross, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.ramp_fit import rep_ramps_fit
@@ -34,7 +34,8 @@ class Measure:
         low = None
         if fixing:  # first rep of a tentative set fixes the frame
             frame = self._first_frame(on, pre, trough, stop, settled)
-            axis = plane_axis(frame[0], self._buf.get("g", frame[1], frame[1] + 1)[0])
+            axis = None if self._came_down_unseen(frame[1], trough) else plane_axis(
+                frame[0], self._buf.get("g", frame[1], frame[1] + 1)[0])
             if axis is None:
                 self.rejected += 1
                 return []
@@ -69,10 +70,11 @@ class Measure:
         inside = (t >= timing.start_s) & (t <= timing.end_s)
         gap_s = float(gaps[inside].max(initial=0.0))
         if not self._plausible(timing, float(gaps.max())):
-            if gap_s > 0.0 and self._ramps_plausible(timing):
+            if (gap_s > 0.0 or self._misread(timing)) and self._ramps_plausible(timing):
                 # only too big, with data lost inside it: misread across the hole (the angle bridged there
-                # went astray: without a gyroscope a kick's fit has nothing to hold it), not a posture
-                # change. Counted as inferred (where it was, no range or speeds); the set goes on
+                # went astray: without a gyroscope a kick's fit has nothing to hold it), or turning faster than
+                # a leg can (:meth:`_misread`), not a posture change. Counted as inferred (where it was, no range
+                # or speeds); the set goes on
                 nan = float("nan")
                 placed = replace(timing, rom_deg=nan, top_deg=nan, end_deg=nan, peak_up_dps=nan, peak_down_dps=nan)
                 return self._add_candidate(Candidate(placed, gap_s, inferred=True), s.home, on)
@@ -107,16 +109,44 @@ class Measure:
         leg's direction before it to the one after it), the rest the leg ``settled`` in after it (the
         ``SETTLE_S`` up to ``stop``, from its lowest point ``trough``) and its top where it was seen: from the
         bridge, a set that began in the gap rested 18 deg off its home and broke up at its second rep measured
-        (suite #71 set 3, Polar: 11 of 13)."""
+        (suite #71 set 3, Polar: 11 of 13). When the leg did not settle after it either (its next rep rose at
+        once: flutter kicks), the rest it was last seen still in before the gap (:meth:`_still_before_gap`): from
+        the bridge, flutter kicks that began in the gap were measured in a plane they left at once (suite #13
+        set 3 and #81 set 2, Polar: both lost whole)."""
         g = self._buf.get("g", pre, stop + 1)
         seen = self._seen(pre)[: stop + 1 - pre] | self.has_gyro  # (with one: the direction held, then re-acquired)
         before = seen[: on + 1 - pre]
         a = max(trough, stop - int(SETTLE_S * GRID_HZ) + 1) - pre
-        if before.sum() < int(0.3 * GRID_HZ) and settled and seen[a:].all():
-            g_rest = unit(g[a:].mean(axis=0))
+        hidden = before.sum() < int(0.3 * GRID_HZ)
+        g_rest = unit(g[a:].mean(axis=0)) if hidden and settled and seen[a:].all() else (
+            self._still_before_gap(on) if hidden and not self.has_gyro else None)
+        if g_rest is not None:
             tilt = np.where(seen[on - pre :], tilt_deg(g[on - pre :], g_rest), -1.0)
             return g_rest, on + int(np.argmax(tilt)), False
         return unit(g[: on + 1 - pre].mean(axis=0)), on + int(np.argmax(self._theta(on, stop + 1))), True
+
+    def _still_before_gap(self, on: int) -> np.ndarray | None:
+        """The direction the leg rested still in (``STILL_S``, seen) within ``GAP_REST_LOOK_S`` before the last long
+        gap that began before grid sample ``on``, or None."""
+        t_on = float(self._buf.get("t", on, on + 1)[0])
+        starts = [g0 for g0, _ in long_gaps_since(self._front.resampler.gaps, t_on - KEPT_S) if g0 < t_on]
+        if not starts:
+            return None
+        gap_at = self._buf.index_at(starts[-1])
+        rest = self._last_still(max(self._buf.start, gap_at - int(GAP_REST_LOOK_S * GRID_HZ)), gap_at)
+        n = int(STILL_S * GRID_HZ)
+        return None if rest is None else unit(self._buf.get("g", rest, rest + n).mean(axis=0))
+
+    def _came_down_unseen(self, top: int, trough: int) -> bool:
+        """Whether a tentative set's first excursion had its top (grid sample ``top``) and its lowest point after
+        it (``trough``) inside one long gap: points of the bridge, a straight line from the leg's direction
+        before the gap to the one after it, not the leg's. Such an excursion fixes no frame (the next one does;
+        a rep it was is inferred from the set's rhythm). Flutter kicks under way when the data came back
+        (acc-only): a move into position joined to the bridge fixed a plane the kicks left at once, the set
+        aborted with no still home among its kicks and was lost whole (suite #13 set 3, Polar, 22 -> 0). (A top
+        inside a gap with the way down seen is a rep's, joined across the gap: suite #65, #85.)"""
+        t_top, t_low = (float(self._buf.get("t", i, i + 1)[0]) for i in (top, trough))
+        return any(g0 < t_top and t_low < g1 for g0, g1 in long_gaps_since(self._front.resampler.gaps, t_top))
 
     def _rep_pre(self, on: int, s: SetState) -> int:
         """First grid sample of the rest before a rep of the set ``s`` that left home at ``on``: up to 1 s
@@ -185,6 +215,12 @@ class Measure:
         p = self.preset
         slack = gap_s if gap_s > LONG_GAP_S else 0.0
         return self._ramps_plausible(timing, slack) and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg
+
+    def _misread(self, timing: RepTiming) -> bool:
+        """Whether, without a gyroscope, the rep's tilt turned faster than ``MISREAD_DPS`` (up or down): no leg
+        turns that fast, the accelerometer-only direction was misread (a flutter kick's swing bridged across a lost
+        frame read 94-142 deg for a sample or two), and the movement is no posture change."""
+        return not self.has_gyro and max(timing.peak_up_dps, timing.peak_down_dps) > MISREAD_DPS
 
     def _ramps_plausible(self, timing: RepTiming, slack_s: float = 0.0) -> bool:
         """Whether the rep's up and down ramps each take at most ``max_ramp_s`` (plus ``slack_s``)."""

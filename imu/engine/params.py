@@ -18,6 +18,12 @@ QUIET_DRIFT_DEG = 4.0  #: turn slower than STILL_DPS throughout and come 3-4 deg
 #: Polar plank session #123 at its live rate); a posture change's plateau 30-100 deg up settles by up to ~3 deg (a flat
 #: 4 deg: suite 94.4 % exact, but #123 lost two reps; 3 deg: a swung side-lift set confirmed two reps late)
 GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
+GAP_REST_LOOK_S = 2.0  #: without a gyroscope, a set's first rep whose rest a long gap hid (and that rose again at
+#: once, its next rep under way: flutter kicks, suite #13 set 3, #81 set 2) rests where the leg was last seen still,
+#: this long (s) before the gap at most (their legs were still 0.3-4 s before the sets began)
+MISREAD_DPS = 1500.0  #: without a gyroscope, a tilt turning faster than this (deg/s) was misread, not a leg's turn:
+#: the suite's fastest reps peak at 464 deg/s (acc-only) and 546 (gyroscope); flutter kicks bridged across lost frames
+#: read 1700-8400 deg/s for a sample or two (suite #13, #81, Polar)
 SETTLE_S = 0.12  #: slow for this long at the bottom ends a rep
 SETTLE_MIN_DPS = 4.0  #: ... and slower than this, or than SETTLE_FRACTION of the rep's peak speed
 SETTLE_FRACTION = 0.05
