@@ -447,3 +447,17 @@ def test_flutter_kicks_begun_in_a_gap_are_not_lost_whole():
     rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite013_polar_flutter_set3.csv.gz")
     reps = reps_process(rec, "flutter-kick").reps
     assert len(reps) >= 21 and all(234.0 < r.start_s < 252.0 for r in reps)
+
+
+def test_a_movement_before_a_set_joined_to_it_across_a_gap_is_no_rep():
+    # lying leg raises through the faulty link, accelerometer only (Polar, suite #119, 195-224 s of its
+    # recording): the leg moved 7 deg at 206-208.5 s, turned back, then a 3.5 s dropout (210.18-213.69) hid the
+    # set's first two reps (from 210.8 s; they rise ~70 deg). The move and the bridge made one excursion, counted
+    # as the set's first rep besides the two inferred in the gap (7 of 6); it is no rep, and anchors those two
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite119_polar_lying_set2.csv.gz")
+    reps = reps_process(rec, "lying-leg-raise").reps
+    assert len(reps) == 6 and {r.set for r in reps} == {1}
+    assert [r.inferred for r in reps] == [True, True, False, False, False, False]

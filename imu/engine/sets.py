@@ -10,9 +10,9 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
     AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FOREIGN_REST_DEG, GAIT_CYCLE_S,
-    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, LEVER_LEAD_S, LEVER_ROM_DEG,
-    LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR, STILL_DPS,
-    STILL_S, UPRIGHT_COS,
+    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, LEAD_IN_ROM_FRACTION, LEVER_LEAD_S,
+    LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR,
+    STILL_DPS, STILL_S, UPRIGHT_COS,
 )
 from imu.engine.state import Candidate, Event, SetState, ordered_flags
 from imu.filters import GAP_S
@@ -177,7 +177,26 @@ class SetBuilder:
             out += [] if b is None else [b]
         if closing:
             out += self._edge_lost(out[-1].timing, rhythm, after=True)
+        if opening and self._lead_in(reps, rhythm):
+            self.rejected += 1
+            out = out[1:]  # (the reps it anchors, lost in the gap after it, stay)
         return self._edge_lost(reps[0].timing, rhythm, after=False) + out if opening else out
+
+    def _lead_in(self, reps: list, rhythm) -> bool:
+        """Whether the first of a tentative set's candidates ``reps`` was no rep of it but a movement before it
+        joined across a long gap to the set's reps: cut by the gap (not measured), its top seen at least a typical
+        way up (``rhythm``, :class:`imu.gaps.Rhythm`) before the gap began (the leg had turned back from it: its
+        range is the movement's, not a rep's cut short), and ranging less than ``LEAD_IN_ROM_FRACTION`` of the
+        median of the set's measured reps (at least two). A lying leg raise set begun in a 3.5 s dropout read
+        its first rep 7 deg, topped 1.7 s before the gap, where its reps rose 70 (suite #119 set 2, Polar: one
+        too many); reps whose tops the gap hid read 5-31 deg of 22-73 and were reps (suite #38, #87, #101, #114).
+        It is not counted; the reps lost in the gap after it still are."""
+        first, roms = reps[0].timing, [c.timing.rom_deg for c in reps[1:] if c.measured]
+        if reps[0].measured or reps[0].inferred or len(roms) < 2:
+            return False
+        gaps = long_gaps_since(self._front.resampler.gaps, first.start_s)
+        turned = any(first.start_s < g0 < first.end_s and first.top_s <= g0 - rhythm.up_s for g0, _ in gaps)
+        return turned and first.rom_deg < LEAD_IN_ROM_FRACTION * float(median(roms))
 
     def _edge_lost(self, timing: RepTiming, rhythm, after: bool) -> list[Candidate]:
         """The reps lost in a long gap before a set's first rep ``timing`` or, ``after``, its last
