@@ -21,8 +21,10 @@ GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close
 GAP_REST_LOOK_S = 2.0  #: without a gyroscope, a set's first rep whose rest a long gap hid (and that rose again at
 #: once, its next rep under way: flutter kicks, suite #13 set 3, #81 set 2) rests where the leg was last seen still,
 #: this long (s) before the gap at most (their legs were still 0.3-4 s before the sets began)
-LEAD_IN_ROM_FRACTION = 0.5  #: a set's first candidate cut by a long gap, topped before it, that ranges less than this
-#: share of the set's measured reps (median) was a movement before the set joined to it across the gap (suite #119: 0.1)
+LEAD_IN_ROM_FRACTION = 0.5  #: a set's first candidate cut by a long gap, topped before it or come down by its end, that
+#: ranges less than this share of the set's measured reps (median) was a movement before the set joined to it across
+#: the gap (suite #119: 0.1, #69: 0.25; reps whose tops the gap hid read 0.23-0.42 and began in the gap or came down
+#: after it: suite #38, #87, #101, #114)
 MISREAD_DPS = 1500.0  #: without a gyroscope, a tilt turning faster than this (deg/s) was misread, not a leg's turn:
 #: the suite's fastest reps peak at 464 deg/s (acc-only) and 546 (gyroscope); flutter kicks bridged across lost frames
 #: read 1700-8400 deg/s for a sample or two (suite #13, #81, Polar)

@@ -17,7 +17,7 @@ from imu.engine.params import (
 from imu.engine.state import Candidate, Event, SetState, ordered_flags
 from imu.filters import GAP_S
 from imu.flags import feet_rested
-from imu.gaps import LONG_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, set_rhythm
+from imu.gaps import LONG_GAP_S, SETTLED_AFTER_GAP_S, edge_lost_reps, long_gaps_since, lost_reps, set_rhythm
 from imu.masks import true_runs
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, unit
 from imu.phases import RepTiming
@@ -190,13 +190,17 @@ class SetBuilder:
         median of the set's measured reps (at least two). A lying leg raise set begun in a 3.5 s dropout read
         its first rep 7 deg, topped 1.7 s before the gap, where its reps rose 70 (suite #119 set 2, Polar: one
         too many); reps whose tops the gap hid read 5-31 deg of 22-73 and were reps (suite #38, #87, #101, #114).
+        So is one that rose into the gap and came down by its end (within ``SETTLED_AFTER_GAP_S``): nothing of it
+        was seen after the rise but the bridge's climb to where the leg was when the data came back (a hanging
+        leg raise set's first rep read 22 deg of 88 so, at rest before the gap, suite #69 set 2, Polar).
         It is not counted; the reps lost in the gap after it still are."""
         first, roms = reps[0].timing, [c.timing.rom_deg for c in reps[1:] if c.measured]
         if reps[0].measured or reps[0].inferred or len(roms) < 2:
             return False
         gaps = long_gaps_since(self._front.resampler.gaps, first.start_s)
         turned = any(first.start_s < g0 < first.end_s and first.top_s <= g0 - rhythm.up_s for g0, _ in gaps)
-        return turned and first.rom_deg < LEAD_IN_ROM_FRACTION * float(median(roms))
+        bridged = any(first.start_s < g0 < first.top_s and first.end_s <= g1 + SETTLED_AFTER_GAP_S for g0, g1 in gaps)
+        return (turned or bridged) and first.rom_deg < LEAD_IN_ROM_FRACTION * float(median(roms))
 
     def _edge_lost(self, timing: RepTiming, rhythm, after: bool) -> list[Candidate]:
         """The reps lost in a long gap before a set's first rep ``timing`` or, ``after``, its last
