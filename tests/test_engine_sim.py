@@ -697,6 +697,21 @@ def test_without_a_gyroscope_flutter_kicks_are_counted_as_the_leg_comes_back(k):
     assert np.mean(counted <= 0.3) >= 0.55 and np.median(counted) <= 0.3
 
 
+def test_without_a_gyroscope_a_flutter_kick_back_in_the_open_window_s_free_end_is_counted():
+    # flutter kicks from a Polar H10 (suite session 81, 0.18 s notifications): the open window's fit was read only up
+    # to 0.1 s before its newest reading (its free end moves as more comes), so a kick whose return fell in that
+    # last 0.1 s waited for the next notification and was counted 0.3-0.4 s after it ended (24 of 36 within
+    # 300 ms). The free end lags a leg coming down (its smoothness flattens it out above the leg): read to the end,
+    # 29 of 36 are, and nothing counted is taken back
+    from bench.latency_probe import probe_one
+    from imu.sim import benchmark_suite
+
+    r = probe_one((81, benchmark_suite(seed=0)[81]))
+    counted = np.array([c for c, _ in r["latency"]])
+    assert r["uncounted"] == 0 and len(counted) >= 30
+    assert np.mean(counted <= 0.3) >= 0.78
+
+
 @pytest.mark.parametrize("k, within_s", [(92, 0.3), (13, 0.6), (85, 0.6)])
 def test_flutter_kicks_from_a_hover_are_counted_as_the_rep_that_makes_the_set_lands(k, within_s):
     # flutter kicks (suite session 92, a Movesense; 13 and 85, a Polar H10 and its 0.18 s notifications, at the
