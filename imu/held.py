@@ -22,29 +22,41 @@ KNOCK_S = 0.3  #: a swing starting this soon after a rep ended is the knock of i
 
 def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home: np.ndarray, axis: np.ndarray,
                 rest_max_deg: float, swung: bool, away_since_s: float | None, last_end_s: float,
-                min_rep_s: float) -> int:
+                min_rep_s: float, up_min_deg: float = np.inf, rest_min_deg: float = -np.inf) -> int:
     """Reps that the latest readings (times ``t_s``, unfiltered ``raw_g`` and low-passed ``lowpass_g``
     acceleration, g) show ended: each the leg away (since ``away_since_s``, s: an excursion in progress
-    before them; or, if the set's reps are ``swung``, from a swing in them, ``SWING_G`` off 1 g, starting
-    at least ``KNOCK_S`` after the last rep ended at ``last_end_s``, s) and then, ``min_rep_s`` or more
-    after it left, back and still (``STILL_N`` readings that read gravity) at most ``rest_max_deg`` up in
-    the set's frame (``home``, ``axis``)."""
+    before them; or, if the set's reps are ``swung``, from a swing in them, ``SWING_G`` off 1 g; or seen
+    still at least ``up_min_deg`` up; either starting at least ``KNOCK_S`` after the last rep ended at
+    ``last_end_s``, s) and then, ``min_rep_s`` or more after it left (or after it was seen still up: no
+    twitch), back and still (``STILL_N`` readings that read gravity) at most ``rest_max_deg`` up in the set's
+    frame (``home``, ``axis``), and not below ``rest_min_deg`` (a leg turned on over the top as the person sits
+    up, suite #107, reads as far below the rest as the angle folds: no landing).
+
+    Seen still up: a rep of a set not swung hard (heel taps of ~0.4 g) is held back whole while the bridge
+    interpolates across its readings off 1 g, so the state machine sees neither its start nor its end, and no
+    swing marked it away; the readings show it held at its top (Polar heel taps, suite #53: 52 deg up, back 1.6 s
+    later) and counted it only once released, 0.4-0.5 s after it ended."""
     if len(t_s) < STILL_N:
         return 0
     windows = np.lib.stride_tricks.sliding_window_view(unit(raw_g), STILL_N, axis=0)  # (m, 3, STILL_N)
     mean = unit(windows.mean(axis=2))
     still = np.einsum("ij,ijk->ik", mean, windows).min(axis=1) > np.cos(np.radians(STILL_SPREAD_DEG))
     still &= np.lib.stride_tricks.sliding_window_view(np.abs(norm(raw_g) - 1.0) < PAUSE_G, STILL_N).all(axis=1)
-    back = still & (leg_angle_deg(mean, home, axis) <= rest_max_deg)
+    angle_deg = leg_angle_deg(mean, home, axis)
+    back = still & (angle_deg <= rest_max_deg) & (angle_deg >= rest_min_deg)
+    up = still & (angle_deg >= up_min_deg)
     off = np.abs(norm(lowpass_g) - 1.0) > SWING_G
     swing = np.lib.stride_tricks.sliding_window_view(off, STILL_N).any(axis=1) & swung
-    count = 0
-    for k in np.flatnonzero(back | swing).tolist():  # (window k: samples k .. k + STILL_N - 1)
+    count, held_up = 0, False
+    for k in np.flatnonzero(back | swing | up).tolist():  # (window k: samples k .. k + STILL_N - 1)
         end_s = float(t_s[k + STILL_N - 1])
-        if back[k] and away_since_s is not None and end_s - away_since_s >= min_rep_s:
-            count, away_since_s, last_end_s = count + 1, None, end_s
-        elif not back[k] and away_since_s is None and t_s[k] >= last_end_s + KNOCK_S:
+        if back[k]:
+            if away_since_s is not None and (held_up or end_s - away_since_s >= min_rep_s):
+                count, away_since_s, last_end_s, held_up = count + 1, None, end_s, False
+            continue
+        if away_since_s is None and t_s[k] >= last_end_s + KNOCK_S:
             away_since_s = float(t_s[k])
+        held_up |= bool(up[k]) and away_since_s is not None
     return count
 
 

@@ -168,6 +168,22 @@ def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
 
 
 
+@pytest.mark.parametrize("pattern, expected", [
+    ([(0.2, 0, 0.0), (0.3, 0, 0.4), (0.3, 40, 0.0), (0.3, 0, 0.4), (0.3, 2, 0.0)], 1),  # held up, then back
+    ([(0.2, 0, 0.0), (0.3, 0, 0.4), (0.3, 8, 0.0), (0.3, 0, 0.4), (0.3, 2, 0.0)], 0),  # held only 8 deg up
+    ([(0.2, 0, 0.0), (0.3, 0, 0.4), (0.3, 40, 0.0), (0.3, -170, 0.0)], 0),  # turned on over the top: no landing
+])
+def test_a_rep_seen_held_up_in_held_back_samples_counts_when_back(pattern, expected):
+    # a set not swung (no swing marks its reps away): the readings held back show the leg held still at least
+    # up_min_deg up (10 here), then back and still at the rest (within 6 deg, not 25 deg below it)
+    from imu.held import reps_landed
+
+    t, raw, lowpass = _held(pattern)
+    home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
+    assert reps_landed(t, raw, lowpass, home, axis, 6.0, False, None, -1.0, 0.5, up_min_deg=10.0,
+                       rest_min_deg=-25.0) == expected
+
+
 def _kicks(*lows_deg: float, top_deg: float = 20.0, tail_s: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Leg angles (deg) at 50 Hz of kicks of 0.8 s up to ``top_deg``, each back down to its ``lows_deg``,
     then ``tail_s`` of the next kick rising (times s, angles deg)."""

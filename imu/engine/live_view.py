@@ -9,7 +9,8 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G
 from imu.engine.params import (
-    EXCURSION, EXIT_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S, REST_WINDOW_S, SEEK, SETTLE, STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S, REST_WINDOW_S, SEEK, SETTLE,
+    STILL_S,
 )
 from imu.engine.state import SetState
 from imu.held import kicks_landed, reps_landed
@@ -172,8 +173,10 @@ class LiveView:
     def _landed_unseen(self, s: SetState, landed: bool, reps: list | None = None) -> int:
         """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the
         latest readings show ended (:func:`imu.held.reps_landed`) before the state machine can see them (the front
-        end still holds them back, bridging a swing, or the low-passed tilt lags them); in continuous swinging, that
-        the open window's fitted directions show ended (:func:`imu.held.kicks_landed`)."""
+        end still holds them back, bridging a swing, or the low-passed tilt lags them: the leg seen away in them by
+        a swing of a swung set, or held still at least :meth:`_rep_like_deg` up, then back and still at most
+        ``LANDED_FRACTION`` of the set's range up and at most ``BELOW_REST_DEG`` below); in continuous swinging,
+        that the open window's fitted directions show ended (:func:`imu.held.kicks_landed`)."""
         reps = s.emitted if reps is None else reps
         if self.has_gyro or self._front is None or not reps or self._state == SEEK:
             return 0
@@ -192,7 +195,8 @@ class LiveView:
                 since_s = float(self._buf.get("t", on + int(np.argmax(theta)))[0])  # back after its top
         keep, rest_max_deg = t > since_s, self._level + LANDED_FRACTION * rom
         still = reps_landed(t[keep], raw[keep], acc_lp[keep], s.home, s.axis, rest_max_deg, swung, away_since_s,
-                            last_end_s, MIN_REP_S)
+                            last_end_s, MIN_REP_S, up_min_deg=self._level + self._rep_like_deg(rom),
+                            rest_min_deg=self._level - BELOW_REST_DEG)
         kicks = self._front.bridge.open_window()  # (continuous swinging: no still reading until it stops)
         if kicks is None:
             return still
