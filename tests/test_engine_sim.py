@@ -969,6 +969,27 @@ def test_the_live_loop_feeds_the_engine_while_it_holds_back_a_set_s_samples(monk
     assert now.uncounted <= before.uncounted and now.calls < 1.5 * before.calls
 
 
+def test_the_live_loop_feeds_the_engine_as_a_swung_leg_comes_back(monkeypatch):
+    # lying leg raises swung at ~0.9 g without a gyroscope (suite session 121, a Polar H10): the live loop fed
+    # the engine as the leg came back within 12 deg of its rest only after reading it held up there, which the leg's
+    # own acceleration never let it read; the landing was fed as the leg stopped, or a second later, and counted
+    # 0.3-0.4 s late. A window read back near the rest after one off 1 g far from it now feeds it: the same reps,
+    # those late reps counted within 300 ms, < 5 % more engine calls
+    from imu.live.feeder import EngineFeeder
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[121]
+    now = _polar_h10_fed(spec)
+    monkeypatch.setattr(EngineFeeder, "_swung_back", lambda self: False)  # as before
+    before = _polar_h10_fed(spec)
+    assert len(now.engine.reps) == len(before.engine.reps) >= 25
+    assert np.allclose([r.end_s for r in now.engine.reps], [r.end_s for r in before.engine.reps], rtol=0, atol=1e-9)
+    late = [(s, n) for s, n, c, _ in before.latencies if c > 0.3 and n >= 3]
+    counted = {(s, n): c for s, n, c, _ in now.latencies}
+    assert len(late) >= 3 and all(counted[key] <= 0.3 for key in late)
+    assert now.uncounted <= before.uncounted and now.calls < 1.05 * before.calls
+
+
 def test_a_small_movement_after_a_set_is_not_counted_before_it_settles():
     # accelerometer-only bent-knee raises (suite session 15, set 3, a Polar H10): after the last rep the leg
     # shifts by a third of the set's range and comes back. The live count included it as the leg came back

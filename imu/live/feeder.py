@@ -11,7 +11,8 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
   set's resting direction (a top hold: no rep ends there; a fifth fewer calls over the suite's gyro
   sessions, a tenth without a gyroscope), judged on windows whose mean acceleration is within
   0.1 g of 1 g (else the leg's own acceleration turns it),
-* as the leg comes back within those 12 deg during a lift (so the rep's landing is seen soon),
+* as the leg comes back within those 12 deg during a lift (so the rep's landing is seen soon), also from a swing
+  (windows off 1 g by 0.1 g or more, far from the resting direction: see :meth:`EngineFeeder._swung_back`),
 * every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end), and while it
   holds back more than ``HELD_BACK_S`` of a set's samples (without a gyroscope, bridging a swing, up to
   ~1.3 s: a rep may land in them, and :attr:`~imu.engine.RepEngine.count_now` reads them; feeding only
@@ -72,6 +73,7 @@ class EngineFeeder:
         self._dir_trusted = False  # the last window's mean acceleration was within TRUSTED_G of 1 g
         self._was_up = False  # the last window's direction was far from the resting one, mid-lift
         self._coming_back = False  # ... and this one is back near it: feed at the next check point
+        self._swung_away = False  # a window off 1 g, far from the resting direction, mid-lift since the last near it
         self.calls = 0
         self.samples = 0
         #: CPU time in the engine: the feeding thread's (time.thread_time, read at ~0.6 us against process_time's ~1.3:
@@ -117,7 +119,7 @@ class EngineFeeder:
             self._prev_dir, self._prev_tc = d, tc
             self._dir_trusted = abs(norm / self._w_n - 1.0) < TRUSTED_G
             up = self._held_up()
-            self._coming_back |= self._was_up and not up
+            self._coming_back |= (self._was_up and not up) or self._swung_back()
             self._was_up = up
         if moving:
             self._triggers = [t_end + s for s in self.after_stop_s]
@@ -191,11 +193,33 @@ class EngineFeeder:
     def _held_up(self) -> bool:
         """Whether the leg stopped far from the set's resting position during a lift (a top hold):
         no rep can end there, so feeding the engine then would only cost time."""
-        rest = self.engine.rest_direction
-        if rest is None or self.engine.phase != "up/top" or self._prev_dir is None or not self._dir_trusted:
+        cos = self._rest_cos()
+        if cos is None or self.engine.phase != "up/top" or not self._dir_trusted:
             return False  # (a window off 1 g: the leg's own acceleration, its direction says nothing)
-        cos = sum(a * b for a, b in zip(self._prev_dir, rest))
         return cos < HELD_UP_COS
+
+    def _rest_cos(self) -> float | None:
+        """Cosine of the angle between the last window's mean acceleration and the set's resting direction (None
+        while either is unknown)."""
+        rest = self.engine.rest_direction
+        if rest is None or self._prev_dir is None:
+            return None
+        return sum(a * b for a, b in zip(self._prev_dir, rest))
+
+    def _swung_back(self) -> bool:
+        """Whether the leg, swung during a lift (a window off 1 g by ``TRUSTED_G`` or more, more than 12 deg from
+        the set's resting direction: the leg's own acceleration turns it, so it is never read held up), is now
+        read back within those 12 deg, trusted or not (a wrong guess costs one engine call). Such a rep's landing
+        fed the engine only as the leg stopped, or up to a second later when the next rep or kick went on
+        straight away: Polar lying leg raises of ~0.9 g (suite #107, #121) counted 0.3-0.4 s late, flutter
+        kicks with a gyroscope (#100, DIY) up to 0.8 s. Updates what it remembers of the swing from the last
+        window."""
+        cos = self._rest_cos()
+        near = cos is not None and cos >= HELD_UP_COS
+        back = self._swung_away and near
+        swinging = not self._dir_trusted and self.engine.phase == "up/top"
+        self._swung_away = not near and (self._swung_away or swinging)
+        return back
 
     def _rep_held_back(self) -> bool:
         """Whether the engine holds back samples of a set (see :attr:`imu.engine.RepEngine.unseen_s`): a
