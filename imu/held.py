@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imu.bridge import PAUSE_G, SWING_G
+from imu.bridge import PAUSE_G
 from imu.orientation import leg_angle_deg, norm, unit
 
 STILL_N = 4  #: readings of a pause in which the leg is seen back (80 ms on the 50 Hz grid)
@@ -21,11 +21,11 @@ KNOCK_S = 0.3  #: a swing starting this soon after a rep ended is the knock of i
 
 
 def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home: np.ndarray, axis: np.ndarray,
-                rest_max_deg: float, swung: bool, away_since_s: float | None, last_end_s: float,
+                rest_max_deg: float, swing_g: float, away_since_s: float | None, last_end_s: float,
                 min_rep_s: float, up_min_deg: float = np.inf, rest_min_deg: float = -np.inf) -> int:
     """Reps that the latest readings (times ``t_s``, unfiltered ``raw_g`` and low-passed ``lowpass_g``
     acceleration, g) show ended: each the leg away (since ``away_since_s``, s: an excursion in progress
-    before them; or, if the set's reps are ``swung``, from a swing in them, ``SWING_G`` off 1 g; or seen
+    before them; or from a swing in them, the low-passed acceleration ``swing_g`` off 1 g; or seen
     still at least ``up_min_deg`` up; either starting at least ``KNOCK_S`` after the last rep ended at
     ``last_end_s``, s) and then, ``min_rep_s`` or more after it left (or after it was seen still up: no
     twitch), back and still (``STILL_N`` readings that read gravity) at most ``rest_max_deg`` up in the set's
@@ -45,8 +45,8 @@ def reps_landed(t_s: np.ndarray, raw_g: np.ndarray, lowpass_g: np.ndarray, home:
     angle_deg = leg_angle_deg(mean, home, axis)
     back = still & (angle_deg <= rest_max_deg) & (angle_deg >= rest_min_deg)
     up = still & (angle_deg >= up_min_deg)
-    off = np.abs(norm(lowpass_g) - 1.0) > SWING_G
-    swing = np.lib.stride_tricks.sliding_window_view(off, STILL_N).any(axis=1) & swung
+    off = np.abs(norm(lowpass_g) - 1.0) > swing_g
+    swing = np.lib.stride_tricks.sliding_window_view(off, STILL_N).any(axis=1)
     count, held_up = 0, False
     for k in np.flatnonzero(back | swing | up).tolist():  # (window k: samples k .. k + STILL_N - 1)
         end_s = float(t_s[k + STILL_N - 1])

@@ -164,7 +164,7 @@ def test_reps_landed_in_held_back_samples(pattern, swung, last_end_s, expected):
 
     t, raw, lowpass = _held(pattern)
     home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
-    assert reps_landed(t, raw, lowpass, home, axis, 6.0, swung, None, last_end_s, 0.5) == expected
+    assert reps_landed(t, raw, lowpass, home, axis, 6.0, 0.5 if swung else np.inf, None, last_end_s, 0.5) == expected
 
 
 
@@ -180,8 +180,18 @@ def test_a_rep_seen_held_up_in_held_back_samples_counts_when_back(pattern, expec
 
     t, raw, lowpass = _held(pattern)
     home, axis = np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
-    assert reps_landed(t, raw, lowpass, home, axis, 6.0, False, None, -1.0, 0.5, up_min_deg=10.0,
+    assert reps_landed(t, raw, lowpass, home, axis, 6.0, np.inf, None, -1.0, 0.5, up_min_deg=10.0,
                        rest_min_deg=-25.0) == expected
+
+
+@pytest.mark.parametrize("peaks_g, expected_g", [((0.48, 0.47, 0.5), 0.48), ((0.6, 0.9, 1.2), 0.5), ((0.1, 0.2, 0.3), np.inf)])
+def test_a_swing_in_held_back_readings_goes_as_far_off_1g_as_the_set_s_reps(peaks_g, expected_g):
+    # SWING_G for a swung set; the reps' median peak if lower, down to what the bridge holds back (UNRELIABLE_G)
+    from imu.engine.live_view import LiveView
+    from imu.phases import RepTiming
+
+    reps = [RepTiming(0.0, 0.5, 0.5, 1.0, 40.0, 0.0, 0.0, 0.0, 100.0, 100.0, p) for p in peaks_g]
+    assert LiveView._swing_g(reps) == expected_g
 
 
 def _kicks(*lows_deg: float, top_deg: float = 20.0, tail_s: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
