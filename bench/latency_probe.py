@@ -1,6 +1,6 @@
 """A fast offline probe of the live count's latency, without BLE: the live benchmark's section 3 in seconds.
 
-    python -m bench.latency_probe [--sessions N] [--jobs J] [--dump FILE]
+    python -m bench.latency_probe [--sessions N] [--jobs J] [--dump FILE] [--late FILE]
 
 Each suite session (:func:`imu.sim.benchmark_suite`, seed 0, profiles as in :mod:`bench.live_bench`) is
 simulated at the rate ``imu live`` configures for its sensor, cut into that sensor's notifications
@@ -11,7 +11,9 @@ rounding of the values: the reps can differ a little from the live benchmark's, 
 Prints per profile the counted and reported latency (s of sensor time from the rep's end, reps from the
 preset's ``min_set_reps`` on), the latency against the simulator's truth, the first reps of a set and how
 often a counted rep was taken back. ``--dump`` writes every rep's fields (one line each) for a
-byte-identical check of the reps before and after a change.
+byte-identical check of the reps before and after a change; ``--late`` every rep counted more than
+``LATE_S`` after its end, with why (:func:`late_reps`: no feed in time, or the feeds in time and what the
+engine showed at each).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 GROUP_S = 0.05  #: the live consumer takes the notifications that arrived in this long together (s)
+LATE_S = 0.3  #: the target: a rep counted this long (s of sensor time) after its end at most
 
 
 def notification_ends(t: np.ndarray, k: int) -> np.ndarray:
@@ -45,7 +48,8 @@ def probe_one(job: tuple) -> dict:
     from imu.presets import get_preset
     from imu.profiles import PROFILES
 
-    i, spec = job
+    i, spec = job[:2]
+    explain = len(job) > 2 and job[2]  # (--late: what the engine showed after each feed)
     profile = _profile_for(i, spec)
     prof = PROFILES[profile]
     rate = prof.device_rate_hz(rate_request(profile, spec, "live"))
@@ -56,6 +60,16 @@ def probe_one(job: tuple) -> dict:
     gyro = gyro if has_gyro else None
     k = max(1, int(getattr(prof.new_encoder(rate), "samples_per_packet", 1)))
     feeder = EngineFeeder(RepEngine(spec.exercise, has_gyro=has_gyro), has_gyro)
+    feeds: list[tuple[float, str, float, int]] = []
+    if explain:
+        feed = feeder.feed
+
+        def logged_feed():
+            events = feed()
+            eng = feeder.engine
+            feeds.append((feeder.last_fed_t, eng.phase, eng.unseen_s, eng.count_now))
+            return events
+        feeder.feed = logged_feed
     a = 0
     for g in groups(t, notification_ends(t, k)):
         b = int(g[-1])
@@ -70,7 +84,25 @@ def probe_one(job: tuple) -> dict:
             "making": [c for _, n, c, _ in lat if n == min_reps],  # (counted: the rep that makes a set)
             "truth": _truth_latency(lat, feeder.engine.reps, sim, min_reps),
             "uncounted": feeder.uncounted, "calls": feeder.calls,
-            "reps": [f"{i} {r!r}" for r in feeder.engine.reps]}
+            "reps": [f"{i} {r!r}" for r in feeder.engine.reps],
+            "late": late_reps(i, profile, lat, feeder.engine.reps, feeds, min_reps) if explain else []}
+
+
+def late_reps(i: int, profile: str, latencies: list, reps: list, feeds: list, min_reps: int) -> list[str]:
+    """One line per rep (from the ``min_reps``-th of a set on) of session ``i`` counted more than ``LATE_S``
+    after its end: when, and why: no feed in time (the live loop's timing), or each feed in time with what
+    the engine showed then (phase, samples held back s, count: the live view's counting)."""
+    end_s = {(r.set, r.rep): r.end_s for r in reps}
+    out = []
+    for s, n, counted, _ in latencies:
+        if n < min_reps or counted <= LATE_S:
+            continue
+        t0 = end_s[(s, n)]
+        due = [f for f in feeds if t0 < f[0] <= t0 + LATE_S]
+        why = ("no feed in time" if not due else "fed " + "; ".join(
+            f"+{t - t0:.2f} s {phase}, held back {held:.2f} s, count {count}" for t, phase, held, count in due))
+        out.append(f"#{i} {profile} set {s} rep {n}: counted {counted:.2f} s after its end ({why})")
+    return out
 
 
 def _summary(xs) -> str:
@@ -103,12 +135,13 @@ def main(argv=None) -> int:
     ap.add_argument("--sessions", type=int, help="number of suite sessions (spread over the suite)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--dump", help="write every rep (repr, one a line) to this file")
+    ap.add_argument("--late", help="write every rep counted late, with why, to this file")
     args = ap.parse_args(argv)
     from bench.live_bench import spread_sessions
     from imu.sim import benchmark_suite
 
     suite = benchmark_suite(seed=0)
-    jobs = [(i, suite[i]) for i in spread_sessions(len(suite), args.sessions)]
+    jobs = [(i, suite[i], bool(args.late)) for i in spread_sessions(len(suite), args.sessions)]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as ex:
             results = list(ex.map(probe_one, jobs))
@@ -118,6 +151,9 @@ def main(argv=None) -> int:
     if args.dump:
         with open(args.dump, "w") as f:
             f.writelines(line + "\n" for r in results for line in r["reps"])
+    if args.late:
+        with open(args.late, "w") as f:
+            f.writelines(line + "\n" for r in results for line in r["late"])
     return 0
 
 
