@@ -321,3 +321,20 @@ def test_a_plateau_joined_across_a_gap_is_judged_as_it_was_when_the_leg_moved_on
         eng.finish()
         assert [(r.set, r.rep, round(r.start_s, 6), round(r.end_s, 6)) for r in eng.reps] == [
             (r.set, r.rep, round(r.start_s, 6), round(r.end_s, 6)) for r in whole.reps]
+
+
+def test_a_set_started_again_from_its_real_bottom_never_counts_the_last_set_s_reps_again():
+    """Bent-knee raises recorded live through a faulty link (the simulated Movesense sensor, with a gyroscope; suite
+    session 112, 40-95 s of it: one set of 14 reps on the clean recording, a 3.3 s disconnect at 65.3 s). The set broke
+    in two at the gap, and the second part, judged inside out, was started again from a real bottom 10 s back, before
+    the first part's last rep ended: its reps were counted twice (18 reps in two overlapping sets). A set's real
+    bottom is never before the last rep counted ended: 13 reps, none overlapping another."""
+    from pathlib import Path
+
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite112_movesense_bentknee_set1.csv.gz")
+    reps = reps_process(rec, "bent-knee-raise").reps
+    assert abs(len(reps) - 14) <= 1
+    assert all(b.start_s >= a.end_s - 1e-9 for a, b in zip(reps, reps[1:]))

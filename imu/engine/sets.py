@@ -308,9 +308,11 @@ class SetBuilder:
         if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
             return None
         rom = float(median([tm.rom_deg for tm in tms]))
-        # (not before what a long stay at home may have dropped whatever the chunking, see _trim)
+        # (not before what a long stay at home may have dropped whatever the chunking, see _trim; nor before the
+        # last rep counted ended: started again from there, a set counted those reps again, suite #112 over a faulty
+        # link, its second set overlapping the first by 10 s)
         lo_s = max(tms[0].start_s - INVERTED_LOOKBACK_S, self._inverted_after_s,
-                   s.pending[-1].timing.start_s - (HOME_KEEP_S - 2.0))
+                   s.pending[-1].timing.start_s - (HOME_KEEP_S - 2.0), self.reps[-1].end_s if self.reps else -np.inf)
         lo, hi = self._buf.index_at(lo_s), self._buf.index_at(tms[0].start_s)
         n = int(STILL_S * GRID_HZ)
         if hi - lo < n:
