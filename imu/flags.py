@@ -139,28 +139,24 @@ class SessionRoms:
         self._medians.pop((set_no, True), None)
 
     def references(self, set_no: int, start_s: float, rom_deg: float, untrusted: bool,
-                   lever: float = np.nan) -> tuple[float, float]:
-        """(full range, the set's median range), deg, for the rep of set ``set_no`` starting at
-        ``start_s`` with this range, all other recorded reps as they are. When no other set has trusted
-        reps, their untrusted ones stand in (a swing's range is measured up to the angle held at the top,
-        if perhaps overshot)."""
+                   lever: float = np.nan) -> tuple[float, float, bool]:
+        """(full range, the set's median range, whether the set turned about an axis nearer the ankle than the
+        exercise's pivot: see the class docstring), deg, deg, for the rep of set ``set_no`` starting at
+        ``start_s`` with this range and :func:`lever_m` (m), all other recorded reps as they are. When no
+        other set has trusted reps, their untrusted ones stand in (a swing's range is measured up to the angle
+        held at the top, if perhaps overshot)."""
         own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(rom_deg, untrusted, lever)]
         others = [s for s in self._sets if s != set_no]
         medians = [m for m in (self._median(s) for s in others) if m is not None]
         if not medians:  # no other set says how far the person reaches but by its swung or brisk reps
             medians = [m for m in (self._median(s, untrusted=True) for s in others) if m is not None]
         trusted = [r for r, u, _ in own if not u]
-        medians += [float(median(trusted))] if trusted and self._about_pivot(own) else []
+        about_pivot = self._about_pivot(own)
+        medians += [float(median(trusted))] if trusted and about_pivot else []
         full = _upper_median(medians)
         if self.usual_full_deg:
             full = max(np.nan_to_num(full), USUAL_SHARE * self.usual_full_deg)
-        return full, float(median([r for r, *_ in own]))
-
-    def off_pivot(self, set_no: int, start_s: float, lever: float = np.nan) -> bool:
-        """Whether the set ``set_no``, with the rep starting at ``start_s`` of this :func:`lever_m` (m) as it is,
-        turned about an axis nearer the ankle than the exercise's pivot (see the class docstring)."""
-        own = [v for k, v in self._sets.get(set_no, {}).items() if k != start_s] + [(np.nan, False, lever)]
-        return not self._about_pivot(own)
+        return full, float(median([r for r, *_ in own])), not about_pivot
 
     def _about_pivot(self, reps) -> bool:
         """Whether a set's reps ``(rom, untrusted, lever)`` turned about the exercise's pivot, as far as
@@ -183,7 +179,7 @@ def rom_flags(rom_deg: float, preset: Preset, full_deg: float, set_median_deg: f
     preset's least full range; ``uneven_rom`` against the set.
 
     ``off_pivot``: the rep's set turned about an axis nearer the ankle than the exercise's pivot
-    (:meth:`SessionRoms.off_pivot`): the knee or ankle bent while the hip barely moved, so the rep is
+    (:meth:`SessionRoms.references`): the knee or ankle bent while the hip barely moved, so the rep is
     ``partial`` whatever its tilt; the ankle's tilt is no measure of the hip's range there (the real prone
     low-amplitude block, levers 0.10-0.21 m, tilted the ankle twice as far as the correct block).
 

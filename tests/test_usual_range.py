@@ -121,10 +121,13 @@ def test_a_set_turning_about_a_nearer_axis_is_partial_whatever_its_tilt():
         roms.put(1, 10.0 * k, 11.0, False, lever)
     for k, lever in enumerate([0.12, 0.18, 0.15]):
         roms.put(2, 100.0 + 10.0 * k, 21.0, False, lever)
-    assert not roms.off_pivot(1, 20.0, 0.55) and roms.off_pivot(2, 120.0, 0.15)
-    assert roms.off_pivot(2, 120.0, 0.5)  # (one rep about the hip among them: the set's median lever decides)
-    assert not SessionRoms().off_pivot(2, 120.0, 0.15)  # no pivot to check against (pivot_lever_m 0)
-    full, set_median = roms.references(2, 120.0, 21.0, False, 0.15)
+    def off_pivot(roms, set_no, start_s, lever):
+        return roms.references(set_no, start_s, 21.0, False, lever)[2]
+
+    assert not off_pivot(roms, 1, 20.0, 0.55) and off_pivot(roms, 2, 120.0, 0.15)
+    assert off_pivot(roms, 2, 120.0, 0.5)  # (one rep about the hip among them: the set's median lever decides)
+    assert not off_pivot(SessionRoms(), 2, 120.0, 0.15)  # no pivot to check against (pivot_lever_m 0)
+    full, set_median, _ = roms.references(2, 120.0, 21.0, False, 0.15)
     assert full == pytest.approx(11.0)  # (the set about the knee sets no full range)
     assert rom_flags(21.0, p, full, set_median, off_pivot=True) == ["partial"]
     assert rom_flags(21.0, p, full, set_median) == []

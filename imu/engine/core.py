@@ -151,8 +151,8 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
                             speeds_measured=self.has_gyro)
         trusted = range_trusted("momentum" in flags, timing.peak_accel_g, self.has_gyro)
         lever = self._lever_m(timing.top_s - timing.start_s, timing.peak_up_dps, timing.peak_accel_g)
-        full, set_median = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted, lever)
-        off_pivot = self._roms.off_pivot(set_no, timing.start_s, lever)
+        full, set_median, off_pivot = self._roms.references(set_no, timing.start_s, timing.rom_deg, not trusted,
+                                                            lever)
         return flags + rom_flags(timing.rom_deg, self.preset, full, set_median, trusted, off_pivot)
 
     def _store(self, i: int | None, rep: Rep) -> None:
