@@ -89,6 +89,11 @@ ACC_UNITS = ("g", "m/s2")
 GYRO_UNITS = ("dps", "rad/s")
 
 
+def _value_columns(has_gyro: bool) -> list[str]:
+    """The sample columns a recording is read for: the accelerometer's, then the gyroscope's if it has one."""
+    return [*ACC_COLUMNS, *(GYRO_COLUMNS if has_gyro else ())]
+
+
 class RecordingError(ValueError):
     """A recording that cannot be used. The message names the file, the row (or CSV line) and the problem.
 
@@ -450,7 +455,7 @@ def _load_csv(path: Path, source: str, gz: bool) -> _Raw:
         body_file.seek(body_start)
     else:  # a cut-off last line follows: read up to it
         body_file = io.BytesIO(data[body_start:body_end])
-    wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
+    wanted = ["t", *_value_columns(has_gyro)]
     usecols = [pos[c] for c in wanted]
     read_kw = dict(header=None, usecols=usecols, engine="c", skip_blank_lines=True, encoding_errors="replace")
     try:
@@ -486,7 +491,7 @@ def _load_plain_csv(data: bytes, source: str, fmt: str) -> _Raw | None:
         pos, has_gyro, extras = _pick_columns(source, names, "header (line 1)")
     except (csv.Error, StopIteration, RecordingError):
         return None
-    wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
+    wanted = ["t", *_value_columns(has_gyro)]
     columns = plain_csv_columns(data, len(names), [pos[c] for c in wanted])
     if columns is None:
         return None
@@ -539,7 +544,7 @@ def _raw_from_frame(df: pd.DataFrame, source: str, fmt: str) -> _Raw:
     def col(c):
         return _numeric_column(source, c, df.iloc[:, pos[c]].to_numpy(), where)
 
-    columns = list(ACC_COLUMNS) + (list(GYRO_COLUMNS) if has_gyro else [])
+    columns = _value_columns(has_gyro)
     samples = np.column_stack([col(c) for c in columns]) if len(df) else np.empty((0, len(columns)))
     return _Raw(source, fmt, col("t"), samples, extras, where, "data row 1", {})
 
@@ -563,7 +568,7 @@ def _load_parquet(path: Path, source: str) -> _Raw:
     except Exception as e:  # pyarrow raises ArrowInvalid/OSError for truncated or corrupt files
         raise RecordingError(source, "whole file", f"not a readable Parquet file (truncated or corrupt): {e}") from None
     pos, has_gyro, _ = _pick_columns(source, names, "columns")
-    wanted = ["t", *ACC_COLUMNS] + (list(GYRO_COLUMNS) if has_gyro else [])
+    wanted = ["t", *_value_columns(has_gyro)]
     try:
         table = pf.read(columns=[names[pos[c]] for c in wanted])
         df = table.to_pandas()
@@ -611,7 +616,7 @@ def _clean(raw: _Raw, acc_unit: str, gyro_unit: str) -> Recording:
     if bad_t.size:
         k = int(bad_t[0])
         raise RecordingError(src, where(k), f"time stamp t is not a finite number ({float(t[k])})")
-    names = list(ACC_COLUMNS) + (list(GYRO_COLUMNS) if gyro is not None else [])
+    names = _value_columns(gyro is not None)
     inf = np.isinf(vals)
     if inf.any():
         k, j = (int(x) for x in np.argwhere(inf)[0])
