@@ -243,7 +243,7 @@ class Search:
         drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
                  else None)
         seen = self._seen(on)
-        end = first_run(still_across_gaps(still, seen, theta), n, theta, drift)
+        end = first_run(_still_across_gaps(still, seen, theta), n, theta, drift)
         if end is None:
             return None, None
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
@@ -254,7 +254,7 @@ class Search:
             return None, None
         move = end + 1 + i
         if not seen[: move + 1].all() and first_run(
-                still_across_gaps(still[: move + 1], seen[: move + 1], theta[: move + 1]), n, theta, drift) != end:
+                _still_across_gaps(still[: move + 1], seen[: move + 1], theta[: move + 1]), n, theta, drift) != end:
             # a plateau joined across a gap by stillness seen only after the leg moved on: what was known
             # when it moved decides, as it would have live (fed as far as the move, it was no plateau)
             return None, None
@@ -419,7 +419,7 @@ class Search:
         return no is None and len(after) < 2.0 * GRID_HZ  # (waits at most 2 s)
 
 
-def still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def _still_across_gaps(still: np.ndarray, seen: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """``still`` where the data was seen, and across a long gap that the leg was seen still on both sides
     of, for ``STILL_S`` in all, at the same angle (within ``GAP_STILL_DEG``): a plateau the gap cut in two."""
     out = still & seen
