@@ -1,6 +1,6 @@
 """Accuracy and speed of the detection engine: prints the figures the issue's targets are about.
 
-    python -m bench.engine_bench [--sessions N] [--data DIR] [--skip sim real speed] [--history]
+    python -m bench.engine_bench [--sessions N] [--data DIR] [--skip sim real speed] [--history] [--auto]
 
 1. The simulated suite (:func:`imu.sim.benchmark_suite`): share of sets counted exactly and within one
    rep, false reps per hour of rest, mean absolute error of each phase and of ROM, precision/recall of
@@ -14,6 +14,8 @@
    their peaks fall 3.5 s after the truth's, beyond the 1.5 s the matching allows.
    ``--history`` scores the suite again with each person's usual full range from an earlier session of
    textbook sets (:func:`bench.sim_suite.usual_full_deg`), as ``imu analyze`` takes it from the history.
+   ``--auto`` scores the suite and the real recordings again with no exercise named (the preset ``auto``,
+   ``imu analyze``'s default) and tallies the presets it picks.
 2. The real recordings (``../shared/data/pt_exercises_s1``, Yurtman & Barshan, UCI doi 10.24432/C5JK60,
    or the compressed copies in ``tests/data``): exact counts per block of 10, reps on the still leg,
    flag shares per block kind, and each exercise's median range of motion of its low-amplitude block
@@ -45,14 +47,15 @@ from bench.sim_suite import score_suite
 from imu.engine import RepEngine
 
 
-def bench_real(data_dir: Path) -> None:
-    print(f"\n== Real recordings ({data_dir}) ==")
+def bench_real(data_dir: Path, auto: bool = False) -> None:
+    """``auto``: with no exercise named (the preset ``auto``), the preset picked printed for each recording."""
+    print(f"\n== Real recordings ({data_dir}){', no exercise named (auto)' if auto else ''} ==")
     flagged = {"fast": [0, 0], "correct": [0, 0]}
     partial = [0, 0]
     correct_partial = [0, 0]
     exact = total_blocks = still_reps = 0
     for rec in real_recordings(data_dir):
-        eng = RepEngine(rec.exercise, has_gyro=True)
+        eng = RepEngine("auto" if auto else rec.exercise, has_gyro=True)
         eng.feed(rec.moving.t.values, rec.moving[["ax", "ay", "az"]].values, rec.moving[["gx", "gy", "gz"]].values)
         eng.finish()
         line, rom = [], {}
@@ -72,11 +75,12 @@ def bench_real(data_dir: Path) -> None:
                 line[-1] += f" ({sum('partial' in r.flags for r in reps)} partial)"
                 partial[0] += sum("partial" in r.flags for r in reps)
                 partial[1] += len(reps)
-        still = RepEngine(rec.exercise, has_gyro=True)
+        still = RepEngine("auto" if auto else rec.exercise, has_gyro=True)
         still.feed(rec.still.t.values, rec.still[["ax", "ay", "az"]].values, rec.still[["gx", "gy", "gz"]].values)
         still.finish()
         still_reps += len(still.reps)
-        print(f"  {rec.exercise:18s} " + ", ".join(line) + f"; still leg: {len(still.reps)} reps; "
+        picked = f" (picked {eng.preset.slug})" if auto else ""
+        print(f"  {rec.exercise:18s}{picked} " + ", ".join(line) + f"; still leg: {len(still.reps)} reps; "
               f"low-amplitude/correct median ROM {rom['low_amplitude']:.1f}/{rom['correct']:.1f} deg")
     print(f"  blocks counted exactly: {exact}/{total_blocks}")
     print(f"  reps found on the still-leg recordings: {still_reps}")
@@ -169,14 +173,20 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], choices=["sim", "real", "speed"])
     ap.add_argument("--history", action="store_true", help="score the suite again, each person with a training "
                     "history (their usual full range from an earlier session of textbook sets)")
+    ap.add_argument("--auto", action="store_true", help="score the suite and the real recordings again with no "
+                    "exercise named (the preset auto, imu analyze's default), with the presets it picks")
     args = ap.parse_args()
     if "sim" not in args.skip:
         score_suite(args.sessions)
         if args.history:
             score_suite(args.sessions, history=True)
+        if args.auto:
+            score_suite(args.sessions, auto=True)
     data = args.data or real_data_dir()
     if "real" not in args.skip:
         bench_real(data)
+        if args.auto:
+            bench_real(data, auto=True)
     if "speed" not in args.skip:
         bench_speed(data)
 

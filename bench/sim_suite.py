@@ -91,13 +91,19 @@ def score_session(sim, reps: list[Rep], score: SuiteScore, label: str) -> None:
 
 def run_engine(sim, usual_full_deg: float | None = None) -> list[Rep]:
     """The engine's reps of ``sim`` (``usual_full_deg``: the person's usual full range, as from a history)."""
+    return engine_run(sim, usual_full_deg).reps
+
+
+def engine_run(sim, usual_full_deg: float | None = None, auto: bool = False) -> RepEngine:
+    """The engine after the whole of ``sim`` (``usual_full_deg`` as for :func:`run_engine`; ``auto``: with the
+    preset ``auto``, as when the user names no exercise, instead of the session's)."""
     has_gyro = "gx" in sim.data
     usual = {sim.spec.exercise: usual_full_deg} if usual_full_deg else None
-    eng = RepEngine(sim.spec.exercise, has_gyro=has_gyro, usual_full_rom_deg=usual)
+    eng = RepEngine("auto" if auto else sim.spec.exercise, has_gyro=has_gyro, usual_full_rom_deg=usual)
     d = sim.data
     eng.feed(d.t.values, d[["ax", "ay", "az"]].values, d[["gx", "gy", "gz"]].values if has_gyro else None)
     eng.finish()
-    return eng.reps
+    return eng
 
 
 def usual_full_deg(sim) -> float | None:
@@ -117,26 +123,36 @@ def usual_full_deg(sim) -> float | None:
     return full if np.isfinite(full) else None
 
 
-def score_suite(limit: int | None = None, seed: int = 0, history: bool = False) -> SuiteScore:
+def score_suite(limit: int | None = None, seed: int = 0, history: bool = False, auto: bool = False) -> SuiteScore:
     """Scores the suite; ``history``: the engine knows each person's usual full range from an earlier
-    session of textbook sets (:func:`usual_full_deg`), as ``imu analyze`` knows it from the history."""
+    session of textbook sets (:func:`usual_full_deg`), as ``imu analyze`` knows it from the history;
+    ``auto``: the engine is told no exercise (the preset ``auto``) and the presets it picks are tallied."""
     from imu.sim import benchmark_suite, simulate_session
 
     specs = benchmark_suite(seed=seed)[:limit]
     scores = {"all": SuiteScore(), "with gyro": SuiteScore(), "accelerometer only": SuiteScore()}
+    picked = defaultdict(lambda: defaultdict(int))  # (auto) exercise -> preset picked -> sessions
     t0 = time.perf_counter()
     for k, spec in enumerate(specs):
         sim = simulate_session(spec)
-        reps = run_engine(sim, usual_full_deg(sim) if history else None)
+        eng = engine_run(sim, usual_full_deg(sim) if history else None, auto)
+        reps = eng.reps
         label = f"#{k} {spec.exercise} {spec.rate_hz:g}Hz gyro={spec.gyro}"
         for key in ("all", "with gyro" if spec.gyro else "accelerometer only"):
             score_session(sim, reps, scores[key], label)
-    print(f"== Simulated suite{', each person with a history' if history else ''}: {len(specs)} sessions "
-          f"({time.perf_counter() - t0:.0f} s) ==")
+        if auto:
+            picked[spec.exercise][eng.preset.slug] += 1
+    title = ", each person with a history" if history else ", no exercise named (auto)" if auto else ""
+    print(f"== Simulated suite{title}: {len(specs)} sessions ({time.perf_counter() - t0:.0f} s) ==")
     for key, score in scores.items():
         print_score(key, score)
     for m in scores["all"].misses[:15]:
         print("   miss: " + m)
+    if auto:
+        right = sum(picked[ex][ex] for ex in picked)
+        print(f"  preset picked: the session's exercise in {right}/{len(specs)} sessions")
+        for ex, counts in sorted(picked.items()):
+            print(f"    {ex:20s} " + ", ".join(f"{p} {n}" for p, n in sorted(counts.items(), key=lambda x: -x[1])))
     return scores["all"]
 
 

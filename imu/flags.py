@@ -86,7 +86,7 @@ def lever_m(up_s, peak_up_dps, peak_accel_g):
     lowest on hanging raises; the real lying, side and prone lifts: 0.24-1.5), the real seated knee
     extensions (ankle ~0.4 m from the knee) 0.11-0.40, and the real prone block whose ankle tilted twice
     as far as the correct one's 0.10-0.21. (The engine's set finding fits the lever over a whole rep instead,
-    :func:`imu.ramp_fit.lever_fit_m`: finer on ranges of 20 deg and more, lost in the noise on small ones.)"""
+    :func:`imu.ramp_fit.lever_fit`: finer on ranges of 20 deg and more, lost in the noise on small ones.)"""
     if np.ndim(up_s) == np.ndim(peak_up_dps) == np.ndim(peak_accel_g) == 0:  # (one rep: the same sums in floats)
         speed = math.radians(peak_up_dps)
         turn = max(MINJERK_ALPHA_PER_SPEED * speed / up_s if up_s > 0 else 0.0, speed * speed)

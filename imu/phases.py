@@ -44,6 +44,7 @@ class RepTiming:
     peak_down_dps: float
     peak_accel_g: float = 0.0  #: the ankle's own acceleration during the rep, g (see :func:`peak_accel_g`)
     lever_m: float | None = None  #: distance from the axis the shin turned about to the sensor (m; acc-only fits)
+    from_down_deg: float | None = None  #: ... and its direction (:class:`imu.ramp_fit.LeverFit`; acc-only fits)
 
 
 def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[float, float] | None:

@@ -72,6 +72,7 @@ turns the shin about the ankle (0.05-0.2 m).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from statistics import median
 
 
 @dataclass(frozen=True)
@@ -170,18 +171,43 @@ def get_preset(slug: str) -> Preset:
         raise ValueError(f"unknown exercise {slug!r}; choose one of: {', '.join(PRESETS)}") from None
 
 
-def auto_preset(rom_deg: list[float], rep_s: list[float], top_hold_s: list[float]) -> Preset:
-    """A sensible preset for ``--exercise auto`` from the first set's reps (ranges in deg, durations in s).
+#: ``auto``: the sensor hangs from the axis the shin turns about when the fitted lever's direction at the bottom
+#: (:class:`imu.ramp_fit.LeverFit`) is within this of straight down (deg): a seated knee extension or a hanging raise.
+#: Measured per set (median over reps of 20 deg and more): with a gyroscope the suite's seated raises 0-11 deg and
+#: hanging raises 1-14 deg, the real seated knee extensions 4-9, every lying, side-lying, prone and plank lift 64-120;
+#: without one (the ramps' fit, :func:`imu.ramp_fit.rep_ramps_fit`) seated 1-9, hanging 1-13, lying lifts 65-109.
+HANGS_DEG = 35.0
+#: ... and a hanging sensor this far from the axis (m) or more turns about the hip (a hanging raise), nearer about the
+#: knee (a seated raise): the suite's hanging raises 0.70-0.95, its seated 0.19-0.49, the real seated 0.25-0.27.
+HIP_FROM_KNEE_M = 0.6
+#: ... and it starts between these from straight down (deg), above the axis and ahead of it: the ankle starts above
+#: the hip, as in heel taps from a tabletop (the suite's: 129-153 deg; lying raises read up to 111, flutter kicks
+#: 98-135, but the tempo rule takes those first). Further round, straight above the axis, is no posture to start a
+#: rep from: a set whose rest was taken at its reps' top reads so (a lying raise's first set, suite #121: 174-176).
+STARTS_ABOVE_DEG = (125.0, 165.0)
 
-    The tilt of the ankle alone cannot tell lying from hanging, so this reads the motion: short
-    continuous kicks are flutter kicks; otherwise the range of motion picks the family (big: straight-leg
-    raises; medium: side-lying lifts; small: prone/plank lifts).
+
+def auto_preset(rom_deg: list[float], continuous: bool, from_down_deg: list[float] = (),
+                lever_m: list[float] = ()) -> Preset:
+    """A sensible preset for ``--exercise auto`` from the first set's reps: their ranges (deg), whether they
+    follow each other without pauses (``continuous``), and the directions (deg) and lengths (m) of the levers
+    fitted to those that have one (:class:`imu.ramp_fit.LeverFit`).
+
+    Continuous kicks of under 45 deg are flutter kicks. Otherwise the posture decides where the lever tells it:
+    the tilt alone cannot tell a seated or hanging shin from a lying one, but the shin's own acceleration shows
+    where the axis it turns about is: above the sensor (the shin hangs: ``HANGS_DEG``), a seated knee extension
+    or, with the axis at the hip (``HIP_FROM_KNEE_M``), a hanging raise; below it (``STARTS_ABOVE_DEG``), heel
+    taps. The range of motion picks among the lying ones (big: straight-leg raises; medium: side-lying lifts;
+    small: prone/plank lifts).
     """
-    rom = float(sorted(rom_deg)[len(rom_deg) // 2])
-    dur = float(sorted(rep_s)[len(rep_s) // 2])
-    hold = float(sorted(top_hold_s)[len(top_hold_s) // 2])
-    if dur < 1.6 and hold < 0.2 and rom < 45:
+    rom = float(median(rom_deg))
+    posture = float(median(from_down_deg)) if len(from_down_deg) >= 2 else float("nan")
+    if continuous and rom < 45:
         slug = "flutter-kick"
+    elif posture < HANGS_DEG:
+        slug = "hanging-leg-raise" if median(lever_m) >= HIP_FROM_KNEE_M else "seated-leg-raise"
+    elif STARTS_ABOVE_DEG[0] <= posture <= STARTS_ABOVE_DEG[1]:
+        slug = "heel-tap"
     elif rom >= 50:
         slug = "lying-leg-raise"
     elif rom >= 28:

@@ -48,6 +48,28 @@ class RampFit:
     end_rad: float
     rms_g: float
     lever_m: float
+    from_down_deg: float = float("nan")  #: where the sensor sits from the axis at the bottom (see :class:`LeverFit`)
+
+
+@dataclass(frozen=True)
+class LeverFit:
+    """The lever a movement turned about (:func:`lever_fit`): how far the sensor sat from the axis (m) and in which
+    direction, as the angle (deg) of the line from the axis to the sensor from straight down at the movement's
+    start: about 0 where the shin hangs from the axis (seated knee extension, hanging raise), about 90 where the leg
+    lies level with it (lying, side-lying and prone lifts), 130-160 where the ankle starts above the hip (heel taps
+    from a tabletop)."""
+
+    lever_m: float
+    from_down_deg: float
+
+
+def from_down_deg(qx: float, qy: float, rest_rad: float) -> float:
+    """Angle (deg) of the lever ``(qx, qy)`` (from the axis to the sensor, in the plane of motion) from straight
+    down, with gravity's reading (which points up) at the angle ``rest_rad`` in that plane."""
+    length = float(np.hypot(qx, qy))
+    if length == 0.0:
+        return float("nan")
+    return float(np.degrees(np.arccos(np.clip(-(qx * np.cos(rest_rad) + qy * np.sin(rest_rad)) / length, -1.0, 1.0))))
 
 
 def _mj(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -131,18 +153,20 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     fit = RampFit(float(t0), float(t0 + up), float(t1), float(t1 + down),
                   *(float(lv + dx) for lv, dx in zip(levels_rad, x[4:])),
                   rms_g=float(np.sqrt(np.sum(r**2) / max(1.0, float(w.sum())))),
-                  lever_m=float(np.hypot(qx, qy) * G_MPS2))
+                  lever_m=float(np.hypot(qx, qy) * G_MPS2),
+                  from_down_deg=from_down_deg(float(qx), float(qy), float(levels_rad[0] + x[4])))
     moved = max(abs(fit.start_s - g0), abs(fit.top_s - g1), abs(fit.lower_s - g2), abs(fit.end_s - g3))
     if fit.rms_g > MAX_RMS_G or moved > MAX_SHIFT_S or not (LEVER_M[0] <= fit.lever_m <= LEVER_M[1]):
         return None
     return fit
 
 
-def lever_fit_m(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: np.ndarray,
-                weights: np.ndarray | None = None) -> float | None:
-    """The lever (m, the distance from the axis the shin turns about to the sensor) of a movement whose
-    angle ``phi_rad`` (gravity's in the plane of motion, per reading) is known, as with a gyroscope: the
-    model of the module docstring with ``phi`` given, so ``k`` and ``q`` are a linear least-squares fit to
+def lever_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: np.ndarray,
+              weights: np.ndarray | None = None) -> LeverFit | None:
+    """The lever (:class:`LeverFit`: the distance from the axis the shin turns about to the sensor, m, and its
+    direction) of a movement whose angle ``phi_rad`` (gravity's in the plane of motion, per reading) is known,
+    as with a gyroscope: the model of the module docstring with ``phi`` given, so ``k`` and ``q`` are a linear
+    least-squares fit to
     the low-passed in-plane readings ``acc_2d_g`` (n, 2; g) at evenly spaced times ``t_s`` from a little
     before the movement. Bending the knees with the heels on the floor turns the shin about the ankle
     (a lever of centimetres), a straight-leg raise about the hip. None if too few readings to tell."""
@@ -159,4 +183,4 @@ def lever_fit_m(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos:
     cols = np.stack([np.concatenate([ux, uy]), np.concatenate([-om2, -al]), np.concatenate([al, -om2])], 1)
     ww = np.sqrt(np.concatenate([w, w]))[:, None]
     coef, *_ = np.linalg.lstsq(cols * ww, np.concatenate([acc_2d_g[:, 0], acc_2d_g[:, 1]]) * ww[:, 0], rcond=None)
-    return float(np.hypot(coef[1], coef[2]) * G_MPS2)
+    return LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2), from_down_deg(coef[1], coef[2], float(phi_rad[0])))

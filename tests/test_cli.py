@@ -40,6 +40,8 @@ def test_auto_preset_counts_the_same(seated_csv, tmp_path, capsys):
     summary = json.loads((tmp_path / "session.json").read_text())
     assert summary["totals"]["reps"] == 30
     assert summary["exercise"]["auto_detected"] is True
+    # the shin hangs from the knee: a seated raise, not a lying one (whose feet_rested flag would mark correct reps)
+    assert summary["exercise"]["preset"] == "seated-leg-raise"
 
 
 @pytest.mark.parametrize("content, message", [

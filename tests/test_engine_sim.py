@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bench.sim_suite import in_set, match_reps, run_engine, set_counts
+from bench.sim_suite import engine_run, in_set, match_reps, run_engine, set_counts
 from imu.presets import get_preset
 from imu.sim import SessionSpec, SetSpec, simulate_session
 
@@ -1271,3 +1271,17 @@ def test_a_leg_let_down_slowly_straight_after_a_set_starts_no_tentative_set(k, s
             shown.append(eng.pending_reps)
             marks.pop(0)
     assert shown == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("exercise, gyro", [("seated-leg-raise", True), ("hanging-leg-raise", True),
+                                            ("hanging-leg-raise", False), ("heel-tap", False)])
+def test_with_no_exercise_named_the_posture_picks_it(exercise, gyro):
+    # --exercise auto: a seated or hanging shin (the axis above the ankle) or heel taps from a tabletop (the
+    # ankle above the hip) are told from the lying raises by the lever's direction, not by the range alone
+    sim = simulate_session(SessionSpec(exercise=exercise, sets=[SetSpec("textbook", 10), SetSpec("swung", 8)],
+                                       rate_hz=50.0, gyro=gyro, seed=4))
+    eng = engine_run(sim, auto=True)
+    assert eng.preset.slug == exercise
+    assert set_counts(sim, eng.reps) == [10, 8]
+    swung = [r for tr, r in match_reps(sim.reps, eng.reps) if tr.momentum]
+    assert sum(r is not None and "momentum" in r.flags for r in swung) >= len(swung) - 1  # the preset's thresholds

@@ -5,7 +5,7 @@ from scipy import signal
 from bench.sim_suite import match_reps, run_engine, set_counts
 from imu.block import GRID_HZ
 from imu.phases import rep_phases
-from imu.ramp_fit import lever_fit_m, rep_ramps_fit
+from imu.ramp_fit import lever_fit, rep_ramps_fit
 from imu.sim import SessionSpec, SetSpec, simulate_session
 
 SOS = signal.butter(2, 3.0, fs=GRID_HZ, output="sos")  # the engine's low-pass (imu.signals)
@@ -55,14 +55,19 @@ def test_the_readings_give_the_true_boundaries_where_the_tilt_gives_late_starts(
         assert fit is not None
         assert max(abs(a - b) for a, b in zip((fit.start_s, fit.top_s, fit.lower_s, fit.end_s), truth)) < 0.03
         assert abs(fit.lever_m - lever_m) < 0.1
+        assert abs(fit.from_down_deg - (180.0 - lever_deg)) < 10.0  # (without a gyroscope, the direction too)
 
 
 def test_with_the_angle_known_the_lever_is_a_linear_fit():
     # with a gyroscope the leg angle is known: the lever alone is fitted to the readings (what tells bending
-    # the knees, the shin turning about the ankle, from a straight-leg raise turning about the hip)
-    for lever_m, lever_deg in ((0.9, 0.0), (0.5, 30.0), (0.1, 200.0)):
+    # the knees, the shin turning about the ankle, from a straight-leg raise turning about the hip), and which
+    # way it points: gravity's reading points up (angle 0 here), so a lever at 0 deg has the sensor straight
+    # above the axis (180 deg from down), one at 180 deg hangs from it (0 deg from down)
+    for lever_m, lever_deg, from_down in ((0.9, 0.0, 180.0), (0.5, 30.0, 150.0), (0.4, 180.0, 0.0), (0.3, 270.0, 90.0)):
         t, f, _, _ = _straight_leg_raise(lever_m, lever_deg)
-        assert abs(lever_fit_m(t, f, _raise_rad(t), SOS) - lever_m) < 0.05
+        fit = lever_fit(t, f, _raise_rad(t), SOS)
+        assert abs(fit.lever_m - lever_m) < 0.05
+        assert abs(fit.from_down_deg - from_down) < 5.0
 
 
 def test_a_throw_is_left_to_the_plain_fit():

@@ -318,9 +318,22 @@ def test_presets_and_auto():
     assert "auto" in PRESETS and len(PRESETS) == 12
     with pytest.raises(ValueError, match="unknown exercise"):
         get_preset("bicep-curl")
-    assert auto_preset([80, 85, 82], [6, 6, 6], [1, 1, 1]).slug == "lying-leg-raise"
-    assert auto_preset([20, 25, 22], [0.8, 0.9, 0.8], [0, 0, 0]).slug == "flutter-kick"
-    assert auto_preset([12, 11, 13], [5, 5, 5], [2, 2, 2]).slug == "reverse-leg-lift"
+    assert auto_preset([80, 85, 82], False).slug == "lying-leg-raise"
+    assert auto_preset([20, 25, 22], True).slug == "flutter-kick"
+    assert auto_preset([12, 11, 13], False).slug == "reverse-leg-lift"
+    assert auto_preset([35, 36, 40], False).slug == "side-leg-lift"
+
+
+def test_auto_reads_the_posture_from_the_lever():
+    # the same 80 deg raises: the shin lying level with the axis (a lying raise), hanging from it about the knee
+    # (seated) or the hip (hanging), or starting above the hip (heel taps); a lever fitted to one rep only, or
+    # pointing straight up (a set whose rest was taken at its top), says nothing
+    assert auto_preset([80, 85, 82], False, [92, 95, 97], [0.8, 0.9, 0.85]).slug == "lying-leg-raise"
+    assert auto_preset([80, 85, 82], False, [4, 9, 5], [0.25, 0.3, 0.27]).slug == "seated-leg-raise"
+    assert auto_preset([80, 85, 82], False, [2, 3, 1], [0.8, 0.9, 0.85]).slug == "hanging-leg-raise"
+    assert auto_preset([50, 55, 52], False, [138, 140, 135], [0.6, 0.6, 0.7]).slug == "heel-tap"
+    assert auto_preset([80, 85, 82], False, [4], [0.25]).slug == "lying-leg-raise"
+    assert auto_preset([80, 85, 82], False, [175, 176, 174], [0.8, 0.8, 0.8]).slug == "lying-leg-raise"
 
 
 def _swing(lever_m=0.8, rom_deg=80.0, dur_s=1.0, rate_hz=50.0, seed=0):

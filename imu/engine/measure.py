@@ -206,7 +206,8 @@ class Measure:
         top_deg = float(np.degrees(fit.top_rad))
         return replace(timing, start_s=min(start_s, top_s), top_s=top_s, lower_s=lower_s, end_s=max(end_s, lower_s),
                        top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)),
-                       end_deg=float(np.degrees(fit.end_rad)), lever_m=fit.lever_m)
+                       end_deg=float(np.degrees(fit.end_rad)), lever_m=fit.lever_m,
+                       from_down_deg=fit.from_down_deg)
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front

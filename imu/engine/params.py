@@ -57,7 +57,7 @@ FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the fr
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)
 LEVER_ROM_DEG = 20.0  #: a rep's fitted lever tells the axis apart from this range up (smaller: too little acceleration)
 GYRO_LEVER_FACTOR = 2.0  #: with a gyroscope a set's reps turn about an axis at least this times the preset's
-#: ``min_lever_m`` away: fitted to the whole movement (:func:`imu.ramp_fit.lever_fit_m`), bending the knees, its
+#: ``min_lever_m`` away: fitted to the whole movement (:func:`imu.ramp_fit.lever_fit`), bending the knees, its
 #: pivot moving from the ankle up the shin, reads 0.19-0.33 m; straight-leg raises 0.62-0.96 m (suite), 0.5-0.6 (real)
 LEVER_LEAD_S = 0.3  #: with a gyroscope the lever is fitted from this long before a rep's start (s: the filter settles)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine

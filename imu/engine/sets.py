@@ -22,7 +22,7 @@ from imu.masks import true_runs
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, unit
 from imu.phases import RepTiming
 from imu.presets import auto_preset
-from imu.ramp_fit import lever_fit_m
+from imu.ramp_fit import LeverFit, lever_fit
 from imu.rep import Rep
 
 
@@ -140,8 +140,9 @@ class SetBuilder:
         s.number = self._sets_done
         if self.preset.slug == "auto":
             tms = [c.timing for c in s.pending if c.measured]
-            self.preset = auto_preset([tm.rom_deg for tm in tms], [tm.end_s - tm.start_s for tm in tms],
-                                      [tm.lower_s - tm.top_s for tm in tms])
+            levers = self._fitted_levers(s)
+            self.preset = auto_preset([tm.rom_deg for tm in tms], _continuous(tms),
+                                      [fit.from_down_deg for fit in levers], [fit.lever_m for fit in levers])
             self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
             self._roms.pivot_lever_m = self.preset.pivot_lever_m
         events = []
@@ -226,10 +227,8 @@ class SetBuilder:
         rest, so the set really starts from its plateau)."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
-        pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
         durations = [tm.end_s - tm.start_s for tm in tms]
-        continuous = (median(holds) < GAIT_PAUSE_S and median(pauses) < GAIT_PAUSE_S
-                      and median(durations) < GAIT_CYCLE_S)
+        continuous = _continuous(tms)
         # continuous kicks with the shin lying are flutter kicks (also for ``auto``, which has yet to say so)
         kicks = continuous and self.preset.slug in ("flutter-kick", "auto") and not self._shin_upright(
             tms[0].start_s, tms[-1].end_s)
@@ -262,32 +261,39 @@ class SetBuilder:
         """Whether the tentative set's reps turned about an axis nearer the sensor than the preset's
         ``min_lever_m`` (with a gyroscope ``GYRO_LEVER_FACTOR`` times it; their fitted levers, :mod:`imu.ramp_fit`):
         bending the knees with the heels on the floor turns the shin about the ankle, a straight-leg raise
-        about the hip. With a gyroscope only for a preset the user chose: ``auto`` picks one by ranges and tempo,
-        which say nothing of the pivot (real seated knee extensions, picked as lying leg raises, read 0.25-0.28 m)."""
+        about the hip. With a gyroscope only for a preset the user chose: ``auto`` picks one from the first set's
+        ranges, tempo and posture (:func:`imu.presets.auto_preset`), and a set it takes for a straight-leg one may
+        still turn about the knee (real seated knee extensions read 0.25-0.28 m)."""
         if not self.preset.min_lever_m or (self.has_gyro and self.auto_detected):
             return False
-        levers = [self._fitted_lever_m(s, c) for c in s.pending if c.measured and c.reported.rom_deg >= LEVER_ROM_DEG]
-        levers = [lv for lv in levers if lv is not None]
+        levers = [fit.lever_m for fit in self._fitted_levers(s)]
         least_m = self.preset.min_lever_m * (GYRO_LEVER_FACTOR if self.has_gyro else 1.0)
         return len(levers) >= 2 and median(levers) < least_m
 
-    def _fitted_lever_m(self, s: SetState, c: Candidate) -> float | None:
-        """The lever (m) the rep ``c`` of the tentative set ``s`` turned about: without a gyroscope its ramps'
+    def _fitted_levers(self, s: SetState) -> list[LeverFit]:
+        """The levers (:meth:`_fitted_lever`) of the tentative set ``s``'s measured reps of ``LEVER_ROM_DEG`` and more
+        that have one."""
+        fits = [self._fitted_lever(s, c) for c in s.pending if c.measured and c.reported.rom_deg >= LEVER_ROM_DEG]
+        return [fit for fit in fits if fit is not None]
+
+    def _fitted_lever(self, s: SetState, c: Candidate) -> LeverFit | None:
+        """The lever the rep ``c`` of the tentative set ``s`` turned about: without a gyroscope its ramps'
         fit to the readings' (:mod:`imu.ramp_fit`, None if none), with one the fit of the readings to its leg
-        angle over the rep (:func:`imu.ramp_fit.lever_fit_m`). A fit over the whole rep, for reps of
+        angle over the rep (:func:`imu.ramp_fit.lever_fit`). A fit over the whole rep, for reps of
         ``LEVER_ROM_DEG`` and more; the range flags' :func:`imu.flags.lever_m` is a rougher reading from the
         rep's peaks that works on small ranges too (on the real prone lifts of 11 deg this fit reads 0.06-0.12 m,
         the ankle's acceleration there barely above the noise). Fitted once per rep and frame: a tentative set is
         judged again as each of its reps lands."""
         if not self.has_gyro:
-            return None if c.refined is None else c.refined.lever_m
+            tm = c.refined
+            return None if tm is None or tm.lever_m is None else LeverFit(tm.lever_m, tm.from_down_deg)
         frame = (s.home.tobytes(), s.axis.tobytes())
         if c.fitted_lever is None or c.fitted_lever[0] != frame:
             c.fitted_lever = (frame, self._lever_fit_in(s, c.timing))
         return c.fitted_lever[1]
 
-    def _lever_fit_in(self, s: SetState, tm: RepTiming) -> float | None:
-        """With a gyroscope, :func:`imu.ramp_fit.lever_fit_m` of the rep ``tm`` in the set ``s``'s frame (m)."""
+    def _lever_fit_in(self, s: SetState, tm: RepTiming) -> LeverFit | None:
+        """With a gyroscope, :func:`imu.ramp_fit.lever_fit` of the rep ``tm`` in the set ``s``'s frame."""
         a = max(self._buf.start, self._buf.index_at(tm.start_s) - int(LEVER_LEAD_S * GRID_HZ))
         b = self._buf.index_at(tm.end_s) + 1
         if b - a < 10:
@@ -295,8 +301,8 @@ class SetBuilder:
         e2 = cross(s.axis, s.home)
         acc = self._buf.get("acc_g", a, b)
         phi = np.radians(leg_angle_deg(self._buf.get("g", a, b), s.home, s.axis))
-        return lever_fit_m(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
-                           self._front.lowpass.sos, self._seen(a)[: b - a])
+        return lever_fit(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
+                         self._front.lowpass.sos, self._seen(a)[: b - a])
 
     def _bottom_before(self, s: SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
@@ -461,3 +467,12 @@ class SetBuilder:
         self._level = 0.0
         self._state, self._pos, self._home_since = HOME, b, b
         return []
+
+
+def _continuous(tms: list[RepTiming]) -> bool:
+    """Whether the reps ``tms`` (two or more, in order) follow each other without pauses, at the top or between
+    them (shorter than ``GAIT_PAUSE_S``), each shorter than ``GAIT_CYCLE_S``: walking, or flutter kicks."""
+    holds = [tm.lower_s - tm.top_s for tm in tms]
+    pauses = [b.start_s - a.end_s for a, b in zip(tms, tms[1:])]
+    return median(holds) < GAIT_PAUSE_S and median(pauses) < GAIT_PAUSE_S and median(
+        [tm.end_s - tm.start_s for tm in tms]) < GAIT_CYCLE_S
