@@ -69,6 +69,9 @@ KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this muc
 HOME_KEEP_S = 45.0  #: at most this much is kept while the leg stays at home (s): a tentative set's first 3 reps and the
 #: INVERTED_LOOKBACK_S before them (alternating leg lifts, a rep of this leg every ~14 s, span ~30 s before that)
 MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps take >= 0.58 s in the suite)
+KICK_MIN_S = 0.4  #: continuous kicks quicker than this (s, median) are twitching: a flutter kick's cycle takes
+#: 0.45-1.2 s in the suite; a twitching leg in a rest, 6 deg in 0.3 s, made a set of flutter kicks with no exercise
+#: named (suite #22)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks

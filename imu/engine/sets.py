@@ -10,7 +10,7 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
     AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FOREIGN_REST_DEG, GAIT_CYCLE_S,
-    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, LEAD_IN_ROM_FRACTION, LEVER_LEAD_S,
+    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, KICK_MIN_S, LEAD_IN_ROM_FRACTION, LEVER_LEAD_S,
     LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR,
     STILL_DPS, STILL_S, UPRIGHT_COS,
 )
@@ -21,7 +21,7 @@ from imu.gaps import LONG_GAP_S, SETTLED_AFTER_GAP_S, edge_lost_reps, long_gaps_
 from imu.masks import true_runs
 from imu.orientation import cross, leg_angle_deg, out_of_plane_deg, plane_axis, unit
 from imu.phases import RepTiming
-from imu.presets import auto_preset
+from imu.presets import PRESETS, auto_preset
 from imu.ramp_fit import LeverFit, lever_fit
 from imu.rep import Rep
 
@@ -236,10 +236,12 @@ class SetBuilder:
             return "gait"
         if self.preset.slug != "flutter-kick" and not kicks and min(durations) < MIN_REP_S:
             return "gait"  # a twitch among them: fidgeting, not a set
+        if kicks and median(durations) < KICK_MIN_S:
+            return "gait"  # twitching, quicker than any kick
         if self._near_axis(s):
             return "gait"  # knees bent and straightened, heels on the floor: fidgeting
         if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
-                and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self.preset.target_rom_deg):
+                and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self._least_target_deg()):
             return "gait"  # small shifts of the leg, not held anywhere: fidgeting
         rest = tms[1:]
         rom = float(median([tm.rom_deg for tm in rest]))
@@ -256,6 +258,14 @@ class SetBuilder:
         if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
             return "backtrack"
         return "set"
+
+    def _least_target_deg(self) -> float:
+        """The target range (deg) of the preset, or for ``auto``, which has yet to pick one, the smallest of any
+        preset's: swung prone lifts of 16 deg, not held at the top, are a set of reverse leg lifts, not shifts of
+        the leg about (suite #32 with no exercise named: 8 of its 14 reps lost against ``auto``'s own 60 deg)."""
+        if self.preset.slug != "auto":
+            return self.preset.target_rom_deg
+        return min(p.target_rom_deg for p in PRESETS.values() if p.slug != "auto")
 
     def _near_axis(self, s: SetState) -> bool:
         """Whether the tentative set's reps turned about an axis nearer the sensor than the preset's
