@@ -208,10 +208,20 @@ def auto_preset(rom_deg: list[float], continuous: bool, from_down_deg: list[floa
         slug = "hanging-leg-raise" if median(lever_m) >= HIP_FROM_KNEE_M else "seated-leg-raise"
     elif STARTS_ABOVE_DEG[0] <= posture <= STARTS_ABOVE_DEG[1]:
         slug = "heel-tap"
-    elif rom >= 50:
-        slug = "lying-leg-raise"
-    elif rom >= 28:
-        slug = "side-leg-lift"
     else:
-        slug = "reverse-leg-lift"
+        slug = RANGE_PICKS[0] if rom >= 50 else RANGE_PICKS[1] if rom >= 28 else RANGE_PICKS[2]
     return PRESETS[slug]
+
+
+#: the lying lifts ``auto`` tells apart by the first set's range alone, largest first
+RANGE_PICKS = ("lying-leg-raise", "side-leg-lift", "reverse-leg-lift")
+
+
+def max_rom_deg(preset: Preset, auto_picked: bool = False) -> float:
+    """The largest range (deg) a rep of ``preset`` may have (``max_rom_factor`` times its target; beyond it the leg
+    changed posture). For a preset ``auto`` picked (``auto_picked``) by the first set's range alone
+    (:data:`RANGE_PICKS`), the largest of those: that set's range says little of the sets after it (a warm-up set of
+    partial lying raises, 27 deg, picked prone lifts, whose limit of 55 deg then refused every full raise after it:
+    suite #108)."""
+    presets = [PRESETS[slug] for slug in RANGE_PICKS] if auto_picked and preset.slug in RANGE_PICKS else [preset]
+    return max(p.max_rom_factor * p.target_rom_deg for p in presets)

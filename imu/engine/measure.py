@@ -15,6 +15,7 @@ from imu.engine.state import Candidate, Event, SetState
 from imu.gaps import LONG_GAP_S, long_gaps_since
 from imu.orientation import cross, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
+from imu.presets import max_rom_deg
 from imu.ramp_fit import rep_ramps_fit
 
 
@@ -211,11 +212,10 @@ class Measure:
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front
-        end bridges slowly) and a range within ``max_rom_factor`` times the preset's target: anything
-        else (getting into a plank, lying down) is a posture change."""
-        p = self.preset
+        end bridges slowly) and a range within ``max_rom_factor`` times the preset's target
+        (:func:`imu.presets.max_rom_deg`): anything else (getting into a plank, lying down) is a posture change."""
         slack = gap_s if gap_s > LONG_GAP_S else 0.0
-        return self._ramps_plausible(timing, slack) and timing.rom_deg <= p.max_rom_factor * p.target_rom_deg
+        return self._ramps_plausible(timing, slack) and timing.rom_deg <= max_rom_deg(self.preset, self.auto_detected)
 
     def _misread(self, timing: RepTiming) -> bool:
         """Whether, without a gyroscope, the rep's tilt turned faster than ``MISREAD_DPS`` (up or down): no leg

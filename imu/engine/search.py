@@ -16,6 +16,7 @@ from imu.engine.params import (
 from imu.engine.state import SetState
 from imu.masks import first_run, first_true, median_below, true_runs
 from imu.orientation import leg_angle_deg, out_of_plane_deg, plane_axis, tilt_deg, unit
+from imu.presets import max_rom_deg
 
 
 class Search:
@@ -277,7 +278,7 @@ class Search:
         read as dips of ~15 deg towards home). Each of these used to run into a chain of ``max_rep_s`` restarts
         that counted the set's first reps 3-4.5 s late."""
         on_by = self.preset.min_rom_deg
-        headroom_deg = self.preset.max_rom_factor * self.preset.target_rom_deg - height_deg
+        headroom_deg = max_rom_deg(self.preset, self.auto_detected) - height_deg
         if headroom_deg < 0:
             return away_deg > on_by
         if not holds:
