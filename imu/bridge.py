@@ -46,6 +46,7 @@ PAUSE_G = 0.1  #: within this of 1 g (g) ...
 PAUSE_DPS = 60.0  #: ... and turning slower than this (deg/s) ...
 PAUSE_S = 0.08  #: ... for this long (s), the leg pauses between swings
 RECENT_N = 25  #: readings released last that a live view may still look at (see recent_readings)
+HOLE_END = 3  #: a window's end (see ``AccOnlyBridge._ends``) fitted in a short hole in the data
 
 
 class AccOnlyBridge:
@@ -63,7 +64,7 @@ class AccOnlyBridge:
         self._last_ok_acc: np.ndarray | None = None
         self._last_ok_end = 0  # ... and whether it ended a window of continuous swinging (see _ends)
         self._last_ok_in_gap = False  # ... and whether it was interpolated across a long gap
-        self._ends = np.zeros(0, np.int8)  # per sample of the call in progress: 1, 2 ends a window (see _bridge)
+        self._ends = np.zeros(0, np.int8)  # per sample of the call in progress: 1, 2, 3 end a window (see _bridge)
         self._off_run = 0  # samples off 1 g at the end of the last block
         self._off_peak = 0.0  # ... how far off (g) ...
         self._off_chained = False  # ... whether part of a throw before it (see _settled)
@@ -192,7 +193,8 @@ class AccOnlyBridge:
         if 0 < held_from < n and not ok[held_from - 1]:
             ok[held_from:] = False  # a run that those trailing edges may yet join to the next one: still open
         anchor = np.zeros(n, bool)  # pause ends (with the reliable samples, what a bridge starts from)
-        # ends of the windows continuous swinging is fitted in (the same): 1 left as read, 2 fitted
+        # ends of the windows continuous swinging is fitted in (the same): 1 left as read, 2 fitted, HOLE_END
+        # fitted in a short hole in the data
         self._ends = np.zeros(n, np.int8)
         release = n
         # the last sample of each pause long enough (a swing's turning point is not one) and over before the
@@ -341,7 +343,8 @@ class AccOnlyBridge:
         does not drift from window to window); a window that the swinging goes on past has its end fitted
         too, the last one of a ``closed`` stretch ends at the reliable sample ``e0``. A window that does
         not fit a swing is left as it is, and the next one is fitted with its start free too, as is one after a
-        window that ended in lost data (its end, fitted free, had nothing to tie it there). Returns up to where
+        window that ended in lost data (its end, fitted free, had nothing to tie it there; when that does not fit,
+        it is fitted from that end all the same: suite #13 set 3, a kick read 172 deg). Returns up to where
         ``g`` is settled: ``e0``, or for an open stretch the end of its last window that it goes on past."""
         t, w = blk.t, int(round(WINDOW_S * GRID_HZ))
         a = s0
@@ -354,16 +357,22 @@ class AccOnlyBridge:
             left_t, left_g, left_acc, end = left
             swing = None
             thrown = np.abs(norm(blk.acc_g[a:b]) - 1.0).max() >= SWING_G  # (else left as it is)
-            if thrown and left_acc is not None and _follows(left_t, t[a]) and end != 1:
+            if thrown and left_acc is not None and _follows(left_t, t[a]) and end not in (1, HOLE_END):
                 swing = swing_directions(*_from_left(blk, a, b, left_t, left_acc), start_dir=left_g, free_end=True)
                 swing = None if swing is None else swing[1:]
             elif thrown:  # nothing reliable to start from (the window before did not fit, or data were lost):
                 # the window's first direction is fitted too
                 swing = swing_directions(t[a:b], blk.acc_g[a:b], blk.gap_s[a:b] == 0.0, free_end=True, free_start=True)
+                if swing is None and end == HOLE_END and _follows(left_t, t[a]):
+                    # (a free start may settle on a wrong lever; the end fitted in the hole, loosely tied, is
+                    # still a better start than the readings as they are)
+                    swing = swing_directions(*_from_left(blk, a, b, left_t, left_acc), start_dir=left_g,
+                                             free_end=True)
+                    swing = None if swing is None else swing[1:]
             if swing is not None:
                 g[a:b] = swing
             # (a fitted end in a short hole in the data is no start for the next window: nothing tied it there)
-            self._ends[b - 1] = 1 if swing is None or blk.gap_s[b - 1] > 0.0 else 2
+            self._ends[b - 1] = 1 if swing is None else HOLE_END if blk.gap_s[b - 1] > 0.0 else 2
             left = (t[b - 1], g[b - 1], blk.acc_g[b - 1], int(self._ends[b - 1]))
             a = b
 
