@@ -17,7 +17,8 @@ A bridge starts where the reading began to leave 1 g (``EDGE_G``, as the unfilte
 than ``EDGE_DPS``; or where the unfiltered one is more than ``SWING_G`` off it: the low-passed one passes
 through 1 g as a leg pushed down from the top first presses into the strap, then falls away from it), and
 readings interpolated across lost data are neither bridged from nor fitted (data that came back mid-swing
-after a long gap are fitted from there). A stretch off 1 g that begins within ``SETTLE_S`` after a throw is
+after a long gap are fitted from there), nor are readings right after a short hole that turn faster than
+``HOLE_TURN_DPS`` (a throw hidden in the hole). A stretch off 1 g that begins within ``SETTLE_S`` after a throw is
 part of it (see ``AccOnlyBridge._settled``).
 
 Samples are held back while a stretch may yet be bridged and released once their direction is settled;
@@ -45,6 +46,12 @@ EDGE_S = 0.2  #: ... up to this long (s) before it left by UNRELIABLE_G
 PAUSE_G = 0.1  #: within this of 1 g (g) ...
 PAUSE_DPS = 60.0  #: ... and turning slower than this (deg/s) ...
 PAUSE_S = 0.08  #: ... for this long (s), the leg pauses between swings
+HOLE_TURN_DPS = 300.0  #: the low-passed reading within SETTLE_S after a short hole in the data, turning faster
+#: than this (deg/s), is a swing's, not gravity's (a throw hidden in the hole; fed a straight line across it, the low
+#: pass passes through 1 g): at 300 deg/s the centripetal acceleration alone is 0.28 g with a 10 cm lever. A single
+#: leg raise thrown in a Polar hole read 365-885 deg/s through 1 g just after it (suite #105 set 1: 5 of 13); lying
+#: leg raises rising just after a hole turned up to 205 deg/s (suite #121 set 2: 9 of 14 with every reading within
+#: SETTLE_S after a hole held unreliable)
 RECENT_N = 25  #: readings released last that a live view may still look at (see recent_readings)
 HOLE_END = 3  #: a window's end (see ``AccOnlyBridge._ends``) fitted in a short hole in the data
 
@@ -70,8 +77,10 @@ class AccOnlyBridge:
         self._off_chained = False  # ... whether part of a throw before it (see _settled)
         self._thrown = False  # whether the last sustained stretch off 1 g was a throw
         self._since_sustained = int(round(SETTLE_S * GRID_HZ))  # samples since a sustained stretch off 1 g ended
+        self._since_hole = int(round(SETTLE_S * GRID_HZ))  # samples since a short hole in the data ended
         self._run_t0: float | None = None  # start of an unreliable run still open at the last call
         self._run_long = False  # ... and whether it is longer than MAX_BRIDGE_S (bridged between its pauses)
+        self._lp_prev: np.ndarray | None = None  # the last low-passed direction (its turning rate)
         self._raw_prev: np.ndarray | None = None  # the last two raw directions (the pauses' turning rate)
         self._open_fit: tuple = (None, None)  # (held samples it was fitted on, directions): see open_window
 
@@ -89,6 +98,7 @@ class AccOnlyBridge:
         # (a short hole in the data is interpolated: what it reads is no direction to bridge from)
         ok = near_1g & self._settled(off_1g) & ((new.gap_s == 0.0) | (new.gap_s > LONG_GAP_S))
         pause, turn_dps = self._paused(acc_g)
+        ok &= ~(self._after_holes(new.gap_s) & (self._lp_turn_dps(new.g) > HOLE_TURN_DPS))
         # (the low-passed reading may pass through 1 g between a press into the strap and a fall away from it;
         # the unfiltered one is then far from it)
         edge = ((off_1g > EDGE_G) & (turn_dps > EDGE_DPS)) | (np.abs(norm(acc_g) - 1.0) > SWING_G)
@@ -160,6 +170,29 @@ class AccOnlyBridge:
         since = self._since_sustained + n if last_end is None else n - last_end
         self._since_sustained = min(since, settle)
         return out
+
+    def _after_holes(self, gap_s: np.ndarray) -> np.ndarray:
+        """True for the ``SETTLE_S`` after each short hole in the data (``gap_s``: the length of the hole a
+        sample lies in, s), counting across blocks: a throw may have begun in the hole, and the readings
+        right after it may pass through 1 g as the swing's, not gravity's (see ``HOLE_TURN_DPS``)."""
+        hole = (gap_s > 0.0) & (gap_s <= LONG_GAP_S)
+        n, settle = len(hole), int(round(SETTLE_S * GRID_HZ))
+        out = np.zeros(n, bool)
+        out[: max(0, settle - self._since_hole)] = True
+        ends = np.flatnonzero(~hole & np.concatenate(([False], hole[:-1])))
+        for e in ends.tolist():
+            out[e : e + settle] = True
+        if n:
+            self._since_hole = 0 if hole[-1] else min(settle, self._since_hole + n if not len(ends) else n - ends[-1])
+        return out & ~hole
+
+    def _lp_turn_dps(self, u: np.ndarray) -> np.ndarray:
+        """How fast the low-passed reading's direction ``u`` (n, 3) turns from one grid sample to the next
+        (deg/s), carried across blocks."""
+        prev = u[:1] if self._lp_prev is None else self._lp_prev
+        self._lp_prev = u[-1:].copy() if len(u) else self._lp_prev
+        allu = np.concatenate([prev, u])
+        return np.degrees(np.arccos(np.einsum("ij,ij->i", allu[:-1], u).clip(-1.0, 1.0))) * GRID_HZ
 
     def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(Whether the leg pauses at the unfiltered acceleration ``acc`` between swings: within

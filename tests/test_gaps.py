@@ -489,3 +489,20 @@ def test_a_kicks_window_after_a_lost_frame_does_not_read_a_backward_kick():
     kicks = (res.trace_t_s > 236.5) & (res.trace_t_s < 251.0)
     assert np.nanmax(res.trace_deg[kicks]) < 45.0
 
+
+def test_a_raise_thrown_in_a_lost_frame_is_bridged_not_read_through_1g():
+    # single leg raises through the faulty link, accelerometer only (Polar, suite #105, 46-76.5 s of its
+    # recording): set 1, 13 reps from 49.6 s. A frame lost at 57.26-57.44 hid the throw that starts the fifth
+    # rep; the low pass, fed a straight line across the hole, stayed within 0.25 g of 1 g, so the readings right
+    # after it, turning at up to 885 deg/s as the leg flew up, were taken for gravity: the rep read 173 deg, the
+    # set's frame went astray and it ended at 5. Read within SETTLE_S after a hole, turning faster than
+    # HOLE_TURN_DPS, they are bridged: 13, in one set, whole and in Polar's frames
+    from imu.process import reps_process
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite105_polar_single_leg_set1.csv.gz")
+    whole = reps_process(rec, "single-leg-raise").reps
+    assert len(whole) == 13 and {r.set for r in whole} == {1}
+    fifth = next(r for r in whole if 57.0 < r.start_s < 57.6)
+    assert 60.0 < fifth.rom_deg < 90.0
+    assert_same_reps(reps_process(rec, "single-leg-raise", chunk_samples=37).reps, whole)
