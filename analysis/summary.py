@@ -9,6 +9,11 @@ Keys::
     exercise
       preset            preset slug used for detection, e.g. "lying-leg-raise" (info["exercise"])
       auto_detected     true when the preset was picked automatically (info["auto_detected"])
+      auto_evidence     what picked it, from the first set (info["auto_evidence"]; null when chosen): its median
+                        range (first_set_rom_deg), whether its reps followed each other without pauses
+                        (continuous), and the median lever fitted to its reps of 20 deg and more: its direction
+                        from straight down (lever_from_down_deg: ~0 the shin hangs from the axis, ~90 lies level
+                        with it, 125-165 the ankle starts above the hip) and length (lever_m); null without two
     recording
       source_file       the analysed recording (info["source"])
       duration_s        recording duration (info["duration_s"])
@@ -40,7 +45,7 @@ Keys::
     side                only with two sensors (a non-empty ``side`` column):
                         {"left": reps, "right": reps, ...}
 
-``info`` keys read (all optional): ``exercise``, ``auto_detected``, ``source``, ``duration_s``,
+``info`` keys read (all optional): ``exercise``, ``auto_detected``, ``auto_evidence``, ``source``, ``duration_s``,
 ``sample_rate_hz``, ``has_gyro``, ``usual_full_rom_deg``, ``quality``, ``engine_version``, ``preset``.
 """
 from __future__ import annotations
@@ -165,6 +170,7 @@ def session_summary(reps_df: pd.DataFrame, sets_df: pd.DataFrame, info: Mapping 
         "exercise": {
             "preset": info.get("exercise"),
             "auto_detected": bool(info.get("auto_detected", False)),
+            "auto_evidence": info.get("auto_evidence"),
         },
         "recording": {
             "source_file": info.get("source"),

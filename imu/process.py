@@ -50,6 +50,7 @@ def session_info(rec: Recording, engine: RepEngine) -> dict:
     return {
         "exercise": engine.preset.slug,
         "auto_detected": engine.auto_detected,
+        "auto_evidence": engine.auto_evidence,
         "source": rec.source,
         "duration_s": rec.duration_s,
         "sample_rate_hz": rec.rate_hz,

@@ -190,7 +190,7 @@ def test_session_summary_totals():
     summ = session_summary(reps_df, sets_table(reps_df), INFO)
     json.dumps(summ, allow_nan=False)  # plain JSON types only
 
-    assert summ["exercise"] == {"preset": "lying-leg-raise", "auto_detected": True}
+    assert summ["exercise"] == {"preset": "lying-leg-raise", "auto_detected": True, "auto_evidence": None}
     assert summ["recording"] == {"source_file": "recordings/2026-11-21.csv", "duration_s": 120.0,
                                  "sample_rate_hz": 25.0, "has_gyro": True}
     t = summ["totals"]
@@ -214,7 +214,7 @@ def test_session_summary_sides_and_unknown_flags():
     summ = session_summary(reps_df, sets_table(reps_df), {})
     assert summ["side"] == {"left": 3, "right": 4}
     assert summ["totals"]["flags"]["wobble"] == 1
-    assert summ["exercise"] == {"preset": None, "auto_detected": False}
+    assert summ["exercise"] == {"preset": None, "auto_detected": False, "auto_evidence": None}
     assert summ["data_quality"] == {}
     assert summ["engine"]["preset"] is None
 

@@ -32,6 +32,7 @@ def test_analyze_writes_reps_sets_session_and_plot(seated_csv, tmp_path, capsys)
     summary = json.loads((out / "session.json").read_text())
     assert summary["totals"]["reps"] == 30 and summary["totals"]["sets"] == 3
     assert summary["exercise"]["preset"] == "seated-leg-raise"
+    assert summary["exercise"]["auto_detected"] is False and summary["exercise"]["auto_evidence"] is None
     assert (out / "session.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -40,8 +41,11 @@ def test_auto_preset_counts_the_same(seated_csv, tmp_path, capsys):
     summary = json.loads((tmp_path / "session.json").read_text())
     assert summary["totals"]["reps"] == 30
     assert summary["exercise"]["auto_detected"] is True
-    # the shin hangs from the knee: a seated raise, not a lying one (whose feet_rested flag would mark correct reps)
+    # the shin hangs from the knee: a seated raise, not a lying one (whose feet_rested flag would mark correct reps),
+    # and session.json says what showed it
     assert summary["exercise"]["preset"] == "seated-leg-raise"
+    evidence = summary["exercise"]["auto_evidence"]
+    assert evidence["lever_from_down_deg"] < 35 and evidence["lever_m"] < 0.6 and evidence["first_set_rom_deg"] > 45
 
 
 @pytest.mark.parametrize("content, message", [

@@ -41,6 +41,8 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         self.preset = get_preset(preset) if isinstance(preset, str) else preset
         self._usual_full_rom_deg = dict(usual_full_rom_deg or {})
         self.auto_detected = self.preset.slug == "auto"
+        #: with ``auto``, what picked the preset from the first set (:func:`imu.presets.auto_preset`'s inputs, medians)
+        self.auto_evidence: dict | None = None
         self.has_gyro = has_gyro
         self.keep_trace = keep_trace
         self._front: SignalFront | None = None

@@ -141,8 +141,12 @@ class SetBuilder:
         if self.preset.slug == "auto":
             tms = [c.timing for c in s.pending if c.measured]
             levers = self._fitted_levers(s)
-            self.preset = auto_preset([tm.rom_deg for tm in tms], _continuous(tms),
-                                      [fit.from_down_deg for fit in levers], [fit.lever_m for fit in levers])
+            roms, continuous = [tm.rom_deg for tm in tms], _continuous(tms)
+            downs, lengths = [fit.from_down_deg for fit in levers], [fit.lever_m for fit in levers]
+            self.preset = auto_preset(roms, continuous, downs, lengths)
+            self.auto_evidence = {"first_set_rom_deg": round(float(median(roms)), 1), "continuous": continuous,
+                                  "lever_from_down_deg": round(float(median(downs)), 1) if len(downs) >= 2 else None,
+                                  "lever_m": round(float(median(lengths)), 2) if len(lengths) >= 2 else None}
             self._roms.usual_full_deg = self._usual_full_rom_deg.get(self.preset.slug)
             self._roms.pivot_lever_m = self.preset.pivot_lever_m
         events = []

@@ -102,7 +102,8 @@ def write_outputs(session: LiveSession) -> dict:
     else:
         reps, labels = merge_sets({s.label: list(s.engine.reps) for s in sides})
         first = infos[sides[0].label]
-        info = {k: first.get(k) for k in ("exercise", "auto_detected", "sample_rate_hz", "has_gyro", "preset")}
+        info = {k: first.get(k) for k in (
+            "exercise", "auto_detected", "auto_evidence", "sample_rate_hz", "has_gyro", "preset")}
         info["source"] = " + ".join(s.path.name for s in sides)
         info["duration_s"] = max((i.get("duration_s") or 0.0) for i in infos.values())
         info["quality"] = {s.label: {**(infos[s.label].get("quality") or {}), "link": reports[s.label]}
