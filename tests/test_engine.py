@@ -338,3 +338,46 @@ def test_a_set_started_again_from_its_real_bottom_never_counts_the_last_set_s_re
     reps = reps_process(rec, "bent-knee-raise").reps
     assert abs(len(reps) - 14) <= 1
     assert all(b.start_s >= a.end_s - 1e-9 for a, b in zip(reps, reps[1:]))
+
+
+def _fed_in_packets(rec, preset: str, packet: int | None) -> list:
+    """The reps of the recording ``rec`` fed at once (``packet`` None) or in ``packet``-sample packets."""
+    eng = RepEngine(preset, has_gyro=rec.gyro_dps is not None)
+    step = packet or rec.n
+    for a in range(0, rec.n, step):
+        eng.feed(rec.t_s[a : a + step], rec.acc_g[a : a + step],
+                 None if rec.gyro_dps is None else rec.gyro_dps[a : a + step])
+    eng.finish()
+    return eng.reps
+
+
+@pytest.mark.parametrize("packet", [None, 5, 37])
+def test_a_brisk_set_after_a_move_into_its_rest_is_counted_from_that_rest(packet):
+    """Hanging leg raises recorded live through a faulty link (the simulated Polar H10, accelerometer only; suite
+    session 125, 170-225 s of it: a set of 11 brisk reps with a 3.4 s disconnect at 208.8 s). The leg was let down
+    from a hold into the hanging rest, and that move, ending on the first rep's way up, fixed the set's frame: the
+    hanging rest read 44 deg off its level, and the second rep's back-swing went 25 deg past it the other way, which
+    ended the set. A brisk set's pauses are too short for a new home: the set was lost whole (0 of 11). It is now
+    measured from the rest the leg held before its first rep: 11, the one the disconnect hid inferred."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite125_polar_hanging_set2.csv.gz")
+    reps = _fed_in_packets(rec, "hanging-leg-raise", packet)
+    assert len(reps) == 11 and {r.set for r in reps} == {1}
+    assert 193.0 < reps[0].start_s < 194.0  # (the first rep leaves the hanging rest at 193.5 s)
+
+
+def test_a_swung_set_after_rest_fidgets_measured_afresh_is_counted():
+    """Lying leg raises recorded live (the simulated Polar H10, accelerometer only, a clean link; suite session 113,
+    110-180 s of it: fidgets in a rest, then a set of 8 swung reps). Two fidgets made a tentative set whose frame was
+    still kept when the set began; its first swing went far below that frame's level, which ended the tentative set,
+    and the swung reps have no pause still enough for a new home. The set starts from where the leg last rested."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite113_polar_lying_clean.csv.gz")
+    reps = _fed_in_packets(rec, "lying-leg-raise", None)
+    assert len(reps) == 8 and {r.set for r in reps} == {1}

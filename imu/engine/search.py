@@ -115,10 +115,13 @@ class Search:
                 return True, []
             events = self._abort()
             rest = self._last_still(since, self._pos - int(ABNORMAL_S * GRID_HZ) + 1)
-            if (self.has_gyro and s.number is None and len(s.pending) == 1 and rest is not None
-                    and self._may_start_afresh(rest)):
+            if (s.number is None and (len(s.pending) == 1 if self.has_gyro else len(s.pending) > 1)
+                    and rest is not None and self._may_start_afresh(rest)):
                 # a lone tentative rep, then the leg left its plane from rest: a set may start from where the leg
-                # last rested before that (its first rep, swung in another plane than a fidget, was lost)
+                # last rested before that (its first rep, swung in another plane than a fidget, was lost). Without a
+                # gyroscope a lone rep was measured afresh above; so are two or more there: rest fidgets whose frame
+                # was kept when a swung set began, its first swing far below their level (suite #113 set 2, Polar,
+                # once fidgets before it were measured afresh from their rest: lost whole, its pauses never still)
                 self._pos = rest
             return True, events
         if first == i_gap:
@@ -321,7 +324,17 @@ class Search:
         if first == i_bad:
             self._pos = a + first
             self.rejected += 1
-            return True, self._abort()
+            s = self._set
+            rest = self._rest_elsewhere(on) if s.number is None and len(s.pending) == 1 else None
+            events = self._abort()
+            if rest is not None and self._may_start_afresh(rest):
+                # a lone tentative rep fixed the frame, yet the leg had rested far from its level: that "rep" was
+                # a move into that rest (a hanging leg let down from a seat-like hold, suite #125 set 2, Polar over
+                # a faulty link: its rest read 44 deg off the level, its swings went 25 deg past it the other way,
+                # the set lost whole, 11 -> 0); a set may start from there (a brisk set's pauses are too short for
+                # a new home)
+                self._pos = rest
+            return True, events
         stop = a + first  # inclusive index where the settle was decided
         rest = self._rest_passed(on, stop) if first == i_rise else False
         if rest is True:  # (whether the leg went on past the rest is yet to be seen)
@@ -369,14 +382,25 @@ class Search:
             self._backtrack = None
         return True, events
 
-    def _last_still(self, a: int, b: int) -> int | None:
+    def _rest_elsewhere(self, on: int) -> int | None:
+        """First index of the last ``STILL_S`` before grid sample ``on`` (over the ``KEPT_S`` before the current
+        position) in which the leg rested still (:meth:`_last_still`) further from the excursion's resting level
+        than ``BELOW_REST_DEG``, or None."""
+        a = max(self._pos - int(KEPT_S * GRID_HZ), self._buf.start)
+        if on - a < int(STILL_S * GRID_HZ):
+            return None
+        return self._last_still(a, on, np.abs(self._theta(a, on) - self._exc["level"]) > BELOW_REST_DEG)
+
+    def _last_still(self, a: int, b: int, where: np.ndarray | None = None) -> int | None:
         """First index of the last ``STILL_S`` between grid samples ``a`` and ``b`` (exclusive) in which the
-        leg turned slower than ``STILL_DPS`` (seen, no jolt), or None."""
+        leg turned slower than ``STILL_DPS`` (seen, no jolt; and ``where``, per sample from ``a``), or None."""
         a, n = max(a, self._buf.start), int(STILL_S * GRID_HZ)
         if b - a < n:
             return None
         still = ((self._buf.get("speed_dps", a, b) < STILL_DPS) & (self._buf.get("jolt_g", a, b) < JOLT_G)
                  & self._seen(a)[: b - a])
+        if where is not None:
+            still &= where
         ends = np.flatnonzero(np.convolve(still, np.ones(n), "valid") >= n)
         return None if not len(ends) else a + int(ends[-1])
 
