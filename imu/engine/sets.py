@@ -375,19 +375,23 @@ class SetBuilder:
     def _consistent(self, s: SetState, cand: Candidate, peak_g: np.ndarray) -> bool:
         """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
         range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the axis
-        (the gap hid part of its range); one whose tilt the leg's own acceleration distorted
+        (the gap hid part of its range) and, with a gyroscope, the resting level (a posture move's "rep" before a
+        set, then the set's first reps, the third cut by a dropout, were taken for a set from the wrong rest and
+        counted top to top, suite #112 set 1, Movesense over a faulty link: 14 -> 8; without one the level a brisk
+        rep leaves from is read off a tilt its own acceleration distorts, and a cut rep has no fitted range to
+        correct it: heel taps, seated raises and flutter kicks broke up so, suite #1, #71, #81, Polar); one whose tilt the leg's own acceleration distorted
         (:attr:`Candidate.tilt_distorted`), to the axis, its fitted range and its pace."""
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
         if self._off_axis(s, peak_g):
             return False
-        if not cand.measured:
-            return True
         roms = [c.timing.rom_deg for c in s.pending + s.emitted if c.measured]
         if not roms:
             return True
         med = float(median(roms))
+        if not cand.measured:  # (the rest it left was seen, or it is taken where the set rests: see _complete)
+            return not (self.has_gyro and self._rests_apart(s, timing.bottom_deg, med))
         if cand.tilt_distorted:  # (its resting level is the distorted tilt's too: held to its fitted range alone)
             rom = cand.reported.rom_deg
         elif self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
