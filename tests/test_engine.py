@@ -403,3 +403,20 @@ def test_a_packet_lost_before_a_tentative_set_s_second_rep_does_not_drop_its_fir
     reps = _fed_in_packets(rec, "alternating-leg-lift", packet)
     assert 195.0 < reps[0].start_s < 195.5 and reps[0].rep == 1
     assert [r.inferred for r in reps if r.start_s < 209.0] == [False, False, True, False, False]
+
+
+@pytest.mark.parametrize("packet", [None, 5, 37])
+def test_a_first_rep_measured_in_a_fidget_s_frame_is_measured_afresh_with_the_next(packet):
+    """Seated leg raises recorded live through a faulty link (the simulated Polar H10, accelerometer only; suite
+    session 93, 90-125 s of it: fidgets in the rest, then a brisk set whose reps begin at 113.2 s). The set's first
+    rep was unlike the fidgets and started a tentative set in their frame; the next rep left that plane and was
+    measured afresh from where it started, the first rep dropped: 7 of 8. A lone rep measured in a closed set's
+    frame is measured afresh with it: the set counted from its first rep."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite093_polar_seated_set2.csv.gz")
+    reps = _fed_in_packets(rec, "seated-leg-raise", packet)
+    assert len(reps) == 5 and {r.set for r in reps} == {1}
+    assert 113.0 < reps[0].start_s < 113.5

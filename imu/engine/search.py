@@ -188,11 +188,12 @@ class Search:
             events = self._abort()
             self._pos = on + plateau  # seek the new home from the plateau on
             return True, events
-        if first == i_bad and first != i_long and self._set.number is None and self._may_start_afresh(on):
-            # the leg turned in another plane than the tentative set's: measure this excursion afresh
-            # from where it started
+        if (first == i_bad and first != i_long and self._set.number is None
+                and self._may_start_afresh(start := self._afresh_from(on))):
+            # the leg turned in another plane than the tentative set's: measure this excursion afresh from
+            # where it started (or the lone rep before it, see _afresh_from)
             self.rejected += len(self._set.pending)
-            w0, home = self._direction_before(on)
+            w0, home = self._direction_before(start)
             self._set = SetState(home=home)
             self._level, self._state, self._pos, self._home_since = 0.0, HOME, w0, w0
             return True, []
@@ -206,6 +207,15 @@ class Search:
         self._exc["height"] = float(height[first + k0])
         self._state = SETTLE
         return True, []
+
+    def _afresh_from(self, on: int) -> int:
+        """Where an excursion from grid sample ``on`` that left the tentative set's plane is measured afresh from:
+        there, or where the set's lone measured rep began if that was measured in a closed set's frame (a set's first
+        rep, unlike fidgets before it, in their frame: suite #93 set 2, Polar over a faulty link, it was lost)."""
+        s = self._set
+        if s.inherited and len(s.pending) == 1 and s.pending[0].measured:
+            return self._buf.index_at(s.pending[0].timing.start_s)
+        return on
 
     def _direction_before(self, i: int) -> tuple[int, np.ndarray]:
         """(first index, mean gravity direction) of the ``STILL_S`` up to grid sample ``i`` (as kept)."""

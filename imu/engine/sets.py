@@ -98,7 +98,7 @@ class SetBuilder:
             if self._consistent(again, cand, peak_g):
                 self.rejected -= 1  # (counted as rejected when ``old`` closed)
                 return again
-        return SetState(home=old.home, axis=old.axis)
+        return SetState(home=old.home, axis=old.axis, inherited=True)
 
     def _inside_out_before_ready(self, s: SetState) -> tuple[float, float] | None:
         """The real bottom (see :meth:`_bottom_before`) of a tentative set ``s`` one rep short of ready whose

@@ -65,6 +65,7 @@ class SetState:
     emitted: list[Candidate] = field(default_factory=list)  # what ``reps`` were made from (the search's timings)
     last_end_s: float | None = None
     provisional: bool = False  # the axis was fixed by a movement too small for a rep: the next one fixes it again
+    inherited: bool = False  # the frame is that of a closed set, which the first rep was unlike
 
 
 
