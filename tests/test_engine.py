@@ -420,3 +420,17 @@ def test_a_first_rep_measured_in_a_fidget_s_frame_is_measured_afresh_with_the_ne
     reps = _fed_in_packets(rec, "seated-leg-raise", packet)
     assert len(reps) == 5 and {r.set for r in reps} == {1}
     assert 113.0 < reps[0].start_s < 113.5
+
+
+@pytest.mark.parametrize("packet", [None, 5, 37])
+def test_without_a_gyroscope_rolling_into_a_posture_is_not_a_set(packet):
+    """Alternating leg lifts recorded live (the simulated Polar H10, accelerometer only, a clean link; suite session
+    57, 240-276 s of it: the rest before the third set, getting down into position). The roll read as three tilts of
+    35 deg, alike enough for a set, which was counted (3 reps reported with ranges of 331, 123 and 13 deg, the
+    readings fitted as turns about a pivot). The fit ranged 3.6 times the tilt: no leg turning, no set."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite057_polar_alternating_rest.csv.gz")
+    assert _fed_in_packets(rec, "alternating-leg-lift", packet) == []

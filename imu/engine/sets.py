@@ -9,10 +9,10 @@ import numpy as np
 from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
-    AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FOREIGN_REST_DEG, GAIT_CYCLE_S,
-    GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, KICK_MIN_S, LEAD_IN_ROM_FRACTION, LEVER_LEAD_S,
-    LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR,
-    STILL_DPS, STILL_S, UPRIGHT_COS,
+    AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FIT_BEYOND_TILT, FOREIGN_REST_DEG,
+    GAIT_CYCLE_S, GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_S, KICK_MIN_S,
+    LEAD_IN_ROM_FRACTION, LEVER_LEAD_S, LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S,
+    SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR, STILL_DPS, STILL_S, UPRIGHT_COS,
 )
 from imu.engine.state import Candidate, Event, SetState, ordered_flags
 from imu.filters import GAP_S
@@ -244,6 +244,10 @@ class SetBuilder:
             return "gait"  # twitching, quicker than any kick
         if self._near_axis(s):
             return "gait"  # knees bent and straightened, heels on the floor: fidgeting
+        fits = [c.refined.rom_deg / c.timing.rom_deg for c in s.pending
+                if c.measured and c.refined is not None and c.refined.lever_m is not None]
+        if fits and median(fits) > FIT_BEYOND_TILT:
+            return "gait"  # no turns about a pivot: the body rolling into a posture
         if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
                 and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self._least_target_deg()):
             return "gait"  # small shifts of the leg, not held anywhere: fidgeting
