@@ -434,3 +434,19 @@ def test_without_a_gyroscope_rolling_into_a_posture_is_not_a_set(packet):
 
     rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite057_polar_alternating_rest.csv.gz")
     assert _fed_in_packets(rec, "alternating-leg-lift", packet) == []
+
+
+@pytest.mark.parametrize("packet", [None, 5, 37])
+def test_a_move_held_long_before_a_set_is_not_its_first_rep(packet):
+    """Bent-knee raises recorded live (the simulated Thingy:52, with a gyroscope, a clean link; suite session 126,
+    120-172 s of it: a move into position, then a set of slow-eccentric reps from 150.1 s). The move rose 33 deg, was
+    held there 7.1 s and let down; the reps rise 48-55 deg and hold under a second. Its top short of theirs, it was
+    no posture change merged with the first rep (started again from), and it was counted as the set's first rep
+    (11 for 10). A first candidate held that much longer than the set's reps is dropped: the set starts at 150.3 s."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite126_thingy52_bentknee_set2.csv.gz")
+    reps = _fed_in_packets(rec, "bent-knee-raise", packet)
+    assert [round(r.start_s) for r in reps] == [150, 157, 165]

@@ -237,8 +237,14 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         if s is None:
             return []
         events = []
-        if s.number is None and s.pending and self._ready(s, closing=True) and self._judge_tentative(s) == "set":
-            events += self._confirm(s)
+        while s.number is None and s.pending and self._ready(s, closing=True):
+            verdict = self._judge_tentative(s)
+            if verdict == "set":
+                events += self._confirm(s)
+            elif verdict == "held":  # (its first candidate no rep: the others may still be a set)
+                self._drop_first(s)
+                continue
+            break
         if s.number is not None:
             for c in self._with_lost(s.emitted[-1:], s.emitted, closing=True)[1:]:  # reps its last one hid
                 events += self._emit(s, c)

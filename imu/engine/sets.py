@@ -61,6 +61,9 @@ class SetBuilder:
                     self.rejected += len(s.pending)
                     self._gait = True
                     return events
+                if verdict == "held":
+                    self._drop_first(s)
+                    return events
                 first = s.pending[0].timing
                 buffered_from_s = self._buf.get("t", self._buf.start, self._buf.start + 1)[0]
                 # a set can only start again from a plateau long enough for a home and still buffered;
@@ -81,6 +84,12 @@ class SetBuilder:
         for c in self._with_lost(s.emitted[-1:] + [cand], s.emitted)[1:]:
             events += self._emit(s, c)
         return events
+
+    def _drop_first(self, s: SetState) -> None:
+        """Drops the tentative set ``s``'s first candidate, no rep of it (see :meth:`_judge_tentative`)."""
+        self.rejected += 1
+        del s.pending[0], s.bottoms[0]
+        s.ready_deg = self._ready_level_deg(self._buf.index_at(s.pending[0].timing.start_s))
 
     def _set_again(self, old: SetState, cand: Candidate, peak_g: np.ndarray) -> SetState:
         """The tentative set, in the closed set ``old``'s frame, that ``cand`` (a rep unlike ``old``'s) starts: from
@@ -228,7 +237,8 @@ class SetBuilder:
         ``flutter-kick`` or ``auto`` preset; or a twitch among them, a rep quicker than ``MIN_REP_S``, or,
         without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate
         was a posture change merged with the first rep: it rests elsewhere and pauses longer than the
-        rest, so the set really starts from its plateau)."""
+        rest, so the set really starts from its plateau); ``held`` (with a gyroscope: the first candidate,
+        held as long as that but topped elsewhere, was a move into position, no rep: :meth:`_drop_first`)."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
         durations = [tm.end_s - tm.start_s for tm in tms]
@@ -265,6 +275,11 @@ class SetBuilder:
         long_hold = holds[0] > max(REHOME_STILL_S, BACKTRACK_HOLD_RATIO * longest, longest + BACKTRACK_HOLD_S)
         if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
             return "backtrack"
+        if long_hold and s.pending[0].measured and self.has_gyro:
+            # held that long and topped elsewhere: a move into position, no rep (suite #126 set 2, Thingy:52: 33 deg
+            # held 7.1 s before reps of 48-55 held under 1 s, counted 11 for 10). Without a gyroscope the tilt's
+            # holds are no reading of the leg's: a heel-tap set lost half its reps so (suite #23 set 2, Polar)
+            return "held"
         return "set"
 
     def _least_target_deg(self) -> float:
