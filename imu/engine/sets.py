@@ -393,13 +393,14 @@ class SetBuilder:
 
     def _consistent(self, s: SetState, cand: Candidate, peak_g: np.ndarray) -> bool:
         """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
-        range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the axis
-        (the gap hid part of its range) and, with a gyroscope, the resting level (a posture move's "rep" before a
-        set, then the set's first reps, the third cut by a dropout, were taken for a set from the wrong rest and
+        range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the
+        axis (the gap hid part of its range) and, with a gyroscope, the resting level (a posture move's "rep" before
+        a set, then the set's first reps, the third cut by a dropout, were taken for a set from the wrong rest and
         counted top to top, suite #112 set 1, Movesense over a faulty link: 14 -> 8; without one the level a brisk
         rep leaves from is read off a tilt its own acceleration distorts, and a cut rep has no fitted range to
-        correct it: heel taps, seated raises and flutter kicks broke up so, suite #1, #71, #81, Polar); one whose tilt the leg's own acceleration distorted
-        (:attr:`Candidate.tilt_distorted`), to the axis, its fitted range and its pace."""
+        correct it: heel taps, seated raises and flutter kicks broke up so, suite #1, #71, #81, Polar). One whose
+        tilt the leg's own acceleration distorted (:attr:`Candidate.tilt_distorted`) is held to the axis, its
+        fitted range and its pace."""
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
         timing = cand.timing
