@@ -12,7 +12,9 @@ Then each faulty recording is analysed offline (``imu analyze``: :func:`imu.proc
 with the most overlapping faulty set, as the live benchmark matches the live sets. Since live equals
 offline, this is the benchmark's "sets counted exactly" figure, per profile, in about a minute once the
 recordings are written (about as long as the benchmark's suite part the first time); the differing sets
-are listed (session, profile, set, clean count, faulty count).
+are listed (session, profile, set, clean count, faulty count). Both recordings are then scored against the
+simulator's truth too (the reps found peaking inside each simulated set): what the link costs against what
+the engine gets wrong on a clean link as well.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from bench.live_bench import (GYRO_PROFILES, _match_sets, _profile_for, _set_counts, fault_plan, rate_request,
@@ -64,15 +67,24 @@ def write_pair(job: tuple) -> int:
     return i
 
 
-def score(job: tuple) -> list[tuple[int, int]]:
-    """(clean count, faulty count) per set of the clean recording's offline analysis."""
-    dest, exercise = job
+def score(job: tuple) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+    """(clean count, faulty count) per set of the clean recording's offline analysis; and (truth, clean, faulty)
+    per set of the simulated session (at the rate the sensor ran: reps found peaking within the set,
+    :func:`bench.sim_suite.set_counts`)."""
+    dest, i, spec = job
+    from bench.sim_suite import set_counts
     from imu.process import reps_process
+    from imu.profiles import PROFILES
     from imu.recording import read_recording
+    from imu.sim import simulate_session
 
-    counts = [_set_counts(reps_process(read_recording(Path(dest) / kind / RECORDING), exercise).reps)
-              for kind in ("clean", "faults")]
-    return _match_sets(*counts)
+    reps = [reps_process(read_recording(Path(dest) / kind / RECORDING), spec.exercise).reps
+            for kind in ("clean", "faults")]
+    profile = _profile_for(i, spec)
+    rate_hz = PROFILES[profile].device_rate_hz(rate_request(profile, spec, "live"))
+    sim = simulate_session(replace(spec, rate_hz=rate_hz, gyro=True))  # (as imu.ble.sim_world simulates it)
+    truth = list(zip([st.reps for st in sim.sets], set_counts(sim, reps[0]), set_counts(sim, reps[1])))
+    return _match_sets(*[_set_counts(r) for r in reps]), truth
 
 
 def main(argv=None) -> int:
@@ -93,8 +105,9 @@ def main(argv=None) -> int:
     print(f"fault check: {len(idx)} sessions, recordings in {root}")
     with ProcessPoolExecutor(max(1, args.jobs)) as ex:
         list(ex.map(write_pair, [(i, suite[i], str(root / str(i))) for i in idx]))
-        pairs = list(ex.map(score, [(str(root / str(i)), suite[i].exercise) for i in idx]))
-    report(idx, suite, pairs)
+        scores = list(ex.map(score, [(str(root / str(i)), i, suite[i]) for i in idx]))
+    report(idx, suite, [pairs for pairs, _ in scores])
+    report_truth(idx, suite, [truth for _, truth in scores])
     return 0
 
 
@@ -114,6 +127,22 @@ def report(idx: list[int], suite, pairs: list[list[tuple[int, int]]]) -> None:
     print(f"differing sets ({len(differ)}): session, profile, set, clean count, faulty count")
     for i, name, p, k, a, b in differ:
         print(f"  #{i:<3d} {name:40s} {p:10s} set {k}: {a:3d} -> {b:3d}")
+
+
+
+def report_truth(idx: list[int], suite, truths: list[list[tuple[int, int, int]]]) -> None:
+    """The sets counted exactly against the simulator's truth, on the clean and the faulty recordings (a set
+    wrong on both is the engine's, not the link's), and the sets either got wrong."""
+    sets = [(i, k + 1, *t) for i, ts in zip(idx, truths) for k, t in enumerate(ts)]
+    clean, faulty = sum(c == t for *_, t, c, f in sets), sum(f == t for *_, t, c, f in sets)
+    both = sum(c != t and f != t for *_, t, c, f in sets)
+    n = len(sets)
+    print(f"against the simulator's truth (reps peaking inside each simulated set): clean {clean}/{n} = "
+          f"{clean / max(n, 1):.1%}, faulty {faulty}/{n} = {faulty / max(n, 1):.1%} ({both} sets wrong on both)")
+    for i, k, t, c, f in sets:
+        if c != t or f != t:
+            print(f"  #{i:<3d} {suite[i].name:40s} {_profile_for(i, suite[i]):10s} set {k}: truth {t:3d}, "
+                  f"clean {c:3d}, faulty {f:3d}")
 
 
 if __name__ == "__main__":

@@ -414,11 +414,27 @@ class SetBuilder:
             return not (self.has_gyro and self._rests_apart(s, timing.bottom_deg, med))
         if cand.tilt_distorted:  # (its resting level is the distorted tilt's too: held to its fitted range alone)
             rom = cand.reported.rom_deg
-        elif self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med)):
+        elif (self._rests_apart(s, timing.bottom_deg, min(timing.rom_deg, med))
+              and not self._fit_rests_with(s, cand, med)):
             return False
         else:
             rom = timing.rom_deg
         return 0.25 * med <= rom <= 4.0 * med and not self._lowered_slower(s, cand.timing.peak_down_dps)
+
+    def _fit_rests_with(self, s: SetState, cand: Candidate, med_deg: float) -> bool:
+        """Without a gyroscope: whether the rep ``cand``'s fit to the readings (:mod:`imu.ramp_fit`, the leg's own
+        acceleration included) rests where the set ``s``'s reps do, whatever its tilt says: a brisk rep leaves from a
+        level its own acceleration turns the tilt away from (Polar heel taps at 200 Hz, suite #1 set 1: the third rep's
+        tilt rested 13.8 deg below the set's, its fit 0.9; the set was closed and its first three reps lost). Only for
+        a rep at the set's pace (lasting at least 1 / ``LIKE_SET_FACTOR`` of its reps' median): a 0.6 s jerk of the
+        leg as the person stood up after seated raises of 2 s (suite #93) rests where they did too."""
+        fit = cand.refined
+        if self.has_gyro or fit is None or fit.lever_m is None:
+            return False
+        durations = [c.timing.end_s - c.timing.start_s for c in s.pending + s.emitted if c.measured]
+        if fit.end_s - fit.start_s < float(median(durations)) / LIKE_SET_FACTOR:
+            return False
+        return not self._rests_apart(s, fit.top_deg - fit.rom_deg, min(fit.rom_deg, med_deg))
 
     @staticmethod
     def _lowered_slower(s: SetState, peak_down_dps: float) -> bool:
