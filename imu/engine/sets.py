@@ -427,9 +427,12 @@ class SetBuilder:
         level its own acceleration turns the tilt away from (Polar heel taps at 200 Hz, suite #1 set 1: the third rep's
         tilt rested 13.8 deg below the set's, its fit 0.9; the set was closed and its first three reps lost). Only for
         a rep at the set's pace (lasting at least 1 / ``LIKE_SET_FACTOR`` of its reps' median): a 0.6 s jerk of the
-        leg as the person stood up after seated raises of 2 s (suite #93) rests where they did too."""
+        leg as the person stood up after seated raises of 2 s (suite #93) rests where they did too. And only below
+        the set's level, where that acceleration turns the tilt (it lags the leg leaving): a tilt resting above it is
+        the leg's (a set found inside out, its "rep" from top to top, suite #5: held in it, the set was restarted
+        from its real bottom a second later)."""
         fit = cand.refined
-        if self.has_gyro or fit is None or fit.lever_m is None:
+        if self.has_gyro or fit is None or fit.lever_m is None or cand.timing.bottom_deg > float(median(s.bottoms)):
             return False
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending + s.emitted if c.measured]
         if fit.end_s - fit.start_s < float(median(durations)) / LIKE_SET_FACTOR:
