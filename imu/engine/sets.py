@@ -254,8 +254,7 @@ class SetBuilder:
             return "gait"  # twitching, quicker than any kick
         if self._near_axis(s):
             return "gait"  # knees bent and straightened, heels on the floor: fidgeting
-        fits = [c.refined.rom_deg / c.timing.rom_deg for c in s.pending
-                if c.measured and c.refined is not None and c.refined.lever_m is not None]
+        fits = [c.ramp_fit.rom_deg / c.timing.rom_deg for c in s.pending if c.measured and c.ramp_fit is not None]
         if fits and median(fits) > FIT_BEYOND_TILT:
             return "gait"  # no turns about a pivot: the body rolling into a posture
         if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
@@ -318,8 +317,8 @@ class SetBuilder:
         the ankle's acceleration there barely above the noise). Fitted once per rep and frame: a tentative set is
         judged again as each of its reps lands."""
         if not self.has_gyro:
-            tm = c.refined
-            return None if tm is None or tm.lever_m is None else LeverFit(tm.lever_m, tm.from_down_deg)
+            fit = c.ramp_fit
+            return None if fit is None else LeverFit(fit.lever_m, fit.from_down_deg)
         frame = (s.home.tobytes(), s.axis.tobytes())
         if c.fitted_lever is None or c.fitted_lever[0] != frame:
             c.fitted_lever = (frame, self._lever_fit_in(s, c.timing))
@@ -431,8 +430,8 @@ class SetBuilder:
         the set's level, where that acceleration turns the tilt (it lags the leg leaving): a tilt resting above it is
         the leg's (a set found inside out, its "rep" from top to top, suite #5: held in it, the set was restarted
         from its real bottom a second later)."""
-        fit = cand.refined
-        if self.has_gyro or fit is None or fit.lever_m is None or cand.timing.bottom_deg > float(median(s.bottoms)):
+        fit = cand.ramp_fit
+        if self.has_gyro or fit is None or cand.timing.bottom_deg > float(median(s.bottoms)):
             return False
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending + s.emitted if c.measured]
         if fit.end_s - fit.start_s < float(median(durations)) / LIKE_SET_FACTOR:

@@ -42,13 +42,20 @@ class Candidate:
         return measured(self.gap_s, self.inferred)
 
     @property
+    def ramp_fit(self) -> RepTiming | None:
+        """Without a gyroscope: the rep fitted to the readings, the leg's own acceleration included
+        (:mod:`imu.ramp_fit`; its ``lever_m`` set), or None where the model did not fit (or with a gyroscope)."""
+        fit = self.refined
+        return fit if fit is not None and fit.lever_m is not None else None
+
+    @property
     def tilt_distorted(self) -> bool:
         """Whether its tilt is no reading of the leg: fitted to the readings, the leg's own acceleration included
         (acc-only, :mod:`imu.ramp_fit`), the tilt's range is more than ``LIKE_SET_FACTOR`` times the fitted one (a
         flutter kick's tilt jumped ~10 deg at its start and read 45.8 deg from -4.4, the fit 21). Not the other way
         round: a tilt that barely moved is no jump, and a fit of it to 5 times that was a walk's step."""
-        fit = self.refined
-        return fit is not None and fit.lever_m is not None and self.timing.rom_deg > LIKE_SET_FACTOR * fit.rom_deg
+        fit = self.ramp_fit
+        return fit is not None and self.timing.rom_deg > LIKE_SET_FACTOR * fit.rom_deg
 
 
 @dataclass
