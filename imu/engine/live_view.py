@@ -9,8 +9,8 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
-    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S, REST_WINDOW_S, SEEK, SETTLE,
-    STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S,
+    REST_WINDOW_S, SEEK, SETTLE, STILL_S,
 )
 from imu.engine.state import SetState
 from imu.held import kicks_landed, reps_landed
@@ -91,7 +91,7 @@ class LiveView:
         rom = self._set_rom_deg(s, s.pending)  # (all measured)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom)
-        if not landed and not (self._state != SETTLE and self._landed_unseen(s, False, s.pending)):
+        if not landed and not self._landed_unseen(s, False, s.pending):
             return False
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
         if max(durations) > LIKE_SET_FACTOR * min(durations):  # (a set's reps keep a rhythm)
@@ -176,7 +176,8 @@ class LiveView:
         end still holds them back, bridging a swing, or the low-passed tilt lags them: the leg seen away in them by
         a swing (:meth:`_swing_g`), or held still at least :meth:`_rep_like_deg` up, then back and still at most
         ``LANDED_FRACTION`` of the set's range up and at most ``BELOW_REST_DEG`` below); in continuous swinging,
-        that the open window's fitted directions show ended (:func:`imu.held.kicks_landed`)."""
+        that the open window's fitted directions show ended (:func:`imu.held.kicks_landed`: back within
+        ``KICK_LANDED_FRACTION`` of the set's range)."""
         reps = s.emitted if reps is None else reps
         if self.has_gyro or self._front is None or not reps or self._state == SEEK:
             return 0
@@ -201,7 +202,8 @@ class LiveView:
         if kicks is None:
             return still
         angle = leg_angle_deg(kicks[1], s.home, s.axis)
-        return max(still, kicks_landed(kicks[0], angle, rest_max_deg, self._level + EXIT_FRACTION * rom,
+        kick_max_deg = self._level + KICK_LANDED_FRACTION * rom
+        return max(still, kicks_landed(kicks[0], angle, kick_max_deg, self._level + EXIT_FRACTION * rom,
                                        LANDED_FRACTION * rom, self._level + self._rep_like_deg(rom), away_since_s,
                                        last_end_s, MIN_REP_S))
 

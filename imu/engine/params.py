@@ -44,6 +44,10 @@ LIKE_SET_FACTOR = 1.5  #: a tentative set is counted as its next rep lands only 
 #: after 3.9 s, say: over the suite 33 -> 15 reps counted and taken back, one fewer counted within 300 ms)
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
+KICK_LANDED_FRACTION = 0.2  #: without a gyroscope, a kick of continuous swinging read back within this share of the
+#: set's range in the open window's fit (imu.held.kicks_landed) is counted: the fit's free end flattens out ~3 deg
+#: above a leg coming down (10 % of a 30 deg kick), and 0.1 counted 10 of Polar flutter kicks 0.31-0.39 s late (suite
+#: #13: 55 -> 64 of 65 within 300 ms; 0.3 took one counted kick back)
 JOLT_G = 1.5  #: a jolt above this (heel strike) is not a still home; a foot knocking the floor reaches ~0.9 g
 SETTLED_COS = 0.995  #: with a gyroscope a home needs the fused gravity direction within ~5.7 deg (this cosine) of the
 #: accelerometer's, which reads gravity alone where the leg is still: after re-strapping the sensor the fusion may be
