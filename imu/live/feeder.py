@@ -15,7 +15,8 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
   guess costs an engine call), so that a rep's landing is seen soon. Feeding only as the leg came back within the
   12 deg (also from a swing, whose own acceleration hides where the leg is) missed small or slow reps: partial
   plank or reverse leg lifts of ~10 deg at a few deg/s neither stop nor come back from farther, were fed once a
-  second and counted 0.35-0.6 s late. Over the latency probe 98.2 -> 98.6 % within 300 ms, 10 % more engine calls,
+  second and counted 0.35-0.6 s late. Over the latency probe 98.2 -> 98.6 % within 300 ms, 10 % more engine calls
+  (WitMotion's engine 9.8 -> 11.0 us a sample),
 * every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end), and while it
   holds back more than ``HELD_BACK_S`` of a set's samples (without a gyroscope, bridging a swing, up to
   ~1.3 s: a rep may land in them, and :attr:`~imu.engine.RepEngine.count_now` reads them; feeding only
@@ -174,7 +175,8 @@ class EngineFeeder:
         """Sensor time (s) after which pending samples are fed however the leg moves: ``near_rest_interval_s``
         during a lift while the leg is read within 12 deg of the set's resting direction (a small or slow rep
         may end at any check point: neither stop nor return triggers a feed), else as set after the last feed."""
-        if self.engine.phase == "up/top" and (self._rest_cos() or -1.0) >= HELD_UP_COS:
+        cos = self._rest_cos()
+        if cos is not None and cos >= HELD_UP_COS and self.engine.phase == "up/top":
             return min(self._interval, self.near_rest_interval_s)
         return self._interval
 
