@@ -10,7 +10,7 @@ from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
     BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S,
-    REST_WINDOW_S, SEEK, SETTLE, STILL_S,
+    REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
 )
 from imu.engine.state import SetState
 from imu.held import kicks_landed, reps_landed
@@ -79,7 +79,7 @@ class LiveView:
     def _landed_confirming(self, s: SetState) -> bool:
         """Whether the tentative set ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within
         ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to
-        ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within that factor of each other, and
+        ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within ``RHYTHM_FACTOR`` of each other, and
         they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
         :meth:`_bottom_before`); without a gyroscope also when the latest readings show that rep ended before
         the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps). That rep makes
@@ -94,7 +94,7 @@ class LiveView:
         if not landed and not self._landed_unseen(s, False, s.pending):
             return False
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
-        if max(durations) > LIKE_SET_FACTOR * min(durations):  # (a set's reps keep a rhythm)
+        if max(durations) > RHYTHM_FACTOR * min(durations):  # (a set's reps keep a rhythm)
             return False
         key = (id(s), len(s.pending), s.pending[0].timing.start_s, s.pending[-1].timing.end_s)
         if self._looks_set[0] != key:  # (judged once per landing: the reps so far as a set, as they will be)

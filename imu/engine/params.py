@@ -40,8 +40,12 @@ PAUSE_LOOK_S = 3.0  #: a rep of a set may start from where the leg rested lower 
 EXIT_FRACTION = 0.35  #: back within this share of the excursion counts as "coming back"
 LIKE_SET_FACTOR = 1.5  #: a tentative set is counted as its next rep lands only if that went at most this times the
 #: reps' median range (a posture change after two big fidgets, 135 deg after 99 and 58, was counted and taken back)
-#: and its reps took at most this times as long as each other (a shift of the leg straight after a rep, 1.1 s
-#: after 3.9 s, say: over the suite 33 -> 15 reps counted and taken back, one fewer counted within 300 ms)
+#: (see RHYTHM_FACTOR for their durations)
+RHYTHM_FACTOR = 2.0  #: ... and if its reps took at most this times as long as each other (a shift of the leg straight
+#: after a rep, 1.1 s after 3.9 s, say: over the suite 33 -> 15 reps counted and taken back, one fewer counted within
+#: 300 ms, with 1.5). A set's first rep often takes longer than the next, from a slow start (1.85 s then 0.94 s, Polar
+#: reverse leg lifts, suite #43): 1.5 counted their third 0.3-0.44 s after it ended (suite #43, #73); 2.0 took nothing
+#: more back over the latency probe
 LANDED_FRACTION = 0.1  #: back within this share of the excursion, a rep of a set is counted in a live view before
 #: it settles (its tempo and flags follow then: without a gyroscope the settle can take ~0.5 s longer)
 KICK_LANDED_FRACTION = 0.2  #: without a gyroscope, a kick of continuous swinging read back within this share of the
