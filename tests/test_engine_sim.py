@@ -1076,16 +1076,19 @@ def test_without_a_gyroscope_a_slow_small_lift_stopping_feeds_the_engine(monkeyp
     # the mean acceleration slower than the 25 deg/s the live loop's motion detector took for moving, so the
     # leg stopping at the bottom never fed the engine and those reps were counted at the next once-a-second
     # feed, up to 0.6 s late; from 12 deg/s on most are counted within 300 ms, the same reps, < 15 % more calls
-    # (12 % in this session; +0.8 % over the whole suite). Late before: 3 reps (the level following the leg down
-    # to its rest counts set 2's fifth rep as it comes back: 0.45 s late before that, whatever the detector)
+    # (12 % in this session; +0.8 % over the whole suite). Late before: 2-3 reps (the level following the leg down
+    # to its rest counts set 2's fifth rep as it comes back: 0.45 s late before that, whatever the detector).
+    # (Feeding every 0.15 s while a lift is read near the rest, as the live loop now also does, counts them all in
+    # time even with 25 deg/s: both are off here)
     from imu.live import feeder as feeder_mod
     from imu.sim import benchmark_suite
 
     spec = benchmark_suite(0)[37]
+    monkeypatch.setattr(feeder_mod.EngineFeeder, "_due_interval", lambda self: self._interval)
     now = _polar_h10_fed(spec)
     monkeypatch.setattr(feeder_mod, "MOVING_DPS_ACC", 25.0)
     before = _polar_h10_fed(spec)
-    late_now_s = _late_reps_now_s(now, before, 15, 4)
+    late_now_s = _late_reps_now_s(now, before, 15, 4, least_late=2)
     assert sum(c <= 0.3 for c in late_now_s) >= len(late_now_s) - 1 and now.calls < 1.15 * before.calls
 
 
