@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
-
+from imu import lean_numpy
+from imu.filters import lfilter_core, lfilter_zi
 from imu.swing import G_MPS2, LEVER_M, levenberg_marquardt
 
 MAX_RMS_G = 0.3  #: the model fits a controlled rep's readings to within this (g, RMS), or the plain fit stays
@@ -103,7 +103,7 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     w = w[:, None]
     fx, fy = acc_2d_g[:, :1], acc_2d_g[:, 1:]
     b, a = sos[0, :3], sos[0, 3:]
-    zi = signal.lfilter_zi(b, a)[None, :, None]
+    zi = lfilter_zi(b, a)[None, :, None]
     g0, g1, g2, g3 = guess_s
     tt = (t_s - g0)[:, None]  # times from the guessed start: the start times below are too
 
@@ -118,10 +118,14 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
         phi = bottom + (top - bottom) * p1 + (end - top) * p2
         omega = (top - bottom) * v1 / up + (end - top) * v2 / down
         alpha = (top - bottom) * a1 / up**2 + (end - top) * a2 / down**2
-        raw = np.stack([np.cos(phi), np.sin(phi), alpha, omega * omega])  # (4, n, m)
+        raw = np.empty((4,) + phi.shape)  # (4, n, m)
+        np.cos(phi, out=raw[0])
+        np.sin(phi, out=raw[1])
+        raw[2] = alpha
+        np.multiply(omega, omega, out=raw[3])
         rest = np.zeros((4, 1, len(xs)))  # the filter starts settled at the bottom level
         rest[0, 0], rest[1, 0] = np.cos(bottom), np.sin(bottom)
-        ux, uy, al, om2 = signal.lfilter(b, a, raw, axis=1, zi=zi * rest)[0]
+        ux, uy, al, om2 = lfilter_core(b, a, raw, 1, zi * rest)[0]
         # the model k u + qx c1 + qy c2, with -alpha J q - omega^2 q = qx (-om2, -al) + qy (al, -om2), J the +90 deg
         # turn: its normal equations in closed form (c1 and c2 are orthogonal and of one length)
         n11 = (w * (al * al + om2 * om2)).sum(0)
@@ -136,8 +140,12 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
         ry = fy - (k * uy - qx * al - qy * om2)
         return np.stack([rx * w, ry * w], 1), coef
 
+    coefs = {}  # the linear coefficients (3,) at each x the residuals were taken at (the fit's is wanted at the end)
+
     def residuals(x):
-        return solve(x[None, :])[0].ravel()
+        r, coef = solve(x[None, :])
+        coefs[x.tobytes()] = coef[:, 0]
+        return r.ravel()
 
     def jacobian(x):
         r = solve(np.vstack([x, x + _STEP_S * np.eye(7)]))[0].reshape(2 * n, 8)
@@ -148,7 +156,7 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     x, r = levenberg_marquardt(residuals, jacobian, x0, _MAX_EVALUATIONS, tol=_TOL)
     if not np.isfinite(x).all():
         return None
-    _, qx, qy = solve(x[None, :])[1][:, 0]
+    _, qx, qy = coefs[x.tobytes()] if x.tobytes() in coefs else solve(x[None, :])[1][:, 0]
     t0, up, t1, down = g0 + x[0], max(x[1], MIN_RAMP_S), g0 + x[2], max(x[3], MIN_RAMP_S)
     fit = RampFit(float(t0), float(t0 + up), float(t1), float(t1 + down),
                   *(float(lv + dx) for lv, dx in zip(levels_rad, x[4:])),
@@ -173,12 +181,12 @@ def lever_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: n
     w = _fit_weights(t_s, weights)
     if w is None:
         return None
-    omega = np.gradient(phi_rad, t_s)
-    alpha = np.gradient(omega, t_s)
+    omega = lean_numpy.gradient(phi_rad, t_s)
+    alpha = lean_numpy.gradient(omega, t_s)
     b, a = sos[0, :3], sos[0, 3:]
     raw = np.stack([np.cos(phi_rad), np.sin(phi_rad), alpha, omega * omega])
     rest = np.array([np.cos(phi_rad[0]), np.sin(phi_rad[0]), 0.0, 0.0])[:, None]
-    ux, uy, al, om2 = signal.lfilter(b, a, raw, axis=1, zi=signal.lfilter_zi(b, a)[None, :] * rest)[0]
+    ux, uy, al, om2 = lfilter_core(b, a, raw, 1, lfilter_zi(b, a)[None, :] * rest)[0]
     # f = k u + qx (-om2, -al) + qy (al, -om2): the same normal equations as rep_ramps_fit's
     cols = np.stack([np.concatenate([ux, uy]), np.concatenate([-om2, -al]), np.concatenate([al, -om2])], 1)
     ww = np.sqrt(np.concatenate([w, w]))[:, None]
