@@ -24,6 +24,11 @@ except ImportError:  # pragma: no cover - a SciPy without it
     _linear_filter = None
 
 
+def interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp(x, xp, fp)`` of float64 arrays: its compiled core, the same values without the wrapper."""
+    return _interp(x, xp, fp, None, None)
+
+
 def lfilter_core(b: np.ndarray, a: np.ndarray, x: np.ndarray, axis: int, zi: np.ndarray):
     """``scipy.signal.lfilter(b, a, x, axis=axis, zi=zi)`` of float64 coefficients (``a`` of two or more) and
     samples, with ``zi`` of the full shape lfilter expects: lfilter's compiled core called directly, with the

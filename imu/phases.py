@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu import lean_numpy
+from imu.filters import interp
 from imu.orientation import norm
 
 MIN_BAND_SPAN = 0.2  #: a ramp is fitted only when its samples in the 10-90 % band span this share of it
@@ -58,9 +59,10 @@ def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[fl
         return None
     frac = (theta - lo) / (hi - lo)
     band = (frac > 0.1) & (frac < 0.9)
-    if band.sum() < 2 or np.ptp(frac[band]) < MIN_BAND_SPAN:
+    in_band = frac[band]
+    if len(in_band) < 2 or in_band.max() - in_band.min() < MIN_BAND_SPAN:  # (np.ptp's max - min)
         return None
-    tau = np.interp(frac[band], _MJ_Y, _MJ_X)
+    tau = interp(in_band, _MJ_Y, _MJ_X)
     slope, intercept = _line_fit(tau, t[band])
     if not np.isfinite(slope) or slope <= 0:
         return None
@@ -70,7 +72,7 @@ def fit_ramp(t: np.ndarray, theta: np.ndarray, lo: float, hi: float) -> tuple[fl
 def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Least-squares slope and intercept of ``y`` over ``x``: ``np.polyfit(x, y, 1)`` in closed form
     (about the means, so large clock values lose no precision), without its per-call overhead."""
-    x_mean, y_mean = float(x.mean()), float(y.mean())
+    x_mean, y_mean = float(x.sum()) / len(x), float(y.sum()) / len(y)  # (ndarray.mean's sum and division)
     dx = x - x_mean
     sxx = float(dx @ dx)
     if sxx == 0.0:  # all at one x: no line (fit_ramp's band span rules this out)
