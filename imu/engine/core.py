@@ -62,6 +62,7 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         self._theta_key: tuple | None = None  # frame of the cached leg angles
         self._theta_span = (0, 0)  # absolute grid indices the cache covers
         self._theta_vals = np.empty(0)
+        self._quiet: tuple = (None, np.empty(0, bool))  # ((excursion start, window), its samples' quiet) (_quiet_from)
         self._sets_done = 0
         self._looks_set: tuple = (None, False)  # (tentative reps judged, whether they look a set) for count_now
         self._exc_rest: tuple = (None, None)  # (excursion, its resting level deg or None) for count_now

@@ -250,9 +250,8 @@ class Search:
 
         Returns (plateau start, index of the move away) relative to ``on``, or (None, None)."""
         n = int(REHOME_STILL_S * GRID_HZ)
-        speed = self._buf.get("speed_dps", on)
         m = int(self.preset.quiet_median_s * GRID_HZ)
-        quiet = median_below(speed, m, STILL_DPS) if m > 1 else speed < STILL_DPS
+        quiet = self._quiet_from(on, m)
         still = quiet & (height >= self.preset.min_rom_deg)
         drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
                  else None)
@@ -273,6 +272,23 @@ class Search:
             # when it moved decides, as it would have live (fed as far as the move, it was no plateau)
             return None, None
         return end - n + 1, move - k0
+
+    def _quiet_from(self, on: int, m: int) -> np.ndarray:
+        """Per grid sample from ``on`` on: turning slower than ``STILL_DPS`` by the median of it and the ``m - 1``
+        before it from ``on`` on (:func:`imu.masks.median_below`; ``m`` of 1 or less: the sample itself). Kept
+        per ``on`` and ``m`` and extended as samples arrive: an excursion is searched again at each step, and a
+        window's answer depends only on its samples, which never change (an absolute grid index is one sample)."""
+        speed = self._buf.get("speed_dps", on)
+        if m <= 1:
+            return speed < STILL_DPS
+        key, known = self._quiet
+        k = len(known)
+        if key != (on, m) or k < m - 1 or k > len(speed):
+            known = median_below(speed, m, STILL_DPS)
+        elif k < len(speed):  # the new samples' windows, from the m - 1 samples before them on
+            known = np.concatenate([known, median_below(speed[k - m + 1 :], m, STILL_DPS)[m - 1 :]])
+        self._quiet = ((on, m), known)
+        return known
 
     def _leaves_plateau(self, theta: np.ndarray, away_deg: np.ndarray, plateau_deg: float, height_deg: float,
                         holds: bool) -> np.ndarray:
