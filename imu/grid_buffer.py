@@ -26,7 +26,7 @@ class GridBuffer:
 
     @property
     def end(self) -> int:
-        return self.start + len(self)
+        return self.start + self._hi - self._lo  # (len(self) without the call: the engine asks for this all the time)
 
     def append(self, block: Block) -> None:
         k = len(block)
@@ -54,8 +54,10 @@ class GridBuffer:
         self.start += k
 
     def get(self, name: str, a: int, b: int | None = None) -> np.ndarray:
-        b = self.end if b is None else b
-        return self._held(name)[a - self.start : b - self.start]
+        """Samples ``a..b`` (absolute indices; ``b`` None: to the end) of the field ``name`` (sliced as a list
+        would be: indices before the first held count from the end)."""
+        held = self._store[name][self._lo : self._hi]  # (_held's, inline: the engine asks for samples all the time)
+        return held[a - self.start :] if b is None else held[a - self.start : b - self.start]
 
     def _held(self, name: str) -> np.ndarray:
         return self._store[name][self._lo : self._hi]
