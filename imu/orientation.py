@@ -177,8 +177,8 @@ class GravityFilter:
         # the recurrence's memory factors exp(-dt / tau) while slow, moving and re-acquiring
         taus_s = np.array([tau_s, tau_moving_s, REACQUIRE_TAU_S])
         self._a_still, self._a_moving, self._a_reacquire = np.exp(-self.dt / taus_s)
-        self._out: list[np.ndarray | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
-        self._state: list[np.ndarray | None] = [None] * self.PASSES  # last state fed to each pass
+        self._out: list[np.ndarray | tuple | None] = [None] * self.PASSES  # last (unnormalised) output of each pass
+        self._state: list[np.ndarray | tuple | None] = [None] * self.PASSES  # last state fed to each pass
 
     def _gains(self, acc_norm_g: np.ndarray, gyro_norm_dps: np.ndarray, gap: np.ndarray | None,
                reacquire: np.ndarray | None) -> np.ndarray:
@@ -284,8 +284,8 @@ class GravityFilter:
             about = unit(raw, axis=0)
         return np.ascontiguousarray(about.T)
 
-    def _start(self, g: np.ndarray) -> None:
-        """Starts the passes that have no estimate yet at the unit direction ``g`` (3,)."""
+    def _start(self, g) -> None:
+        """Starts the passes that have no estimate yet at the unit direction ``g`` (3 floats or an array (3,))."""
         for i in range(self.PASSES):
             if self._out[i] is None:
                 self._out[i] = self._state[i] = g
@@ -315,7 +315,7 @@ class GravityFilter:
             p.append(a_k if not p else p[-1] * a_k)  # (the recurrence's running product, BlockedRecurrence)
             q = 1.0 - a_k
             pull.append((q * g0, q * g1, q * g2))
-        self._start(np.array(g_acc[0]))
+        self._start(g_acc[0])
         return g_acc, a, p, pull, [(w2, w0, w1) for w0, w1, w2 in turns], [(w1, w2, w0) for w0, w1, w2 in turns]
 
     def _passes_in_floats(self, about: list, a: list, p: list, pull: list, w_after: list,
@@ -327,7 +327,7 @@ class GravityFilter:
         components k+2 and k+1, rad)."""
         drives = list(zip(a, p, pull, w_after, w_next))
         for i in range(self.PASSES):
-            (s0, s1, s2), (y0, y1, y2) = self._state[i].tolist(), self._out[i].tolist()
+            (s0, s1, s2), (y0, y1, y2) = _floats(self._state[i]), _floats(self._out[i])
             out = []
             for k, ((a_k, p_k, (u0, u1, u2), (f0, f1, f2), (n0, n1, n2)), g) in enumerate(zip(drives, about)):
                 # state x omega (see cross_rows), then the recurrence's block form (see BlockedRecurrence.rows)
@@ -342,9 +342,15 @@ class GravityFilter:
                 length = math.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
                 out.append((r0 / length, r1 / length, r2 / length) if length > 0 else (0.0, 0.0, 0.0))
                 s0, s1, s2 = g
-            self._state[i], self._out[i] = np.array([s0, s1, s2]), np.array([r0, r1, r2])
+            self._state[i], self._out[i] = (s0, s1, s2), (r0, r1, r2)  # (kept as floats: see _floats)
             about = out
         return np.array(about)
+
+
+def _floats(v) -> list | tuple:
+    """A pass's carried vector as plain floats: the float passes keep theirs as a tuple of floats (no arrays made
+    for a few samples), numpy's as an array (3,); numpy takes either as it is, the same values."""
+    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
