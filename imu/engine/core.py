@@ -94,7 +94,7 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
             if after_gap:
                 events += self._long_gap()
             for a in range(0, len(block), WINDOW):  # bounded scans: each step looks at most this far ahead
-                self._buf.append(block.cut(a, a + WINDOW))
+                self._buf.append(block if len(block) <= WINDOW else block.cut(a, a + WINDOW))  # (a live chunk: whole)
                 events += self._run()
         return events
 
