@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from imu import lean_numpy
 from imu.filters import lfilter_core, lfilter_zi
 from imu.swing import G_MPS2, LEVER_M, levenberg_marquardt
