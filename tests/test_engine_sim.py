@@ -731,7 +731,7 @@ def test_the_live_loop_feeds_the_engine_while_a_lift_is_near_the_rest(k, monkeyp
     # (4): ~10 deg at a few deg/s never read as moving nor as away from the rest by 12 deg, so nothing but the
     # once-a-second feed handed their return to the engine, and 2 of each were counted 0.35-0.6 s after they
     # ended; lying leg raises swung at ~0.9 g from a Polar H10 (121): the leg's own acceleration hides where it
-    # is, and 4 were counted 0.3-0.4 s late. The live loop now feeds every 0.15 s while a lift is read within
+    # is, and 4 were counted 0.3-0.4 s late. The live loop now feeds every 0.25 s while a lift is read within
     # 12 deg of the rest: all within 300 ms, the same reps, nothing taken back
     from bench.latency_probe import probe_one
     from imu.live.feeder import EngineFeeder
@@ -1029,7 +1029,7 @@ def test_the_live_loop_feeds_the_engine_while_it_holds_back_a_set_s_samples(monk
     # samples back for up to ~1.3 s while it bridges the gravity direction (RepEngine.unseen_s). The live
     # loop fed the engine 0.1-0.3 s after the leg stopped and then only once a second, so the rep landing in
     # the held-back samples was counted ~1.1 s late; it now feeds every 50 ms while samples of a set are held
-    # back: the same reps, counted within 300 ms, 40 % more engine calls (3 a second). (Feeding every 0.15 s
+    # back: the same reps, counted within 300 ms, 40 % more engine calls (3 a second). (Feeding every 0.25 s
     # while a lift is read near the rest, as it now also does, leaves 2 of them late without this)
     from imu.live import feeder as feeder_mod
     from imu.sim import benchmark_suite
@@ -1078,7 +1078,7 @@ def test_without_a_gyroscope_a_slow_small_lift_stopping_feeds_the_engine(monkeyp
     # feed, up to 0.6 s late; from 12 deg/s on most are counted within 300 ms, the same reps, < 15 % more calls
     # (12 % in this session; +0.8 % over the whole suite). Late before: 2-3 reps (the level following the leg down
     # to its rest counts set 2's fifth rep as it comes back: 0.45 s late before that, whatever the detector).
-    # (Feeding every 0.15 s while a lift is read near the rest, as the live loop now also does, counts them all in
+    # (Feeding every 0.25 s while a lift is read near the rest, as the live loop now also does, counts them all in
     # time even with 25 deg/s: both are off here)
     from imu.live import feeder as feeder_mod
     from imu.sim import benchmark_suite

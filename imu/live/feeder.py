@@ -15,8 +15,9 @@ chunking. So :class:`EngineFeeder` collects samples and feeds them
   guess costs an engine call), so that a rep's landing is seen soon. Feeding only as the leg came back within the
   12 deg (also from a swing, whose own acceleration hides where the leg is) missed small or slow reps: partial
   plank or reverse leg lifts of ~10 deg at a few deg/s neither stop nor come back from farther, were fed once a
-  second and counted 0.35-0.6 s late. Over the latency probe 98.2 -> 98.6 % within 300 ms, 10 % more engine calls
-  (WitMotion's engine 9.8 -> 11.0 us a sample),
+  second and counted 0.35-0.6 s late. Over the latency probe 97.7 -> 98.7 % within 300 ms (98.2 % with the feeds
+  as the leg came back, which this replaces) for 3.5 % more engine calls than those took (WitMotion's engine 9.8 ->
+  10.6 us a sample); every 0.15 s counted no more in time for 10 % more,
 * every ``settle_interval_s`` while the engine's phase is ``down`` (a rep is about to end), and while it
   holds back more than ``HELD_BACK_S`` of a set's samples (without a gyroscope, bridging a swing, up to
   ~1.3 s: a rep may land in them, and :attr:`~imu.engine.RepEngine.count_now` reads them; feeding only
@@ -56,7 +57,7 @@ HELD_BACK_S = 0.05  #: the engine holding back more than this (s) during a set: 
 class EngineFeeder:
     def __init__(self, engine, has_gyro: bool, max_interval_s: float = 1.0,
                  after_stop_s: tuple[float, ...] = (0.1, 0.2, 0.3), check_s: float = 0.05,
-                 settle_interval_s: float = 0.05, rest_interval_s: float = 1.0, near_rest_interval_s: float = 0.15):
+                 settle_interval_s: float = 0.05, rest_interval_s: float = 1.0, near_rest_interval_s: float = 0.25):
         self.engine, self.has_gyro = engine, has_gyro
         self.max_interval_s, self.after_stop_s, self.check_s = max_interval_s, after_stop_s, check_s
         self.settle_interval_s, self.rest_interval_s = settle_interval_s, rest_interval_s
