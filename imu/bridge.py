@@ -31,7 +31,7 @@ import numpy as np
 from imu.block import GRID_HZ, Block
 from imu.gaps import LONG_GAP_S
 from imu.masks import true_runs
-from imu.orientation import norm, unit
+from imu.orientation import norm, turn_rate_dps, unit
 from imu.swing import fit_swing, swing_directions
 
 UNRELIABLE_G = 0.25  #: the low-passed acceleration this far off 1 g (g) does not point along gravity
@@ -189,21 +189,15 @@ class AccOnlyBridge:
     def _lp_turn_dps(self, u: np.ndarray) -> np.ndarray:
         """How fast the low-passed reading's direction ``u`` (n, 3) turns from one grid sample to the next
         (deg/s), carried across blocks."""
-        prev = u[:1] if self._lp_prev is None else self._lp_prev
-        self._lp_prev = u[-1:].copy() if len(u) else self._lp_prev
-        allu = np.concatenate([prev, u])
-        return np.degrees(np.arccos(np.einsum("ij,ij->i", allu[:-1], u).clip(-1.0, 1.0))) * GRID_HZ
+        turn, self._lp_prev = turn_rate_dps(u, self._lp_prev, 1, GRID_HZ)
+        return turn
 
     def _paused(self, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(Whether the leg pauses at the unfiltered acceleration ``acc`` between swings: within
         ``PAUSE_G`` of 1 g and turning slower than ``PAUSE_DPS`` over two grid samples, carried across
         blocks; that turning rate, deg/s). Unfiltered: the low-pass rings for ~0.3 s after a swing is
         caught."""
-        u = unit(acc)
-        hist = u[:1].repeat(2, axis=0) if self._raw_prev is None else self._raw_prev
-        allu = np.concatenate([hist, u])
-        self._raw_prev = allu[-2:].copy()
-        turn = np.degrees(np.arccos(np.einsum("ij,ij->i", allu[:-2], u).clip(-1.0, 1.0))) * GRID_HZ / 2
+        turn, self._raw_prev = turn_rate_dps(unit(acc), self._raw_prev, 2, GRID_HZ)
         return (np.abs(norm(acc) - 1.0) < PAUSE_G) & (turn < PAUSE_DPS), turn
 
     def _bridge(self, new: Block, ok: np.ndarray, pause: np.ndarray, raw: np.ndarray, edge: np.ndarray) -> Block:

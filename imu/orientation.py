@@ -353,6 +353,18 @@ def _floats(v) -> list | tuple:
     return v.tolist() if isinstance(v, np.ndarray) else v
 
 
+def turn_rate_dps(u: np.ndarray, prev: np.ndarray | None, k: int, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """How fast the unit directions ``u`` (n, 3), sampled at ``rate_hz``, turn (deg/s): each against the one ``k``
+    samples before it. ``prev``: up to ``k`` directions just before ``u`` (None: none; the first direction known
+    stands in for those missing). Returns (the rates, the last ``k`` directions: the next call's ``prev``)."""
+    if len(u) == 0:
+        return np.empty(0), prev
+    hist = u[:0] if prev is None else prev
+    allu = np.concatenate([np.repeat((hist if len(hist) else u)[:1], k - len(hist), axis=0), hist, u])
+    cos = np.einsum("ij,ij->i", allu[:-k], u).clip(-1.0, 1.0)
+    return np.degrees(np.arccos(cos)) * rate_hz / k, allu[-k:].copy()
+
+
 def tilt_deg(g: np.ndarray, home: np.ndarray) -> np.ndarray:
     """Unsigned angle (deg) between each gravity direction and the home direction."""
     return np.degrees(np.arccos((g @ home).clip(-1.0, 1.0)))

@@ -20,7 +20,7 @@ from imu.block import GRID_HZ, Block
 from imu.bridge import AccOnlyBridge
 from imu.filters import GridResampler, StreamSos
 from imu.gaps import LONG_GAP_S
-from imu.orientation import GravityFilter, norm, unit
+from imu.orientation import GravityFilter, norm, turn_rate_dps, unit
 
 TURN_BASELINE = 5  #: grid samples over which the turning rate of the gravity direction is taken
 REACQUIRE_S = 1.5  #: after a long gap the orientation is re-acquired for this long (see GravityFilter)
@@ -120,14 +120,8 @@ class SignalFront:
     def _turn_rate_dps(self, g: np.ndarray) -> np.ndarray:
         """How fast ``g`` turns (deg/s), over a baseline of ``TURN_BASELINE`` grid samples (the
         accelerometer's noise makes sample-to-sample turn rates of several deg/s on a still leg)."""
-        if len(g) == 0:
-            return np.empty(0)
-        k = TURN_BASELINE
-        hist = g[:0] if self._g_prev is None else self._g_prev
-        allg = np.concatenate([np.repeat((hist if len(hist) else g)[:1], k - len(hist), axis=0), hist, g])
-        self._g_prev = allg[-k:].copy()
-        cosang = np.einsum("ij,ij->i", allg[:-k], g).clip(-1.0, 1.0)
-        return np.degrees(np.arccos(cosang)) * GRID_HZ / k
+        turn, self._g_prev = turn_rate_dps(g, self._g_prev, TURN_BASELINE, GRID_HZ)
+        return turn
 
     def _remember(self, g: np.ndarray) -> None:
         """Keeps the last ``TURN_BASELINE`` directions (the turning rate's baseline across blocks)."""
