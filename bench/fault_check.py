@@ -129,7 +129,6 @@ def report(idx: list[int], suite, pairs: list[list[tuple[int, int]]]) -> None:
         print(f"  #{i:<3d} {name:40s} {p:10s} set {k}: {a:3d} -> {b:3d}")
 
 
-
 def report_truth(idx: list[int], suite, truths: list[list[tuple[int, int, int]]]) -> None:
     """The sets counted exactly against the simulator's truth, on the clean and the faulty recordings (a set
     wrong on both is the engine's, not the link's), and the sets either got wrong."""

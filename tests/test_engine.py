@@ -282,18 +282,24 @@ def test_the_quiet_test_counts_as_the_trailing_median_would_say():
         assert np.array_equal(median_below(x, n, 10.0), expected)
 
 
+def _faulty_link(name: str):
+    """The recording ``tests/data/faulty_link/<name>`` (a cut of a suite session recorded live)."""
+    from pathlib import Path
+
+    from imu.recording import read_recording
+
+    return read_recording(Path(__file__).parent / "data" / "faulty_link" / name)
+
+
 def test_a_set_begun_in_a_dropout_with_a_gyroscope_is_not_measured_inside_out():
     """Seated leg raises recorded live through a faulty link (the simulated MetaWear, with a gyroscope; suite
     session 68, 265-304 s of it): the data came back from a 3.2 s disconnect (286.69 s) in the set's first rep,
     on its way down. The orientation re-acquired there turned the direction held across the gap the other way,
     a lone "rep" that fixed the set's plane inside out; the next rep read -80 deg and the set was lost whole
     (0 of 8). That lone rep cut by the gap is measured afresh: 8, the first inferred from the set's rhythm."""
-    from pathlib import Path
-
     from imu.process import reps_process
-    from imu.recording import read_recording
 
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite068_metawear_seated.csv.gz")
+    rec = _faulty_link("suite068_metawear_seated.csv.gz")
     reps = reps_process(rec, "seated-leg-raise").reps
     assert len(reps) == 8 and {r.set for r in reps} == {1}
     assert reps[0].inferred and not any(r.inferred for r in reps[1:])
@@ -304,11 +310,7 @@ def test_a_plateau_joined_across_a_gap_is_judged_as_it_was_when_the_leg_moved_on
     disconnect; suite session 104, 40 s of it): a still stretch cut by a lost packet became a plateau only
     once more stillness came in after the leg had already moved on. Fed at once the engine took it for a
     new rest and lost a rep; fed as BLE delivers it, it never saw a plateau there (6 against 7 reps)."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite104_witmotion_plank.csv.gz")
+    rec = _faulty_link("suite104_witmotion_plank.csv.gz")
     t, acc, gyro = rec.t_s, rec.acc_g, rec.gyro_dps
     whole = RepEngine("plank-leg-lift", has_gyro=True)
     whole.feed(t, acc, gyro)
@@ -332,12 +334,9 @@ def test_a_set_started_again_from_its_real_bottom_never_counts_the_last_set_s_re
     before it (53.6 s) made its first "rep" and the rep the gap cut, rising from 11 deg lower, was held to the axis
     alone: with a gyroscope a cut rep is held to the set's resting level too, and the set is found inside out and
     counted from its bottom: 14 reps in one set, none seen overlapping another (the one the gap hid is inferred)."""
-    from pathlib import Path
-
     from imu.process import reps_process
-    from imu.recording import read_recording
 
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite112_movesense_bentknee_set1.csv.gz")
+    rec = _faulty_link("suite112_movesense_bentknee_set1.csv.gz")
     reps = reps_process(rec, "bent-knee-raise").reps
     assert len(reps) == 14 and {r.set for r in reps} == {1}
     assert reps[0].start_s > 59.5  # (from the set's bottom, not from the move into position)
@@ -364,11 +363,7 @@ def test_a_brisk_set_after_a_move_into_its_rest_is_counted_from_that_rest(packet
     hanging rest read 44 deg off its level, and the second rep's back-swing went 25 deg past it the other way, which
     ended the set. A brisk set's pauses are too short for a new home: the set was lost whole (0 of 11). It is now
     measured from the rest the leg held before its first rep: 11, the one the disconnect hid inferred."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite125_polar_hanging_set2.csv.gz")
+    rec = _faulty_link("suite125_polar_hanging_set2.csv.gz")
     reps = _fed_in_packets(rec, "hanging-leg-raise", packet)
     assert len(reps) == 11 and {r.set for r in reps} == {1}
     assert 193.0 < reps[0].start_s < 194.0  # (the first rep leaves the hanging rest at 193.5 s)
@@ -379,11 +374,7 @@ def test_a_swung_set_after_rest_fidgets_measured_afresh_is_counted():
     110-180 s of it: fidgets in a rest, then a set of 8 swung reps). Two fidgets made a tentative set whose frame was
     still kept when the set began; its first swing went far below that frame's level, which ended the tentative set,
     and the swung reps have no pause still enough for a new home. The set starts from where the leg last rested."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite113_polar_lying_clean.csv.gz")
+    rec = _faulty_link("suite113_polar_lying_clean.csv.gz")
     reps = _fed_in_packets(rec, "lying-leg-raise", None)
     assert len(reps) == 8 and {r.set for r in reps} == {1}
 
@@ -395,11 +386,7 @@ def test_a_packet_lost_before_a_tentative_set_s_second_rep_does_not_drop_its_fir
     A packet lost just before the second rep rose left a 3.5 deg bump in the filled data: a movement too small for a
     rep, which used to end the tentative set, and the set's first rep was lost (12 of 13). A movement that small with
     data lost inside it may be the fill's: the set keeps its first rep."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite047_polar_alternating_set2.csv.gz")
+    rec = _faulty_link("suite047_polar_alternating_set2.csv.gz")
     reps = _fed_in_packets(rec, "alternating-leg-lift", packet)
     assert 195.0 < reps[0].start_s < 195.5 and reps[0].rep == 1
     assert [r.inferred for r in reps if r.start_s < 209.0] == [False, False, True, False, False]
@@ -412,11 +399,7 @@ def test_a_first_rep_measured_in_a_fidget_s_frame_is_measured_afresh_with_the_ne
     rep was unlike the fidgets and started a tentative set in their frame; the next rep left that plane and was
     measured afresh from where it started, the first rep dropped: 7 of 8. A lone rep measured in a closed set's
     frame is measured afresh with it: the set counted from its first rep."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite093_polar_seated_set2.csv.gz")
+    rec = _faulty_link("suite093_polar_seated_set2.csv.gz")
     reps = _fed_in_packets(rec, "seated-leg-raise", packet)
     assert len(reps) == 5 and {r.set for r in reps} == {1}
     assert 113.0 < reps[0].start_s < 113.5
@@ -428,11 +411,7 @@ def test_without_a_gyroscope_rolling_into_a_posture_is_not_a_set(packet):
     57, 240-276 s of it: the rest before the third set, getting down into position). The roll read as three tilts of
     35 deg, alike enough for a set, which was counted (3 reps reported with ranges of 331, 123 and 13 deg, the
     readings fitted as turns about a pivot). The fit ranged 3.6 times the tilt: no leg turning, no set."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite057_polar_alternating_rest.csv.gz")
+    rec = _faulty_link("suite057_polar_alternating_rest.csv.gz")
     assert _fed_in_packets(rec, "alternating-leg-lift", packet) == []
 
 
@@ -443,11 +422,7 @@ def test_a_move_held_long_before_a_set_is_not_its_first_rep(packet):
     held there 7.1 s and let down; the reps rise 48-55 deg and hold under a second. Its top short of theirs, it was
     no posture change merged with the first rep (started again from), and it was counted as the set's first rep
     (11 for 10). A first candidate held that much longer than the set's reps is dropped: the set starts at 150.3 s."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite126_thingy52_bentknee_set2.csv.gz")
+    rec = _faulty_link("suite126_thingy52_bentknee_set2.csv.gz")
     reps = _fed_in_packets(rec, "bent-knee-raise", packet)
     assert [round(r.start_s) for r in reps] == [150, 157, 165]
 
@@ -458,11 +433,7 @@ def test_without_a_gyroscope_a_brisk_rep_rests_where_its_fit_says(packet):
     28-70 s of it: a set of 12 brisk taps from 40.8 s). The third tap's tilt rested 13.8 deg below the set's, turned
     away from gravity by the leg's own acceleration, and the tentative set was closed: its first three reps were lost
     (9 of 12). Its fit to the readings (imu.ramp_fit) rests 0.9 deg from the set's level: the set is counted whole."""
-    from pathlib import Path
-
-    from imu.recording import read_recording
-
-    rec = read_recording(Path(__file__).parent / "data" / "faulty_link" / "suite001_polar_heeltap_set1.csv.gz")
+    rec = _faulty_link("suite001_polar_heeltap_set1.csv.gz")
     reps = _fed_in_packets(rec, "heel-tap", packet)
     assert len(reps) == 12 and {r.set for r in reps} == {1}
     assert abs(reps[0].start_s - 40.8) < 0.3
