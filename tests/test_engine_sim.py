@@ -408,10 +408,7 @@ def test_a_set_started_from_a_new_posture_is_counted_as_its_reps_land(k, sets):
     # (86: the reps rose 33 deg on from there) from the rest before it. None was taken for a new rest: the move
     # on from it was short of half its height. The excursion never came back, and a chain of max_rep_s restarts
     # counted the set's making rep 4.4, 4.6 and 3.7 s late and the reps after it up to 3.1 s late
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    r = _probed(k)
     assert r["uncounted"] == 0 and len(r["making"]) == sets
     assert max(r["making"]) <= 0.3
     assert max(c for c, _ in r["latency"]) < 0.5
@@ -422,10 +419,7 @@ def test_a_tentative_set_of_uneven_reps_is_not_counted_before_it_is_judged():
     # shift of the leg (3.9 s, then 1.1 s) looked like two reps of a set, the next movement landed and the live view
     # counted three, taken back when that settled as no set. A set's reps keep a rhythm: its reps so far must take
     # at most LIKE_SET_FACTOR times as long as each other before the set is counted as its next rep lands
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((70, benchmark_suite(seed=0)[70]))
+    r = _probed(70)
     assert r["uncounted"] == 0
     assert np.mean(np.array([c for c, _ in r["latency"]]) <= 0.3) >= 0.9
 
@@ -438,10 +432,7 @@ def test_a_rep_from_another_rest_is_not_counted_before_it_settles(k):
     # or less than the preset's smallest range from there (87: no rep). The live view counted it as it landed and
     # took it back as it settled. It now counts a rep before it settles only if the leg left from the set's
     # resting level and rose at least min_rom_deg from there
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    r = _probed(k)
     assert r["uncounted"] == 0
     assert np.mean(np.array([c for c, _ in r["latency"]]) <= 0.3) >= 0.8
 
@@ -688,10 +679,7 @@ def test_without_a_gyroscope_flutter_kicks_are_counted_as_the_leg_comes_back(k):
     # was counted when its window came out, 0.1-1.1 s after it ended (17 % and 37 % of them within 300 ms).
     # The live view now reads the open window fitted up to the newest reading (RepEngine._landed_unseen);
     # what comes out is unchanged, and nothing counted is taken back
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    r = _probed(k)
     counted = np.array([c for c, _ in r["latency"]])
     assert r["uncounted"] == 0 and len(counted) >= 60
     assert np.mean(counted <= 0.3) >= 0.55 and np.median(counted) <= 0.3
@@ -703,10 +691,7 @@ def test_without_a_gyroscope_a_flutter_kick_back_in_the_open_window_s_free_end_i
     # last 0.1 s waited for the next notification and was counted 0.3-0.4 s after it ended (24 of 36 within
     # 300 ms). The free end lags a leg coming down (its smoothness flattens it out above the leg): read to the end,
     # 29 of 36 are, and nothing counted is taken back
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((81, benchmark_suite(seed=0)[81]))
+    r = _probed(81)
     counted = np.array([c for c, _ in r["latency"]])
     assert r["uncounted"] == 0 and len(counted) >= 30
     assert np.mean(counted <= 0.3) >= 0.78
@@ -717,10 +702,7 @@ def test_without_a_gyroscope_a_kick_back_within_a_fifth_of_its_range_in_the_open
     # leg coming down, and a kick was counted only once the fit read it back within a tenth of the set's range (the
     # band a still leg is counted in): 10 of 65 came 0.31-0.39 s after they ended. Read back within a fifth
     # (KICK_LANDED_FRACTION), 64 are counted within 300 ms, and nothing counted is taken back
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((13, benchmark_suite(seed=0)[13]))
+    r = _probed(13)
     counted = np.array([c for c, _ in r["latency"]])
     assert r["uncounted"] == 0 and len(counted) >= 60 and np.sum(counted > 0.3) <= 2
 
@@ -751,11 +733,8 @@ def test_without_a_gyroscope_the_rep_that_makes_a_set_is_counted_from_the_readin
     # the rep that makes a tentative set back, but the live view read them only while the state machine had not
     # seen that rep coming down; seen coming down (settling, its landing still held back) it waited for the
     # landing itself: counted 0.92 s and 0.39 s after it ended. It now reads them then too
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
     for k in (81, 21):
-        r = probe_one((k, benchmark_suite(seed=0)[k]))
+        r = _probed(k)
         assert len(r["making"]) >= 2 and r["uncounted"] == 0
         assert r["making"][0 if k == 81 else 1] <= 0.3
 
@@ -765,10 +744,7 @@ def test_without_a_gyroscope_reps_landed_after_the_one_that_makes_a_set_are_coun
     # readings held back with it, and the live view showed min_set_reps until the set was confirmed: that kick was
     # counted 0.32 s after it ended. It shows every kick the readings show landed now: 35 of 36 within 300 ms,
     # nothing taken back
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((81, benchmark_suite(seed=0)[81]))
+    r = _probed(81)
     counted = np.array([c for c, _ in r["latency"]])
     assert r["uncounted"] == 0 and len(counted) >= 30 and np.sum(counted > 0.3) <= 1
 
@@ -780,10 +756,7 @@ def test_a_set_whose_first_rep_was_slow_is_counted_as_the_rep_that_makes_it_land
     # landed only if its reps took at most 1.5 times as long as each other: that rep was counted when it settled,
     # 0.3-0.44 s after it ended. Within twice (RHYTHM_FACTOR) every set's making rep is counted within 300 ms, and
     # nothing is taken back
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    r = _probed(k)
     assert len(r["making"]) >= 2 and max(r["making"]) <= 0.3 and r["uncounted"] == 0
 
 
@@ -792,10 +765,7 @@ def test_without_a_gyroscope_a_rep_held_back_whole_is_counted_once_seen_held_up_
     # readings held back marked a rep away, and the front end held each rep back whole (the state machine still at
     # home): reps 4-8 of set 1 were counted only once released, 0.38-0.53 s after they ended (7 of 12 within
     # 300 ms). The readings show the leg held still ~52 deg up, then back at the rest: all 12 are, the same reps
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((53, benchmark_suite(seed=0)[53]))
+    r = _probed(53)
     counted = np.array([c for c, _ in r["latency"]])
     assert r["uncounted"] == 0 and len(counted) >= 12 and max(counted) <= 0.3
 
@@ -808,10 +778,7 @@ def test_flutter_kicks_from_a_hover_are_counted_as_the_rep_that_makes_the_set_la
     # leg then went on by half its height too (a rep's hold near its top is none), so the excursion from below
     # ran to max_rep_s (15 s) and the set was counted 2.3-5.7 s after the rep that made it. Flutter kicks have
     # no holds: the hover is the new rest as the first kick rises min_rom_deg from it
-    from bench.latency_probe import probe_one
-    from imu.sim import benchmark_suite
-
-    r = probe_one((k, benchmark_suite(seed=0)[k]))
+    r = _probed(k)
     assert len(r["making"]) >= 2 and max(r["making"]) <= within_s and r["uncounted"] == 0
 
 
@@ -978,6 +945,14 @@ def test_without_a_gyroscope_an_excursion_the_readings_fit_shows_no_rise_is_not_
     assert set_counts(sim, reps) == [st.reps for st in sim.sets]
     assert all(any(in_set(r, st) for st in sim.sets) for r in reps)
     assert min(r.rom_deg for r in reps) > 0.0
+
+
+def _probed(k: int) -> dict:
+    """:func:`bench.latency_probe.probe_one` of suite session ``k`` (seed 0): fed as the live loop feeds it."""
+    from bench.latency_probe import probe_one
+    from imu.sim import benchmark_suite
+
+    return probe_one((k, benchmark_suite(seed=0)[k]))
 
 
 def _polar_h10_fed(spec, **feeder_kw):
