@@ -122,12 +122,15 @@ class AccOnlyBridge:
     def open_window(self) -> tuple[np.ndarray, np.ndarray] | None:
         """For a live view only: (times s, gravity directions (n, 3)) of the samples held back in the window of
         continuous swinging still open, fitted as its complete window will be (from the fitted end of the one
-        before) but ending, free, at the newest sample; None when no such window is open or it does not fit
-        a swing. What is released does not change: a live count may read the leg coming back in these up to
-        ``WINDOW_S`` before they are (flutter kicks were counted 0.1-1.1 s late, by where they fell in it)."""
+        before) but ending, free, at the newest sample; or of a swing still open right after a reliable reading,
+        fitted from it the same way; None when neither is open or it does not fit a swing. What is released does
+        not change: a live count may read the leg coming back in these up to ``WINDOW_S`` before they are
+        (flutter kicks were counted 0.1-1.1 s late, by where they fell in it), or before a swing's bridge closes
+        (Polar lying leg raises thrown up and dropped, suite #65, were counted up to 1.5 s late as the leg swung
+        on before it was still)."""
         held = self._held
-        if (held is None or len(held) < 6 or self._last_ok_end != 2 or not _follows(self._last_ok_t, held.t[0])
-                or np.abs(norm(held.acc_g) - 1.0).max() < SWING_G):
+        if (held is None or len(held) < 6 or self._last_ok_end not in (0, 2)  # (from a reliable reading or a fit)
+                or not _follows(self._last_ok_t, held.t[0]) or np.abs(norm(held.acc_g) - 1.0).max() < SWING_G):
             return None
         if self._open_fit[0] != (held.t[0], len(held)):  # (fitted once per held stretch)
             fit = fit_swing(*_from_left(held, 0, len(held), self._last_ok_t, self._last_ok_acc),

@@ -204,13 +204,26 @@ class LiveView:
                             last_end_s, MIN_REP_S, up_min_deg=self._level + self._rep_like_deg(rom),
                             rest_min_deg=self._level - BELOW_REST_DEG)
         kicks = self._front.bridge.open_window()  # (continuous swinging: no still reading until it stops)
-        if kicks is None:
-            return still
-        angle = leg_angle_deg(kicks[1], s.home, s.axis)
-        kick_max_deg = self._level + KICK_LANDED_FRACTION * rom
-        return max(still, kicks_landed(kicks[0], angle, kick_max_deg, self._level + EXIT_FRACTION * rom,
-                                       LANDED_FRACTION * rom, self._level + self._rep_like_deg(rom), away_since_s,
-                                       last_end_s, MIN_REP_S))
+        angle = None if kicks is None else leg_angle_deg(kicks[1], s.home, s.axis)
+        if angle is not None and angle.min() >= self._level - BELOW_REST_DEG:  # (else a fit gone wrong)
+            kick_max_deg = self._level + KICK_LANDED_FRACTION * rom
+            still = max(still, kicks_landed(kicks[0], angle, kick_max_deg, self._level + EXIT_FRACTION * rom,
+                                            LANDED_FRACTION * rom, self._level + self._rep_like_deg(rom),
+                                            away_since_s, last_end_s, MIN_REP_S))
+        return self._held_landings((id(s), len(reps), landed), still, seen_s, float(t[-1]) if len(t) else seen_s)
+
+    def _held_landings(self, key: tuple, n: int, seen_s: float, newest_s: float) -> int:
+        """``n``, the reps the readings held back show landed after those the state machine saw (``key``: which), or
+        more: as many as they showed before, until the state machine has seen the readings they were counted in
+        (up to ``newest_s``, s; it has seen up to ``seen_s``). The readings held back are refitted as more come, and a
+        refit may not show a landing the one before showed: the count shown goes back only on what the state
+        machine decides."""
+        old_key, old_n, until_s = self._held_shown
+        if old_key == key and seen_s < until_s and old_n >= n:
+            return old_n
+        if n:
+            self._held_shown = (key, n, newest_s)
+        return n
 
     @staticmethod
     def _swing_g(reps: list) -> float:
