@@ -53,6 +53,7 @@ HOLE_TURN_DPS = 300.0  #: the low-passed reading within SETTLE_S after a short h
 #: leg raises rising just after a hole turned up to 205 deg/s (suite #121 set 2: 9 of 14 with every reading within
 #: SETTLE_S after a hole held unreliable)
 RECENT_N = 25  #: readings released last that a live view may still look at (see recent_readings)
+OPEN_UNTHROWN_S = 0.5  #: a live view reads a swing not thrown held back this long (s) or longer (see open_window)
 HOLE_END = 3  #: a window's end (see ``AccOnlyBridge._ends``) fitted in a short hole in the data
 
 
@@ -127,10 +128,14 @@ class AccOnlyBridge:
         not change: a live count may read the leg coming back in these up to ``WINDOW_S`` before they are
         (flutter kicks were counted 0.1-1.1 s late, by where they fell in it), or before a swing's bridge closes
         (Polar lying leg raises thrown up and dropped, suite #65, were counted up to 1.5 s late as the leg swung
-        on before it was still)."""
+        on before it was still). A swing not thrown (``SWING_G``) is read once it has gone on ``OPEN_UNTHROWN_S``: partial
+        Polar flutter kicks (0.37 g) right after a pause were counted 0.4-0.5 s late (suite #85 set 3); fits of
+        shorter ones, a fraction of a lift, showed reps back before they were (two dozen counted and taken back over the suite)."""
         held = self._held
         if (held is None or len(held) < 6 or self._last_ok_end not in (0, 2)  # (from a reliable reading or a fit)
-                or not _follows(self._last_ok_t, held.t[0]) or np.abs(norm(held.acc_g) - 1.0).max() < SWING_G):
+                or not _follows(self._last_ok_t, held.t[0])
+                or (np.abs(norm(held.acc_g) - 1.0).max() < SWING_G
+                    and (self._last_ok_end == 2 or len(held) < OPEN_UNTHROWN_S * GRID_HZ))):
             return None
         if self._open_fit[0] != (held.t[0], len(held)):  # (fitted once per held stretch)
             fit = fit_swing(*_from_left(held, 0, len(held), self._last_ok_t, self._last_ok_acc),

@@ -1073,12 +1073,29 @@ def test_without_a_gyroscope_a_swing_held_back_is_read_as_it_goes_on(monkeypatch
     assert max(late_now) <= 0.3 and now.uncounted == 0
 
 
-@pytest.mark.parametrize("k, rep", [(65, (1, 5)), (125, (3, 8))])
-def test_a_rep_read_landed_in_the_readings_held_back_stays_counted_while_they_are_refitted(monkeypatch, k, rep):
+def test_without_a_gyroscope_partial_flutter_kicks_held_back_are_read_as_they_go_on(monkeypatch):
+    # partial Polar H10 flutter kicks (suite session 85, set 3): 0.37 g off 1 g, under SWING_G, so no window of
+    # continuous swinging was fitted, nor any still reading came as the leg kicked on: four kicks were counted
+    # 0.41-0.53 s late, as the bridge released them. A swing held back OPEN_UNTHROWN_S or longer is now read
+    # however hard it was thrown: those four within 300 ms, nothing taken back
+    from imu import bridge
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[85]
+    now = _polar_h10_fed(spec)
+    monkeypatch.setattr(bridge, "OPEN_UNTHROWN_S", np.inf)
+    before = _polar_h10_fed(spec)
+    assert sum(c <= 0.3 for c in _late_reps_now_s(now, before, 80, 4, least_late=7)) >= 4
+
+
+@pytest.mark.parametrize("k, rep, late_s", [(65, (1, 5), 1.0), (125, (3, 8), 1.0), (117, (1, 6), 0.0)])
+def test_a_rep_read_landed_in_the_readings_held_back_stays_counted_while_they_are_refitted(monkeypatch, k, rep,
+                                                                                          late_s):
     # the same sessions: the swing held back is refitted as each notification comes, and a later fit did not show
     # the landing the one before had (or the state machine, seeing the first samples released, had not reached it
-    # yet): the count went up on time, back down, and up again 1.3-1.8 s late. What the readings held back showed
-    # is now shown until the state machine has seen them
+    # yet): the count went up on time, back down, and up again 1.3-1.8 s late. Or the state machine, seeing them,
+    # read the leg not yet back (Polar hanging leg raises, session 117: down for 0.2 s). What the readings held
+    # back showed is now shown until the state machine has seen them and decided the excursion
     from imu.engine.live_view import LiveView
     from imu.sim import benchmark_suite
 
@@ -1088,7 +1105,7 @@ def test_a_rep_read_landed_in_the_readings_held_back_stays_counted_while_they_ar
     before = _polar_h10_fed(spec)
     counted = {(s, n): c for s, n, c, _ in now.latencies}
     flickered = {(s, n): c for s, n, c, _ in before.latencies}
-    assert before.uncounted == 1 and flickered[rep] > 1.0
+    assert before.uncounted == 1 and flickered[rep] > late_s
     assert now.uncounted == 0 and counted[rep] <= 0.3
 
 

@@ -215,11 +215,13 @@ class LiveView:
     def _held_landings(self, key: tuple, n: int, seen_s: float, newest_s: float) -> int:
         """``n``, the reps the readings held back show landed after those the state machine saw (``key``: which), or
         more: as many as they showed before, until the state machine has seen the readings they were counted in
-        (up to ``newest_s``, s; it has seen up to ``seen_s``). The readings held back are refitted as more come, and a
-        refit may not show a landing the one before showed: the count shown goes back only on what the state
-        machine decides."""
+        (up to ``newest_s``, s; it has seen up to ``seen_s``) and, if it is settling an excursion, decided it. The
+        readings held back are refitted as more come, and a refit may not show a landing the one before showed; nor
+        need the state machine, reading the leg back later (within ``LANDED_FRACTION`` of the set's range, not
+        ``KICK_LANDED_FRACTION``): the count shown goes back only on what the state machine decides (Polar hanging
+        leg raises, suite #117, a rep counted 0.2 s before its end went back down for 0.2 s)."""
         old_key, old_n, until_s = self._held_shown
-        if old_key == key and seen_s < until_s and old_n >= n:
+        if old_key == key and old_n >= n and (seen_s < until_s or self._state == SETTLE):
             return old_n
         if n:
             self._held_shown = (key, n, newest_s)
