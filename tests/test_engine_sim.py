@@ -1109,6 +1109,32 @@ def test_a_rep_read_landed_in_the_readings_held_back_stays_counted_while_they_ar
     assert now.uncounted == 0 and counted[rep] <= 0.3
 
 
+def _live_polar(k: int, tmp_path):
+    """The live loop's feeder after suite session ``k`` streamed from a simulated Polar H10 through the simulated
+    BLE backend, as the live benchmark streams it (decoded frames, the link's clock)."""
+    from bench.live_bench import rate_request, run_live
+    from imu.sim import benchmark_suite
+
+    session = run_live(k, benchmark_suite(0)[k], "polar", rate_request("polar", None, "live"), tmp_path)[0]
+    return session.sides[0].feeder
+
+
+@pytest.mark.parametrize("k, least_reps", [(15, 30), (87, 19)])
+def test_a_swing_held_back_quicker_than_the_set_s_reps_is_not_read_as_one(monkeypatch, tmp_path, k, least_reps):
+    # live, from a Polar H10: bent-knee raises of ~5 s a rep (suite session 15), where a 0.45 s shift of the leg 2 s
+    # after the set's last rep, held back, was read as a rep landed; swung hanging leg raises (87), where the leg
+    # dropped from the top swung back up to ~53 deg and the fit read that as a second rep landed 0.5 s after the
+    # first. Each counted and taken back. A rep read held back now takes at least half the set's quickest rep
+    from imu.engine.live_view import LiveView
+    from imu.engine.params import MIN_REP_S
+
+    now = _live_polar(k, tmp_path / "now")
+    monkeypatch.setattr(LiveView, "_least_rep_s", staticmethod(lambda reps: MIN_REP_S))
+    before = _live_polar(k, tmp_path / "before")
+    assert len(now.engine.reps) == len(before.engine.reps) >= least_reps
+    assert before.uncounted == 1 and now.uncounted == 0
+
+
 def test_a_small_movement_after_a_set_is_not_counted_before_it_settles():
     # accelerometer-only bent-knee raises (suite session 15, set 3, a Polar H10): after the last rep the leg
     # shifts by a third of the set's range and comes back. The live count included it as the leg came back
