@@ -85,16 +85,17 @@ class LiveView:
         the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps). That rep makes
         the set ready to be judged (it is judged when the rep settles, and taken back if it is no set); the
         live view counts the set from then on. Returns how many reps landed after the measured ones (0: none,
-        the set is not counted yet): that one, or as many as the readings held back show (kicks held back
+        the set is not counted yet): that one and as many more as the readings held back show (kicks held back
         together: a Polar flutter kick after the one that made its set, suite #81 set 2, was counted only when the
-        set was confirmed, 0.32 s after it ended)."""
+        set was confirmed, 0.32 s after it ended; a lying leg raise held back whole while the state machine settled
+        the one that made its set, #67 and #113, 0.4 s after)."""
         if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
                 or self._state == SEEK or not self._leaves_set_rest(s)):
             return 0
         rom = self._set_rom_deg(s, s.pending)  # (all measured)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._rep_like_deg(rom) <= self._exc["height"] <= LIKE_SET_FACTOR * rom)
-        n = 1 if landed else self._landed_unseen(s, False, s.pending)
+        n = landed + self._landed_unseen(s, landed, s.pending)
         if not n:
             return 0
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
