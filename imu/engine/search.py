@@ -344,7 +344,10 @@ class Search:
         i_bad = self._abnormal(a, back)
         first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
         if first is None:
-            self._exc["landed"] = bool((theta < self._exc["level"] + LANDED_FRACTION * height).any())
+            # (for a live view: back near the resting level, or turned up from its lowest point since it came back,
+            # the next rep starting: flutter kicks never come all the way back)
+            self._exc["landed"] = bool((theta < self._exc["level"] + LANDED_FRACTION * height).any()
+                                       or theta[-1] >= run_min[-1] + LANDED_FRACTION * height)
             self._pos = self._buf.end
             return False, []
         if first == i_bad:
