@@ -68,27 +68,27 @@ class LiveView:
     @property
     def count_set(self) -> int | None:
         """The set :attr:`count_now` counts: the current (confirmed) set, or the next set's number while the rep
-        that would make a tentative set of it has landed (see :meth:`_landed_confirming`); None otherwise."""
+        that would make a tentative set of it has landed (see :meth:`_landed_making_set`); None otherwise."""
         s = self._set
         if s is None:
             return None
         if s.number is not None:
             return s.number
-        return self._sets_done + 1 if self._landed_confirming(s) else None
+        return self._sets_done + 1 if self._landed_making_set(s) else None
 
-    def _landed_confirming(self, s: SetState) -> int:
-        """Whether the tentative set ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within
-        ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to
-        ``LIKE_SET_FACTOR`` times it), not settled yet, their durations within ``RHYTHM_FACTOR`` of each other, and
-        they are judged a set as they are (:meth:`_judge_tentative`, no inside-out bottom by
-        :meth:`_bottom_before`); without a gyroscope also when the latest readings show that rep ended before
-        the state machine saw it (:meth:`_landed_unseen`, measured against the tentative reps). That rep makes
-        the set ready to be judged (it is judged when the rep settles, and taken back if it is no set); the
-        live view counts the set from then on. Returns how many reps landed after the measured ones (0: none,
-        the set is not counted yet): that one and as many more as the readings held back show (kicks held back
-        together: a Polar flutter kick after the one that made its set, suite #81 set 2, was counted only when the
-        set was confirmed, 0.32 s after it ended; a lying leg raise held back whole while the state machine settled
-        the one that made its set, #67 and #113, 0.4 s after)."""
+    def _landed_making_set(self, s: SetState) -> int:
+        """How many reps landed after the measured ones of the tentative set ``s`` (0: none, the set is not counted
+        yet). When ``s`` has ``min_set_reps - 1`` measured reps and the leg is back within ``LANDED_FRACTION`` of an
+        excursion like theirs (half their median range, at least ``min_rom_deg``, up to ``LIKE_SET_FACTOR`` times
+        it), not settled yet, their durations within ``RHYTHM_FACTOR`` of each other, and they are judged a set as
+        they are (:meth:`_judge_tentative`, no inside-out bottom by :meth:`_bottom_before`); without a gyroscope
+        also when the latest readings show that rep ended before the state machine saw it (:meth:`_landed_unseen`,
+        measured against the tentative reps). That rep makes the set ready to be judged (it is judged when the rep
+        settles, and taken back if it is no set); the live view counts the set from then on: that rep and as many
+        more as the readings held back show (kicks held back together: a Polar flutter kick after the one that
+        made its set, suite #81 set 2, was counted only when the set was confirmed, 0.32 s after it ended; a lying
+        leg raise held back whole while the state machine settled the one that made its set, #67 and #113, 0.4 s
+        after)."""
         if (len(s.pending) != self.preset.min_set_reps - 1 or not s.pending or not all(c.measured for c in s.pending)
                 or self._state == SEEK or not self._leaves_set_rest(s)):
             return 0
@@ -120,7 +120,7 @@ class LiveView:
         if s is None:
             return 0
         if s.number is None:  # a tentative set: counted once the rep that makes it ready has landed
-            landed = self._landed_confirming(s)
+            landed = self._landed_making_set(s)
             return len(s.pending) + landed if landed else 0
         if not self._leaves_set_rest(s):
             return len(s.reps)
