@@ -128,9 +128,10 @@ class AccOnlyBridge:
         not change: a live count may read the leg coming back in these up to ``WINDOW_S`` before they are
         (flutter kicks were counted 0.1-1.1 s late, by where they fell in it), or before a swing's bridge closes
         (Polar lying leg raises thrown up and dropped, suite #65, were counted up to 1.5 s late as the leg swung
-        on before it was still). A swing not thrown (``SWING_G``) is read once it has gone on ``OPEN_UNTHROWN_S``: partial
-        Polar flutter kicks (0.37 g) right after a pause were counted 0.4-0.5 s late (suite #85 set 3); fits of
-        shorter ones, a fraction of a lift, showed reps back before they were (two dozen counted and taken back over the suite)."""
+        on before it was still). A swing not thrown (``SWING_G``) is read once it has gone on ``OPEN_UNTHROWN_S``:
+        partial Polar flutter kicks (0.37 g) right after a pause were counted 0.4-0.5 s late (suite #85 set 3);
+        fits of shorter ones, a fraction of a lift, showed reps back before they were (two dozen counted and taken
+        back over the suite)."""
         held = self._held
         if (held is None or len(held) < 6 or self._last_ok_end not in (0, 2)  # (from a reliable reading or a fit)
                 or not _follows(self._last_ok_t, held.t[0])

@@ -79,18 +79,18 @@ class LiveView:
     def _landed_making_set(self, s: SetState) -> int:
         """How many reps landed after the measured ones of the tentative set ``s`` (0: none, the set is not counted
         yet). When ``s`` has ``min_set_reps - 1`` measured reps (or at least two, without a gyroscope, and the
-        readings held back show the rest of the ``min_set_reps`` landed: Polar flutter kicks, a set from 4, suite #13
-        and #85, the state machine behind the bridge was settling the third as the fourth landed: counted 0.31-0.37
-        s late) and the leg is back within ``LANDED_FRACTION`` of an excursion like theirs (half their median range, at least ``min_rom_deg``, up to ``LIKE_SET_FACTOR`` times
-        it), not settled yet, their durations within ``RHYTHM_FACTOR`` of each other, and they are judged a set as
-        they are (:meth:`_judge_tentative`, no inside-out bottom by :meth:`_bottom_before`); without a gyroscope
-        also when the latest readings show that rep ended before the state machine saw it (:meth:`_landed_unseen`,
-        measured against the tentative reps). That rep makes the set ready to be judged (it is judged when the rep
-        settles, and taken back if it is no set); the live view counts the set from then on: that rep and as many
-        more as the readings held back show (kicks held back together: a Polar flutter kick after the one that
-        made its set, suite #81 set 2, was counted only when the set was confirmed, 0.32 s after it ended; a lying
-        leg raise held back whole while the state machine settled the one that made its set, #67 and #113, 0.4 s
-        after)."""
+        readings held back show the rest of the ``min_set_reps`` landed: Polar flutter kicks, a set from 4, suite
+        #13 and #85, the state machine behind the bridge was settling the third as the fourth landed: counted
+        0.31-0.37 s late) and the leg is back within ``LANDED_FRACTION`` of an excursion like theirs (half their
+        median range, at least ``min_rom_deg``, up to ``LIKE_SET_FACTOR`` times it), not settled yet, their
+        durations within ``RHYTHM_FACTOR`` of each other, and they are judged a set as they are
+        (:meth:`_judge_tentative`, no inside-out bottom by :meth:`_bottom_before`); without a gyroscope also when
+        the latest readings show that rep ended before the state machine saw it (:meth:`_landed_unseen`, measured
+        against the tentative reps). That rep makes the set ready to be judged (it is judged when the rep settles,
+        and taken back if it is no set); the live view counts the set from then on: that rep and as many more as
+        the readings held back show (kicks held back together: a Polar flutter kick after the one that made its
+        set, suite #81 set 2, was counted only when the set was confirmed, 0.32 s after it ended; a lying leg raise
+        held back whole while the state machine settled the one that made its set, #67 and #113, 0.4 s after)."""
         short = self.preset.min_set_reps - len(s.pending)  # (reps the set lacks)
         if (not 1 <= short <= max(1, self.preset.min_set_reps - 2) or not all(c.measured for c in s.pending)
                 or self._state == SEEK or not self._leaves_set_rest(s)):
