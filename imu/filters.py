@@ -70,7 +70,7 @@ class StreamSos:
         if self._single:
             b, a = self.sos[0, :3], self.sos[0, 3:]
             if self._zi is None:  # start in steady state at the first value (no start-up transient)
-                self._zi = signal.lfilter_zi(b, a)[:, None] * x[0][None, :]
+                self._zi = lfilter_zi(b, a)[:, None] * x[0][None, :]
             y, self._zi = lfilter_core(b, a, x, 0, self._zi)
             return y
         if self._zi is None:
