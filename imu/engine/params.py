@@ -17,6 +17,8 @@ QUIET_DRIFT_MIN_DEG = 1.0  #: above the resting level, within these bounds (deg)
 QUIET_DRIFT_DEG = 4.0  #: turn slower than STILL_DPS throughout and come 3-4 deg in 1 s (suite #4, #21, #66, #104, the
 #: Polar plank session #123 at its live rate); a posture change's plateau 30-100 deg up settles by up to ~3 deg (a flat
 #: 4 deg: suite 94.4 % exact, but #123 lost two reps; 3 deg: a swung side-lift set confirmed two reps late)
+DIP_FRACTION = 0.25  #: a plateau above the target range is left by dipping this share of its height and coming
+#: back half way: a heel tap from the tabletop a set began in (see Search._leaves_plateau)
 GAP_STILL_DEG = 3.0  #: ... also across a long gap, if the leg rested this close to the same angle on both sides
 GAP_REST_LOOK_S = 2.0  #: without a gyroscope, a set's first rep whose rest a long gap hid (and that rose again at
 #: once, its next rep under way: flutter kicks, suite #13 set 3, #81 set 2) rests where the leg was last seen still,

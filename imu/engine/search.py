@@ -8,7 +8,7 @@ import numpy as np
 from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
-    ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, EXCURSION, EXIT_FRACTION,
+    ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, DIP_FRACTION, EXCURSION, EXIT_FRACTION,
     GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, OUT_OF_PLANE_DEG, PASSED_FRACTION, PASSED_STILL_S,
     QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S, REST_WINDOW_S, SETTLE,
     SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S,
@@ -262,7 +262,7 @@ class Search:
         plateau = lean_numpy.median(theta[end - n + 1 : end + 1])
         g_plateau = unit(self._buf.get("g", on + end - n + 1, on + end + 1).mean(axis=0))
         away = tilt_deg(self._buf.get("g", on + end + 1, on + len(theta)), g_plateau)  # deg
-        i = first_true(self._leaves_plateau(theta[end + 1 :], away, plateau, plateau - level, m > 1))
+        i = first_true(self._leaves_plateau(theta[end + 1 :], away, plateau, plateau - level, m > 1, seen[end + 1 :]))
         if i is None or end + 1 + i < k0:
             return None, None
         move = end + 1 + i
@@ -291,7 +291,7 @@ class Search:
         return known
 
     def _leaves_plateau(self, theta: np.ndarray, away_deg: np.ndarray, plateau_deg: float, height_deg: float,
-                        holds: bool) -> np.ndarray:
+                        holds: bool, seen: np.ndarray) -> np.ndarray:
         """Per sample after a still plateau ``height_deg`` above the resting level (its angle ``theta``, deg, and
         its turn ``away_deg`` from the plateau's direction): whether the leg has left the plateau as a new rest
         (see :meth:`_new_home_inside`). Rising on by ``min_rom_deg``, or where the preset's reps have holds
@@ -316,7 +316,10 @@ class Search:
         rise = theta > plateau_deg + on_by
         if height_deg <= self.preset.target_rom_deg:  # (a plateau within a rep's range: fidgets turn across it)
             return rise
-        return rise | ((away_deg > on_by) & (np.abs(theta - plateau_deg) < 0.5 * away_deg))
+        dip_deg = max(self.preset.min_rom_deg, DIP_FRACTION * height_deg)
+        dipped = np.minimum.accumulate(theta) < plateau_deg - dip_deg
+        returned = dipped & (theta > plateau_deg - 0.5 * dip_deg) & np.logical_and.accumulate(seen)
+        return rise | returned | ((away_deg > on_by) & (np.abs(theta - plateau_deg) < 0.5 * away_deg))
 
     def _settle(self):
         on, back = self._exc["on"], self._exc["back"]
