@@ -8,9 +8,9 @@ import numpy as np
 from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
-    ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, DIP_FRACTION, EXCURSION, EXIT_FRACTION,
-    GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, OUT_OF_PLANE_DEG, PASSED_FRACTION, PASSED_STILL_S,
-    QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S, REST_WINDOW_S, SETTLE,
+    ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, DIP_FRACTION, EXCURSION,
+    EXIT_FRACTION, GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, OUT_OF_PLANE_DEG, PASSED_FRACTION,
+    PASSED_STILL_S, QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S, REST_WINDOW_S, SETTLE,
     SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S,
 )
 from imu.engine.state import SetState
@@ -292,20 +292,23 @@ class Search:
 
     def _leaves_plateau(self, theta: np.ndarray, away_deg: np.ndarray, plateau_deg: float, height_deg: float,
                         holds: bool, seen: np.ndarray) -> np.ndarray:
-        """Per sample after a still plateau ``height_deg`` above the resting level (its angle ``theta``, deg, and
-        its turn ``away_deg`` from the plateau's direction): whether the leg has left the plateau as a new rest
-        (see :meth:`_new_home_inside`). Rising on by ``min_rom_deg``, or where the preset's reps have holds
-        (``holds``) by half the height too (a rep's hold near its top is none), but never by more than it takes
-        to go beyond any plausible rep (``max_rom_factor`` times the target range: a side-lying posture change
-        held 92 deg from the rest before it, whose reps then rose 33 deg from there, was taken for one 15 s
-        excursion). Where reps have holds, from a plateau above the target range also turning that far away
-        from it sideways, its angle from the resting level changing by less than half the turn (a rep's top is
-        left towards the rest: a posture change held 95 deg up, whose reps turned 45 deg across, kept that
-        angle; lower down, a fidget's plateau left sideways made the next move into position a rep). A plateau
-        already beyond any plausible rep is no rep's top: turning ``min_rom_deg`` from it any way leaves it
-        (getting into a prone plank turned the leg ~170 deg, where the unsigned tilt folds: the reps from there
-        read as dips of ~15 deg towards home). Each of these used to run into a chain of ``max_rep_s`` restarts
-        that counted the set's first reps 3-4.5 s late."""
+        """Per sample after a still plateau ``height_deg`` above the resting level (its angle ``theta``, deg, its turn
+        ``away_deg`` from the plateau's direction and whether it was ``seen``, not inside a long gap): whether the leg
+        has left the plateau as a new rest (see :meth:`_new_home_inside`). Rising on by ``min_rom_deg``, or where the
+        preset's reps have holds (``holds``) by half the height too (a rep's hold near its top is none), but never by
+        more than it takes to go beyond any plausible rep (``max_rom_factor`` times the target range: a side-lying
+        posture change held 92 deg from the rest before it, whose reps then rose 33 deg from there, was taken for one 15
+        s excursion). Where reps have holds, from a plateau above the target range also turning that far away from it
+        sideways, its angle from the resting level changing by less than half the turn (a rep's top is left towards the
+        rest: a posture change held 95 deg up, whose reps turned 45 deg across, kept that angle; lower down, a fidget's
+        plateau left sideways made the next move into position a rep). A plateau already beyond any plausible rep is no
+        rep's top: turning ``min_rom_deg`` from it any way leaves it (getting into a prone plank turned the leg ~170
+        deg, where the unsigned tilt folds: the reps from there read as dips of ~15 deg towards home). Where reps have
+        holds, a plateau above the target range is also left by dipping ``DIP_FRACTION`` of its height from it and
+        coming back half way, all of it ``seen`` (a rep's top is not come back to: heel taps from the tabletop, ~100 deg
+        above lying, that a set began in; across a long gap the bridge may draw such a dip mid-rep, lying leg raises
+        lost three reps). Each of these used to run into a chain of ``max_rep_s`` restarts that counted the set's first
+        reps 2.5-4.5 s late."""
         on_by = self.preset.min_rom_deg
         headroom_deg = max_rom_deg(self.preset, self.auto_detected) - height_deg
         if headroom_deg < 0:
