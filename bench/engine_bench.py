@@ -1,6 +1,6 @@
 """Accuracy and speed of the detection engine: prints the figures the issue's targets are about.
 
-    python -m bench.engine_bench [--sessions N] [--data DIR] [--skip sim real speed] [--history] [--auto]
+    python -m bench.engine_bench [--sessions N] [--seed S] [--data DIR] [--skip sim real speed] [--history] [--auto]
 
 1. The simulated suite (:func:`imu.sim.benchmark_suite`): share of sets counted exactly and within one
    rep, false reps per hour of rest, mean absolute error of each phase and of ROM, precision/recall of
@@ -15,7 +15,10 @@
    ``--history`` scores the suite again with each person's usual full range from an earlier session of
    textbook sets (:func:`bench.sim_suite.usual_full_deg`), as ``imu analyze`` takes it from the history.
    ``--auto`` scores the suite and the real recordings again with no exercise named (the preset ``auto``,
-   ``imu analyze``'s default) and tallies the presets it picks.
+   ``imu analyze``'s default) and tallies the presets it picks. ``--seed`` scores another suite drawn the same way
+   (default 0, the fixed suite the issue's targets are measured on). The engine's parameters were tuned against
+   seed 0's failures over many rounds, so other seeds are held-out data: on seeds 1-3 it counts 92.8-95.0 % of
+   sets exactly and 96.6-97.8 % within one, with 7.8-9.3 false reps per hour of rest.
 2. The real recordings (``../shared/data/pt_exercises_s1``, Yurtman & Barshan, UCI doi 10.24432/C5JK60,
    or the compressed copies in ``tests/data``): exact counts per block of 10, reps on the still leg,
    flag shares per block kind, and each exercise's median range of motion of its low-amplitude block
@@ -169,6 +172,8 @@ def _analyze_parts(path: Path, out: Path) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=None, help="score only the first N suite sessions")
+    ap.add_argument("--seed", type=int, default=0, help="the suite's seed (0: the fixed suite of the targets; "
+                    "others are held out from the tuning)")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--skip", nargs="*", default=[], choices=["sim", "real", "speed"])
     ap.add_argument("--history", action="store_true", help="score the suite again, each person with a training "
@@ -177,11 +182,11 @@ def main() -> None:
                     "exercise named (the preset auto, imu analyze's default), with the presets it picks")
     args = ap.parse_args()
     if "sim" not in args.skip:
-        score_suite(args.sessions)
+        score_suite(args.sessions, args.seed)
         if args.history:
-            score_suite(args.sessions, history=True)
+            score_suite(args.sessions, args.seed, history=True)
         if args.auto:
-            score_suite(args.sessions, auto=True)
+            score_suite(args.sessions, args.seed, auto=True)
     data = args.data or real_data_dir()
     if "real" not in args.skip:
         bench_real(data)

@@ -143,6 +143,7 @@ def score_suite(limit: int | None = None, seed: int = 0, history: bool = False, 
         if auto:
             picked[spec.exercise][eng.preset.slug] += 1
     title = ", each person with a history" if history else ", no exercise named (auto)" if auto else ""
+    title += f", seed {seed} (held out from the tuning)" if seed else ""
     print(f"== Simulated suite{title}: {len(specs)} sessions ({time.perf_counter() - t0:.0f} s) ==")
     for key, score in scores.items():
         print_score(key, score)

@@ -100,7 +100,8 @@ SLOWER_LOWERING_FACTOR = 2.5  #: a rep lowered this many times slower (peak spee
 FIT_BEYOND_TILT = 3.0  #: without a gyroscope, reps whose readings fitted as turns about a pivot (imu.ramp_fit) range
 #: this many times their tilt's (median) are no turns of the leg: rolling over into a posture read 3.6-3.8 and made
 #: false sets (suite #15, #57 at the live Polar rate); the suite's sets 0.7-1.4, a flutter-kick set across lost
-#: packets 2.0
+#: packets 2.0. A single rep fitted beyond this times its tilt's range (and min_rom_deg) is no rep of a set
+#: (RepEngine._fit_beyond_tilt: walking steps)
 SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
