@@ -391,14 +391,14 @@ class SetBuilder:
         return float(to_pivot @ up) > UPRIGHT_COS
 
     def _consistent(self, s: SetState, cand: Candidate, peak_g: np.ndarray) -> bool:
-        """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same
-        range, and not lowered far slower (:meth:`_lowered_slower`). A rep cut by a long gap is only held to the
-        axis (the gap hid part of its range) and, with a gyroscope, the resting level (a posture move's "rep" before
-        a set, then the set's first reps, the third cut by a dropout, were taken for a set from the wrong rest and
-        counted top to top, suite #112 set 1, Movesense over a faulty link: 14 -> 8; without one the level a brisk
-        rep leaves from is read off a tilt its own acceleration distorts, and a cut rep has no fitted range to
-        correct it: heel taps, seated raises and flutter kicks broke up so, suite #1, #71, #81, Polar). One whose
-        tilt the leg's own acceleration distorted (:attr:`Candidate.tilt_distorted`) is held to the axis, its
+        """Whether ``cand`` belongs to the set ``s``: the same axis, resting level and about the same range, not lowered
+        far slower (:meth:`_lowered_slower`), not fitted far beyond its tilt (:meth:`_fit_beyond_tilt`). A rep cut by a
+        long gap is only held to the axis (the gap hid part of its range) and, with a gyroscope, the resting level (a
+        posture move's "rep" before a set, then the set's first reps, the third cut by a dropout, were taken for a set
+        from the wrong rest and counted top to top, suite #112 set 1, Movesense over a faulty link: 14 -> 8; without one
+        the level a brisk rep leaves from is read off a tilt its own acceleration distorts, and a cut rep has no fitted
+        range to correct it: heel taps, seated raises and flutter kicks broke up so, suite #1, #71, #81, Polar). One
+        whose tilt the leg's own acceleration distorted (:attr:`Candidate.tilt_distorted`) is held to the axis, its
         fitted range and its pace."""
         if (not s.pending and not s.reps) or cand.inferred:  # (inferred: misread, see _complete)
             return True
@@ -422,12 +422,12 @@ class SetBuilder:
 
     def _fit_beyond_tilt(self, cand: Candidate) -> bool:
         """Without a gyroscope: whether the rep ``cand`` fitted to the readings as a turn about a pivot
-        (:mod:`imu.ramp_fit`) ranges beyond ``FIT_BEYOND_TILT`` times its tilt's range (and ``min_rom_deg``): no turn
-        of the leg, like no rep of a set (walking steps after a set of rest fidgets, 11 deg of tilt each, fitted
-        77-206 deg and were counted as 42 more reps of it, #45 of the suite's seed 2). The suite's reps in sets (seeds
-        0-2) fit within 1.5 times their tilt's range in 99 % of cases, 2.3 in 99.9 %. Not for flutter kicks: one of
-        7.5 deg fitted 104 (seed 1 #15), and kicks follow each other without a pause, which splits their set. Nor across
-        lost data: a side lift 0.37 s of whose readings were lost fitted too far (suite #103, Polar over a faulty link)."""
+        (:mod:`imu.ramp_fit`) ranges beyond ``FIT_BEYOND_TILT`` times its tilt's range (and ``min_rom_deg``): no turn of
+        the leg, so no rep of a set (walking steps after a set of rest fidgets, 11 deg of tilt each, fitted 77-206 deg
+        and were counted as 42 more reps of it, #45 of the suite's seed 2). The suite's reps in sets (seeds 0-2) fit
+        within 1.5 times their tilt's range in 99 % of cases, 2.3 in 99.9 %. Not for flutter kicks: one of 7.5 deg
+        fitted 104 (seed 1 #15), and kicks follow each other without a pause, which splits their set. Nor across lost
+        data: a side lift 0.37 s of whose readings were lost fitted too far (suite #103, Polar over a faulty link)."""
         fit = cand.ramp_fit
         return (fit is not None and self.preset.slug != "flutter-kick" and cand.gap_s == 0.0
                 and fit.rom_deg > FIT_BEYOND_TILT * cand.timing.rom_deg + self.preset.min_rom_deg)
