@@ -418,15 +418,14 @@ class Search:
         return True, events
 
     def _last_at_rest(self, back: int, trough: int, stop: int, theta: np.ndarray) -> int:
-        """Where the search for the next rep starts after the leg settled at grid sample ``stop`` (``theta``: its
-        angles from ``back`` on, deg) or was taken as settled 2 s after it came back: just after it, or, if the leg
-        is already on its way up there (the next rep started slowly, slower than the settling speed, which is
-        relative to how fast the leg came down), just after the last sample since the ``trough`` still within half
-        the preset's smallest range of the resting level. There the
-        next rep leaves home, and the rest it is measured from lies before it: from ``stop`` on, a hanging leg
-        raise's rest read 16 deg up its rise, and the set was cut in two (the suite's seed 3 #45, without a
-        gyroscope). Not across a long gap since (a bent-knee raise measured from before one gained an inferred rep,
-        suite #55 over a faulty link)."""
+        """Where the search for the next rep starts after the leg settled at grid sample ``stop`` (``theta``: its angles
+        from ``back`` on, deg) or was taken as settled 2 s after it came back: just after it, or, if the leg is already
+        on its way up there (the next rep started slowly, slower than the settling speed, which is relative to how fast
+        the leg came down), just after the last sample since the ``trough`` still within half the preset's smallest
+        range of the resting level. There the next rep leaves home, and the rest it is measured from lies before it:
+        from ``stop`` on, a hanging leg raise's rest read 16 deg up its rise, and the set was cut in two (the suite's
+        seed 3 #45, without a gyroscope). Not across a long gap since (a bent-knee raise measured from before one gained
+        an inferred rep, suite #55 over a faulty link)."""
         near = theta[trough - back : stop - back + 1] <= self._level + 0.5 * self.preset.min_rom_deg
         if near[-1] or not near.any():
             return stop + 1
