@@ -424,11 +424,13 @@ class Search:
         the leg came down), just after the last sample since the ``trough`` still within half the preset's smallest
         range of the resting level. There the next rep leaves home, and the rest it is measured from lies before it:
         from ``stop`` on, a hanging leg raise's rest read 16 deg up its rise, and the set was cut in two (the suite's
-        seed 3 #45, without a gyroscope). Not across a long gap since (a bent-knee raise measured from before one gained
-        an inferred rep, suite #55 over a faulty link)."""
+        seed 3 #45, without a gyroscope). Not when it came down more than ``min_rom_deg`` below where it left (getting
+        into a plank after a fidget: searched from its low point, the set after it was lost whole, seed 4 #95), nor
+        across a long gap since (a bent-knee raise measured from before one gained an inferred rep, suite #55 over a
+        faulty link)."""
         near = theta[trough - back : stop - back + 1] <= self._level + 0.5 * self.preset.min_rom_deg
-        if near[-1] or not near.any():
-            return stop + 1
+        if near[-1] or not near.any() or self._level < self._exc["level"] - self.preset.min_rom_deg:
+            return stop + 1  # (or it came down far below where it left: another posture, which rests elsewhere)
         pos = trough + int(np.flatnonzero(near)[-1]) + 1
         end_s = None if self._set is None else self._set.last_end_s
         if end_s is not None:  # (not inside the rep just measured: its end was fitted, maybe past that sample)
