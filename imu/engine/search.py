@@ -77,8 +77,7 @@ class Search:
         a = self._pos
         theta = self._theta(a)
         t = self._buf.get("t", a)
-        enter = self._level + 0.5 * self.preset.min_rom_deg
-        i_on = first_true(theta > enter)
+        i_on = first_true(theta > self._leaves_home_deg())
         i_bad = self._abnormal(a, self._home_since)
         i_low, low_deg = self._lower_rest(a)
         s = self._set
@@ -136,6 +135,11 @@ class Search:
         self._exc = {"on": a + first, "level": self._level}
         self._state, self._pos = EXCURSION, a + first
         return True, []
+
+    def _leaves_home_deg(self) -> float:
+        """The angle (deg) above which the leg has left home for an excursion: the resting level plus half the
+        preset's smallest range."""
+        return self._level + 0.5 * self.preset.min_rom_deg
 
     def _lower_rest(self, a: int) -> tuple[int | None, float]:
         """Where, from grid sample ``a`` on (relative to it), the leg at home first rests lower than the resting
@@ -421,14 +425,13 @@ class Search:
         """Where the search for the next rep starts after the leg settled at grid sample ``stop`` (``theta``: its angles
         from ``back`` on, deg) or was taken as settled 2 s after it came back: just after it, or, if the leg is already
         on its way up there (the next rep started slowly, slower than the settling speed, which is relative to how fast
-        the leg came down), just after the last sample since the ``trough`` still within half the preset's smallest
-        range of the resting level. There the next rep leaves home, and the rest it is measured from lies before it:
-        from ``stop`` on, a hanging leg raise's rest read 16 deg up its rise, and the set was cut in two (the suite's
-        seed 3 #45, without a gyroscope). Not when it came down more than ``min_rom_deg`` below where it left (getting
-        into a plank after a fidget: searched from its low point, the set after it was lost whole, seed 4 #95), nor
-        across a long gap since (a bent-knee raise measured from before one gained an inferred rep, suite #55 over a
-        faulty link)."""
-        near = theta[trough - back : stop - back + 1] <= self._level + 0.5 * self.preset.min_rom_deg
+        the leg came down), just after the last sample since the ``trough`` not yet above :meth:`_leaves_home_deg`.
+        There the next rep leaves home, and the rest it is measured from lies before it: from ``stop`` on, a hanging leg
+        raise's rest read 16 deg up its rise, and the set was cut in two (the suite's seed 3 #45, without a gyroscope).
+        Not when it came down more than ``min_rom_deg`` below where it left (getting into a plank after a fidget:
+        searched from its low point, the set after it was lost whole, seed 4 #95), nor across a long gap since (a
+        bent-knee raise measured from before one gained an inferred rep, suite #55 over a faulty link)."""
+        near = theta[trough - back : stop - back + 1] <= self._leaves_home_deg()  # (where _home finds it at rest)
         if near[-1] or not near.any() or self._level < self._exc["level"] - self.preset.min_rom_deg:
             return stop + 1  # (or it came down far below where it left: another posture, which rests elsewhere)
         pos = trough + int(np.flatnonzero(near)[-1]) + 1
