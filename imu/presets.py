@@ -65,9 +65,10 @@ prone lifts who lifts 15 is partial only against their own full sets or their tr
 
 Set rule: without a gyroscope, reps whose fitted lever (:mod:`imu.ramp_fit`: the distance from the axis
 the shin turns about to the sensor) is shorter than ``min_lever_m`` make no set of this exercise. The
-straight-leg presets turn about the hip, the ankle 0.3-1 m away (0.3-0.6 m on the real lying leg raises,
-0.5-0.8 m on the side lifts); bending the knees with the heels on the floor, a common fidget in a rest,
-turns the shin about the ankle (0.05-0.2 m).
+straight-leg presets and flutter kicks turn about the hip, the ankle 0.3-1 m away (0.3-0.6 m on the real lying
+leg raises, 0.5-0.8 m on the side lifts; 0.7-1.1 m on the simulated kicks of 20 deg and more); bending the knees
+with the heels on the floor, a common fidget in a rest, turns the shin about the ankle (0-0.2 m). Not for prone
+and plank lifts: the real prone low-amplitude block turned the ankle about an axis ~0.15 m away and is a set.
 """
 from __future__ import annotations
 
@@ -155,7 +156,8 @@ PRESETS: dict[str, Preset] = {
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
                 min_rom_deg=5, target_rom_deg=25, least_full_rom_deg=10, momentum_up_s=0.15, momentum_down_s=0.15,
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
-                uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0, pivot_lever_m=HIP_LEVER_M),
+                uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0, min_lever_m=HIP_LEVER_M,
+                pivot_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
                 min_rom_deg=6, target_rom_deg=75, least_full_rom_deg=45, feet_rest_applies=False, min_top_hold_s=0.3,
                 momentum_accel_g=0.7),

@@ -96,7 +96,8 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
     ``t_s`` from a little before the rep. ``levels_rad``: the plain fit's angles at the bottom, the top
     and the end; ``guess_s``: its boundaries; ``sos``: the low-pass filter the readings went through (one
     second-order section); ``weights`` (n,): 0 for readings not to fit (lost data). None when the model
-    does not fit (a swing, a knock, too few readings) or moves a boundary implausibly far."""
+    does not fit (a swing, a knock, too few readings), moves a boundary implausibly far or needs a lever longer
+    than a leg's; a lever shorter than any hip's or knee's is returned (:func:`about_sensor`)."""
     n = len(t_s)
     w = _fit_weights(t_s, weights)
     if w is None:
@@ -165,9 +166,17 @@ def rep_ramps_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, levels_rad: tuple[float
                   lever_m=float(np.hypot(qx, qy) * G_MPS2),
                   from_down_deg=from_down_deg(float(qx), float(qy), float(levels_rad[0] + x[4])))
     moved = max(abs(fit.start_s - g0), abs(fit.top_s - g1), abs(fit.lower_s - g2), abs(fit.end_s - g3))
-    if fit.rms_g > MAX_RMS_G or moved > MAX_SHIFT_S or not (LEVER_M[0] <= fit.lever_m <= LEVER_M[1]):
+    if fit.rms_g > MAX_RMS_G or moved > MAX_SHIFT_S or fit.lever_m > LEVER_M[1]:
         return None
     return fit
+
+
+def about_sensor(fit: RampFit) -> bool:
+    """Whether the readings fitted (:func:`rep_ramps_fit`) a turn about an axis nearer the sensor than any hip or knee
+    (``LEVER_M``): the shin turned about the ankle, as when the knees bend with the heel on the floor. Such a fit
+    says where the axis was, but refines no rep's times or range: with no lever to speak of, the model is the
+    tilt's own."""
+    return fit.lever_m < LEVER_M[0]
 
 
 def lever_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: np.ndarray,

@@ -16,7 +16,7 @@ from imu.gaps import LONG_GAP_S, long_gaps_since
 from imu.orientation import cross, plane_axis, tilt_deg, unit
 from imu.phases import RepTiming, held_top_deg, peak_accel_g, rep_phases
 from imu.presets import max_rom_deg
-from imu.ramp_fit import rep_ramps_fit
+from imu.ramp_fit import LeverFit, about_sensor, rep_ramps_fit
 
 
 class Measure:
@@ -91,7 +91,7 @@ class Measure:
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
-        refined = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else None
+        refined, about_sensor = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else (None, None)
         if refined is not None and refined.rom_deg < self.preset.min_rom_deg:
             return []  # fitted to the readings, the leg did not rise: the tilt's excursion was its own acceleration
         if refined is not None and refined.lever_m is not None and not settled:
@@ -102,7 +102,7 @@ class Measure:
         if refined is None:  # the range it reports: up to the angle it held at the top
             top = held_top_deg(t, theta, timing.top_s, timing.lower_s)
             refined = None if top is None else replace(timing, top_deg=top, rom_deg=top - timing.bottom_deg)
-        return self._add_candidate(Candidate(timing, gap_s, refined=refined), peak_g, on)
+        return self._add_candidate(Candidate(timing, gap_s, refined=refined, about_sensor=about_sensor), peak_g, on)
 
     def _first_frame(self, on: int, pre: int, trough: int, stop: int, settled: bool) -> tuple[np.ndarray, int, bool]:
         """(resting direction, grid index of the top, whether the rest was before it) that a tentative set's
@@ -186,10 +186,12 @@ class Measure:
         fit's already)."""
         return not self.has_gyro and not self.preset.thrown(timing.peak_accel_g)
 
-    def _refined(self, timing: RepTiming, pre: int, end_at: int, end_by_s: float) -> RepTiming | None:
+    def _refined(self, timing: RepTiming, pre: int, end_at: int, end_by_s: float
+                 ) -> tuple[RepTiming | None, LeverFit | None]:
         """Without a gyroscope: the boundaries, top and range fitted to the readings, the leg's own
-        acceleration included (:mod:`imu.ramp_fit`), where that model fits (None otherwise). The resting
-        level (``bottom_deg``) stays the tilt's, which the set's other reps are compared with."""
+        acceleration included (:mod:`imu.ramp_fit`), where that model fits (None otherwise), and None; or, where
+        it fitted a turn about the sensor (:func:`imu.ramp_fit.about_sensor`), None and that fit's lever. The
+        resting level (``bottom_deg``) stays the tilt's, which the set's other reps are compared with."""
         s = self._set
         b = pre + max(end_at, 1)
         acc = self._buf.get("acc_g", pre, b)
@@ -200,7 +202,9 @@ class Measure:
         guess = (timing.start_s, timing.top_s, timing.lower_s, timing.end_s)
         fit = rep_ramps_fit(t, acc_2d, levels, guess, self._front.lowpass.sos, self._seen(pre)[: b - pre])
         if fit is None:
-            return None
+            return None, None
+        if about_sensor(fit):
+            return None, LeverFit(fit.lever_m, fit.from_down_deg)
         top_s, lower_s = fit.top_s, fit.lower_s
         if top_s > lower_s:  # no hold: both at the turning point
             top_s = lower_s = 0.5 * (top_s + lower_s)
@@ -210,7 +214,7 @@ class Measure:
         return replace(timing, start_s=min(start_s, top_s), top_s=top_s, lower_s=lower_s, end_s=max(end_s, lower_s),
                        top_deg=top_deg, rom_deg=top_deg - float(np.degrees(fit.bottom_rad)),
                        end_deg=float(np.degrees(fit.end_rad)), lever_m=fit.lever_m,
-                       from_down_deg=fit.from_down_deg)
+                       from_down_deg=fit.from_down_deg), None
 
     def _plausible(self, timing: RepTiming, gap_s: float = 0.0) -> bool:
         """Ramps no longer than ``max_ramp_s`` (plus the length of a gap in the data, which the front

@@ -318,16 +318,17 @@ class SetBuilder:
         judged again as each of its reps lands."""
         if not self.has_gyro:
             fit = c.ramp_fit
-            return None if fit is None else LeverFit(fit.lever_m, fit.from_down_deg)
+            return c.about_sensor if fit is None else LeverFit(fit.lever_m, fit.from_down_deg)
         frame = (s.home.tobytes(), s.axis.tobytes())
         if c.fitted_lever is None or c.fitted_lever[0] != frame:
-            c.fitted_lever = (frame, self._lever_fit_in(s, c.timing))
+            c.fitted_lever = (frame, self._lever_fit_in(s, c.timing.start_s, c.timing.end_s))
         return c.fitted_lever[1]
 
-    def _lever_fit_in(self, s: SetState, tm: RepTiming) -> LeverFit | None:
-        """With a gyroscope, :func:`imu.ramp_fit.lever_fit` of the rep ``tm`` in the set ``s``'s frame."""
-        a = max(self._buf.start, self._buf.index_at(tm.start_s) - int(LEVER_LEAD_S * GRID_HZ))
-        b = self._buf.index_at(tm.end_s) + 1
+    def _lever_fit_in(self, s: SetState, from_s: float, to_s: float) -> LeverFit | None:
+        """With a gyroscope, :func:`imu.ramp_fit.lever_fit` of the movement from ``from_s`` to ``to_s`` (a rep, or
+        part of one) in the set ``s``'s frame."""
+        a = max(self._buf.start, self._buf.index_at(from_s) - int(LEVER_LEAD_S * GRID_HZ))
+        b = self._buf.index_at(to_s) + 1
         if b - a < 10:
             return None
         e2 = cross(s.axis, s.home)

@@ -29,6 +29,9 @@ class Candidate:
     gap_s: float = 0.0
     inferred: bool = False
     refined: RepTiming | None = None  #: what it reports: range up to the angle held at the top, or (acc-only) fitted
+    #: without a gyroscope, the lever of a fit that turned about the sensor (the knees bent with the heels on the floor;
+    #: :func:`imu.ramp_fit.about_sensor`), which refines nothing but tells the axis: a :class:`imu.ramp_fit.LeverFit`
+    about_sensor: object | None = None
     #: (the set's frame, the lever fitted in it): a tentative set's reps are judged again as each one lands
     fitted_lever: tuple | None = field(default=None, repr=False, compare=False)
 
