@@ -188,17 +188,38 @@ def lever_fit(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: n
     the low-passed in-plane readings ``acc_2d_g`` (n, 2; g) at evenly spaced times ``t_s`` from a little
     before the movement. Bending the knees with the heels on the floor turns the shin about the ankle
     (a lever of centimetres), a straight-leg raise about the hip. None if too few readings to tell."""
-    w = _fit_weights(t_s, weights)
-    if w is None:
-        return None
+    return lever_fits(t_s, acc_2d_g, phi_rad, sos, [(0, len(t_s))], weights)[0]
+
+
+def lever_fits(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: np.ndarray,
+               spans: list[tuple[int, int]], weights: np.ndarray | None = None) -> list[LeverFit | None]:
+    """:func:`lever_fit` of each span ``(a, b)`` (indices into the readings) of one movement: a rep's way up and its way
+    down, say. The model is filtered once, from the readings' start: a later span's starts with the filter's state
+    there."""
+    if weights is None:
+        weights = np.ones(len(t_s))
     omega = lean_numpy.gradient(phi_rad, t_s)
     alpha = lean_numpy.gradient(omega, t_s)
     b, a = sos[0, :3], sos[0, 3:]
     raw = np.stack([np.cos(phi_rad), np.sin(phi_rad), alpha, omega * omega])
     rest = np.array([np.cos(phi_rad[0]), np.sin(phi_rad[0]), 0.0, 0.0])[:, None]
     ux, uy, al, om2 = lfilter_core(b, a, raw, 1, lfilter_zi(b, a)[None, :] * rest)[0]
-    # f = k u + qx (-om2, -al) + qy (al, -om2): the same normal equations as rep_ramps_fit's
-    cols = np.stack([np.concatenate([ux, uy]), np.concatenate([-om2, -al]), np.concatenate([al, -om2])], 1)
-    ww = np.sqrt(np.concatenate([w, w]))[:, None]
-    coef, *_ = np.linalg.lstsq(cols * ww, np.concatenate([acc_2d_g[:, 0], acc_2d_g[:, 1]]) * ww[:, 0], rcond=None)
-    return LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2), from_down_deg(coef[1], coef[2], float(phi_rad[0])))
+    fits = []
+    for i, j in spans:
+        w = _fit_weights(t_s[i:j], weights[i:j])
+        if w is None:
+            fits.append(None)
+            continue
+        # f = k u + qx (-om2, -al) + qy (al, -om2): the same normal equations as rep_ramps_fit's
+        cols = np.stack([np.concatenate([ux[i:j], uy[i:j]]), np.concatenate([-om2[i:j], -al[i:j]]),
+                         np.concatenate([al[i:j], -om2[i:j]])], 1)
+        ww = np.concatenate([w, w])[:, None]
+        y = np.concatenate([acc_2d_g[i:j, 0], acc_2d_g[i:j, 1]])
+        normal = cols.T @ (cols * ww)
+        try:
+            coef = np.linalg.solve(normal, (cols * ww).T @ y)
+        except np.linalg.LinAlgError:
+            fits.append(None)
+            continue
+        fits.append(LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2), from_down_deg(coef[1], coef[2], float(phi_rad[i]))))
+    return fits

@@ -69,6 +69,11 @@ LEVER_ROM_DEG = 20.0  #: a rep's fitted lever tells the axis apart from this ran
 GYRO_LEVER_FACTOR = 2.0  #: with a gyroscope a set's reps turn about an axis at least this times the preset's
 #: ``min_lever_m`` away: fitted to the whole movement (:func:`imu.ramp_fit.lever_fit`), bending the knees, its
 #: pivot moving from the ankle up the shin, reads 0.19-0.33 m; straight-leg raises 0.62-0.96 m (suite), 0.5-0.6 (real)
+HALF_LEVER_RATIO = 2.5  #: with a gyroscope, a rep whose way up or down turned about an axis this many times nearer or
+#: further than its set's reps' did is a posture change at the set's edge (see SetBuilder._turned_otherwise)
+HALF_LEVER_DPS = 25.0  #: ... judged on the ways that turned this fast (deg/s) at their fastest
+HALF_LEVER_SPREAD = 1.6  #: ... and whose fits on the set's reps agree within this factor (slow lowerings' do not)
+KEPT_REPS = 8  #: ... against the set's latest this many reps
 LEVER_LEAD_S = 0.3  #: with a gyroscope the lever is fitted from this long before a rep's start (s: the filter settles)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do

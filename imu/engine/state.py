@@ -34,6 +34,8 @@ class Candidate:
     about_sensor: object | None = None
     #: (the set's frame, the lever fitted in it): a tentative set's reps are judged again as each one lands
     fitted_lever: tuple | None = field(default=None, repr=False, compare=False)
+    #: (the set's frame, the levers of its way up and its way down fitted in it), with a gyroscope
+    half_levers: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def reported(self) -> RepTiming:
