@@ -9,12 +9,13 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
-    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, MIN_REP_S,
-    REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KEPT_REPS, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR,
+    MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
 )
-from imu.engine.state import SetState
+from imu.engine.state import Candidate, SetState
 from imu.held import kicks_landed, reps_landed
 from imu.orientation import leg_angle_deg
+from imu.phases import RepTiming
 
 
 class LiveView:
@@ -129,7 +130,25 @@ class LiveView:
             return len(s.reps)
         landed = (self._state == SETTLE and self._exc.get("landed", False)
                   and self._exc["height"] >= self._rep_like_deg(self._set_rom_deg(s)))
+        if landed and self._turned_otherwise_so_far(s, self._exc["on"]):
+            return len(s.reps)
         return len(s.reps) + landed + self._landed_unseen(s, landed)
+
+    def _turned_otherwise_so_far(self, s: SetState, on: int) -> bool:
+        """With a gyroscope: whether the excursion that left home at ``on`` turned, on its way up or its way down so
+        far, about another axis than the set ``s``'s reps did (:meth:`_turned_otherwise`): a posture change at the
+        set's end, which the set will not count (so neither does the live view). Judged once, as it lands."""
+        if not self.has_gyro:
+            return False
+        if self._exc_axes[0] != (id(s), on):
+            theta, t = self._theta(on), self._buf.get("t", on)
+            top = int(np.argmax(theta))
+            speed = lean_numpy.gradient(theta, t) if len(t) > 1 else np.zeros(1)
+            so_far = RepTiming(float(t[0]), float(t[top]), float(t[top]), float(t[-1]), float(theta[top] - theta[0]),
+                               float(theta[0]), float(theta[top]), float(theta[-1]), float(speed[: top + 1].max()),
+                               float(-speed[top:].min()))
+            self._exc_axes = ((id(s), on), self._turned_otherwise(s, Candidate(so_far), s.emitted[-KEPT_REPS:]))
+        return self._exc_axes[1]
 
     def _leaves_set_rest(self, s: SetState) -> bool:
         """Whether the excursion under way (if any) left from where the reps of the set ``s`` rest: its resting
