@@ -221,5 +221,6 @@ def lever_fits(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: 
         except np.linalg.LinAlgError:
             fits.append(None)
             continue
-        fits.append(LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2), from_down_deg(coef[1], coef[2], float(phi_rad[i]))))
+        fits.append(LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2),
+                             from_down_deg(coef[1], coef[2], float(phi_rad[i]))))
     return fits

@@ -66,7 +66,7 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         self._sets_done = 0
         self._looks_set: tuple = (None, False)  # (tentative reps judged, whether they look a set) for count_now
         self._exc_rest: tuple = (None, None)  # (excursion, its resting level deg or None) for count_now
-        self._exc_axes: tuple = (None, False)  # (excursion, whether it turned otherwise than its set's reps) for count_now
+        self._exc_axes: tuple = (None, False)  # (excursion, whether it turned otherwise than its set's reps): count_now
         self._held_shown: tuple = (None, 0, 0.0)  # (reps landed after, shown, until s) for count_now
         self.reps: list[Rep] = []
         self._roms = SessionRoms(self._usual_full_rom_deg.get(self.preset.slug), self.preset.pivot_lever_m)

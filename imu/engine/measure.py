@@ -91,7 +91,8 @@ class Measure:
         timing = replace(timing, peak_accel_g=peak_accel_g(self._buf.get("acc_g", pre, stop + 1)[inside]))
         peak_g = self._buf.get("g", pre + i_peak, pre + i_peak + 1)[0]
         self._level = end_level
-        refined, about_sensor = self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing) else (None, None)
+        refined, about_sensor = (self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing)
+                                 else (None, None))
         if refined is not None and refined.rom_deg < self.preset.min_rom_deg:
             return []  # fitted to the readings, the leg did not rise: the tilt's excursion was its own acceleration
         if refined is not None and refined.lever_m is not None and not settled:

@@ -62,7 +62,8 @@ SETTLED_COS = 0.995  #: with a gyroscope a home needs the fused gravity directio
 BELOW_REST_DEG = 25.0  #: this far below the resting level is not a leg lift
 ABNORMAL_S = 0.3  #: ... when it lasts this long
 OUT_OF_PLANE_DEG = 30.0  #: this far out of the set's plane of motion ends the set
-LONE_OUT_OF_PLANE_DEG = 15.0  #: ... or, while at most one tentative rep fixed that plane, this far
+LONE_OUT_OF_PLANE_DEG = 15.0  #: ... or, without a gyroscope, while at most one tentative rep fixed that plane, this
+#: far (with one, a lone rep's plane is judged by its axis: 15 deg cut a set of alternating lifts after a knee bend)
 AXIS_AGREE_DEG = 35.0  #: reps of a set turn about axes within this angle
 FOREIGN_REST_DEG = 45.0  #: a rep unlike its set that rests this far from the frame's home is measured afresh
 TRACE_HZ = 10.0  #: rate of the kept leg-angle trace (for plots)

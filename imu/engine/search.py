@@ -9,9 +9,9 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
     ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, DIP_FRACTION, EXCURSION,
-    EXIT_FRACTION, GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, LONE_OUT_OF_PLANE_DEG, OUT_OF_PLANE_DEG, PASSED_FRACTION,
-    PASSED_STILL_S, QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S, REST_WINDOW_S, SETTLE,
-    SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S,
+    EXIT_FRACTION, GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, LONE_OUT_OF_PLANE_DEG, OUT_OF_PLANE_DEG,
+    PASSED_FRACTION, PASSED_STILL_S, QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S,
+    REST_WINDOW_S, SETTLE, SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S,
 )
 from imu.engine.state import SetState
 from imu.masks import first_run, first_true, median_below, true_runs
@@ -65,8 +65,9 @@ class Search:
         b = max(since, a - n + 1, self._buf.start)
         theta = self._theta(b)
         bad = theta < self._level - BELOW_REST_DEG
-        lone = s.number is None and len(s.pending) <= 1
-        bad |= np.abs(out_of_plane_deg(self._buf.get("g", b), s.axis)) > (LONE_OUT_OF_PLANE_DEG if lone else OUT_OF_PLANE_DEG)
+        lone = not self.has_gyro and s.number is None and len(s.pending) <= 1  # (a plane one rep fixed)
+        bad |= np.abs(out_of_plane_deg(self._buf.get("g", b), s.axis)) > (
+            LONE_OUT_OF_PLANE_DEG if lone else OUT_OF_PLANE_DEG)
         bad &= self._seen(b)
         end = first_run(bad, n)
         while end is not None and b + end < a:
@@ -153,8 +154,7 @@ class Search:
         n, s = int(REST_WINDOW_S * GRID_HZ), self._set
         h0 = max(self._home_since, a - n + 1, self._buf.start)
         below_deg = self._level - 0.5 * self.preset.min_rom_deg
-        floor_deg = min(s.bottoms) if s.bottoms else -np.inf
-        if self._buf.end - h0 < n or floor_deg >= below_deg:
+        if self._buf.end - h0 < n or not s.bottoms or min(s.bottoms) >= below_deg:
             return None, float("nan")
         theta = self._theta(h0)
         if not (theta < below_deg).any():  # (the usual answer, told cheaply)
@@ -165,7 +165,7 @@ class Search:
         i = first_true(still & seen & (med < below_deg))
         if i is None:
             return None, float("nan")
-        return h0 + i + n - 1 - a, max(float(med[i]), floor_deg)
+        return h0 + i + n - 1 - a, max(float(med[i]), min(s.bottoms))
 
     def _excursion(self):
         on, level = self._exc["on"], self._exc["level"]
