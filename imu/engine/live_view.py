@@ -10,7 +10,7 @@ from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
     BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KEPT_REPS, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR,
-    MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
+    LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
 )
 from imu.engine.state import Candidate, SetState
 from imu.held import kicks_landed, reps_landed
@@ -103,6 +103,10 @@ class LiveView:
         if n < short:
             return 0
         durations = [c.timing.end_s - c.timing.start_s for c in s.pending]
+        if landed:  # (the one landing so far: it has taken at least this long)
+            now = min(self._pos, self._buf.end) - 1
+            durations.append(float(self._buf.get("t", now, now + 1)[0] - self._buf.get("t", self._exc["on"],
+                                                                                     self._exc["on"] + 1)[0]))
         if max(durations) > RHYTHM_FACTOR * min(durations):  # (a set's reps keep a rhythm)
             return 0
         key = (id(s), len(s.pending), s.pending[0].timing.start_s, s.pending[-1].timing.end_s)
@@ -136,7 +140,8 @@ class LiveView:
 
     def _turned_otherwise_so_far(self, s: SetState, on: int) -> bool:
         """With a gyroscope: whether the excursion that left home at ``on`` turned, on its way up or its way down so
-        far, about another axis than the set ``s``'s reps did (:meth:`_turned_otherwise`): a posture change at the
+        far, about another axis than the set ``s``'s reps did (:meth:`_turned_otherwise`, the way down by
+        ``LIVE_HALF_LEVER_RATIO``: so far it lacks its slowing, and its lever reads short): a posture change at the
         set's end, which the set will not count (so neither does the live view). Judged once, as it lands."""
         if not self.has_gyro:
             return False
@@ -147,7 +152,8 @@ class LiveView:
             so_far = RepTiming(float(t[0]), float(t[top]), float(t[top]), float(t[-1]), float(theta[top] - theta[0]),
                                float(theta[0]), float(theta[top]), float(theta[-1]), float(speed[: top + 1].max()),
                                float(-speed[top:].min()))
-            self._exc_axes = ((id(s), on), self._turned_otherwise(s, Candidate(so_far), s.emitted[-KEPT_REPS:]))
+            self._exc_axes = ((id(s), on), self._turned_otherwise(s, Candidate(so_far), s.emitted[-KEPT_REPS:],
+                                                                  LIVE_HALF_LEVER_RATIO))
         return self._exc_axes[1]
 
     def _leaves_set_rest(self, s: SetState) -> bool:

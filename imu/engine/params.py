@@ -76,6 +76,8 @@ HALF_LEVER_RATIO = 2.5  #: with a gyroscope, a rep whose way up or down turned a
 HALF_LEVER_DPS = 25.0  #: ... judged on the ways that turned this fast (deg/s) at their fastest
 HALF_LEVER_SPREAD = 1.6  #: ... and whose fits on the set's reps agree within this factor (slow lowerings' do not)
 KEPT_REPS = 8  #: ... against the set's latest this many reps
+LIVE_HALF_LEVER_RATIO = 4.0  #: ... and in the live view, judging a rep as it lands, its way down so far (which lacks
+#: its slowing: a heel tap's read 0.11-0.15 m against its set's 0.38, its set's way out 0.14-0.15 against 0.7)
 LEVER_LEAD_S = 0.3  #: with a gyroscope the lever is fitted from this long before a rep's start (s: the filter settles)
 WINDOW = 256  #: grid samples added to the buffer per step of the state machine
 ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scaled by this: the ramps the readings do

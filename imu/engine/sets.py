@@ -332,10 +332,12 @@ class SetBuilder:
             c.fitted_lever = (frame, self._lever_fits_in(s, [(c.timing.start_s, c.timing.end_s)])[0])
         return c.fitted_lever[1]
 
-    def _turned_otherwise(self, s: SetState, cand: Candidate, others: list[Candidate]) -> bool:
+    def _turned_otherwise(self, s: SetState, cand: Candidate, others: list[Candidate],
+                          down_ratio: float = HALF_LEVER_RATIO) -> bool:
         """With a gyroscope: whether ``cand`` turned on its way up or on its way down about an axis more than
-        ``HALF_LEVER_RATIO`` times nearer or further than the same way of the set ``s``'s reps ``others`` did (the
-        median of at least two; levers fitted to each way, :meth:`_half_levers`). A set's reps turn alike; a posture
+        ``HALF_LEVER_RATIO`` (its way down: ``down_ratio``) times nearer or further than the same way of the set
+        ``s``'s reps ``others`` did (the median of at least two; levers fitted to each way, :meth:`_half_levers`).
+        A set's reps turn alike; a posture
         change at its edge, counted as its first or last rep, turns about other axes: getting into a heel-tap set's
         tabletop from lying with the legs out, the heels slid up along the floor (the shin turning about the
         ankle, 0.1-0.3 m as fitted) before the legs rose about the hip (0.55-0.75 m, as the taps did); the way out,
@@ -348,7 +350,7 @@ class SetBuilder:
             if lever is None or len(ref) < 2 or max(ref) > HALF_LEVER_SPREAD * min(ref):
                 continue  # (the set's reps' own fits of this way disagree: too slow, noisy, to judge by)
             med = float(median(ref))
-            if max(med / max(lever, 0.01), lever / med) > HALF_LEVER_RATIO:
+            if max(med / max(lever, 0.01), lever / med) > (HALF_LEVER_RATIO if k == 0 else down_ratio):
                 return True
         return False
 
