@@ -8,6 +8,7 @@ import numpy as np
 from imu.engine.params import LIKE_SET_FACTOR
 from imu.gaps import measured
 from imu.phases import RepTiming
+from imu.ramp_fit import LeverFit
 from imu.rep import Rep
 
 
@@ -30,8 +31,8 @@ class Candidate:
     inferred: bool = False
     refined: RepTiming | None = None  #: what it reports: range up to the angle held at the top, or (acc-only) fitted
     #: without a gyroscope, the lever of a fit that turned about the sensor (the knees bent with the heels on the floor;
-    #: :func:`imu.ramp_fit.about_sensor`), which refines nothing but tells the axis: a :class:`imu.ramp_fit.LeverFit`
-    about_sensor: object | None = None
+    #: :func:`imu.ramp_fit.about_sensor`), which refines nothing but tells the axis
+    about_sensor: LeverFit | None = None
     #: (the set's frame, the lever fitted in it): a tentative set's reps are judged again as each one lands
     fitted_lever: tuple | None = field(default=None, repr=False, compare=False)
     #: (the set's frame, the levers of its way up and its way down fitted in it), with a gyroscope
