@@ -196,8 +196,6 @@ def lever_fits(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: 
     """:func:`lever_fit` of each span ``(a, b)`` (indices into the readings) of one movement: a rep's way up and its way
     down, say. The model is filtered once, from the readings' start: a later span's starts with the filter's state
     there."""
-    if weights is None:
-        weights = np.ones(len(t_s))
     omega = lean_numpy.gradient(phi_rad, t_s)
     alpha = lean_numpy.gradient(omega, t_s)
     b, a = sos[0, :3], sos[0, 3:]
@@ -206,18 +204,17 @@ def lever_fits(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: 
     ux, uy, al, om2 = lfilter_core(b, a, raw, 1, lfilter_zi(b, a)[None, :] * rest)[0]
     fits = []
     for i, j in spans:
-        w = _fit_weights(t_s[i:j], weights[i:j])
+        w = _fit_weights(t_s[i:j], None if weights is None else weights[i:j])
         if w is None:
             fits.append(None)
             continue
         # f = k u + qx (-om2, -al) + qy (al, -om2): the same normal equations as rep_ramps_fit's
         cols = np.stack([np.concatenate([ux[i:j], uy[i:j]]), np.concatenate([-om2[i:j], -al[i:j]]),
                          np.concatenate([al[i:j], -om2[i:j]])], 1)
-        ww = np.concatenate([w, w])[:, None]
+        weighted = cols * np.concatenate([w, w])[:, None]
         y = np.concatenate([acc_2d_g[i:j, 0], acc_2d_g[i:j, 1]])
-        normal = cols.T @ (cols * ww)
         try:
-            coef = np.linalg.solve(normal, (cols * ww).T @ y)
+            coef = np.linalg.solve(cols.T @ weighted, weighted.T @ y)
         except np.linalg.LinAlgError:
             fits.append(None)
             continue

@@ -131,6 +131,11 @@ def _counted_with_style(session: int, style: str):
     return sim, reps, sets
 
 
+def _outside_sets(sim, reps) -> list:
+    """The reps of ``reps`` peaking in none of ``sim``'s sets (false reps, counted in rests)."""
+    return [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+
+
 def _assert_packets_change_nothing(sim, reps, packet: int = 5) -> None:
     """``reps`` (``sim`` fed at once) come out the same fed in ``packet``-sample packets, as from BLE."""
     assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=packet).reps) == _timing(reps)
@@ -252,7 +257,7 @@ def test_fidgeting_between_sets_is_not_a_set(session, first_set):
 
     sim = simulate_session(benchmark_suite(0)[session])
     reps = run_engine(sim)
-    assert not [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+    assert not _outside_sets(sim, reps)
     assert set_counts(sim, reps)[0] == first_set
 
 
@@ -442,7 +447,7 @@ def test_without_a_gyroscope_walking_steps_fitted_far_beyond_their_tilt_are_no_r
     def false_reps():
         reps = engine_run(sim).reps
         assert set_counts(sim, reps) == [st.reps for st in sim.sets]
-        return sum(not any(in_set(r, st) for st in sim.sets) for r in reps)
+        return len(_outside_sets(sim, reps))
 
     assert false_reps() <= 6
     monkeypatch.setattr(RepEngine, "_fit_beyond_tilt", lambda self, cand: False)
@@ -703,7 +708,7 @@ def test_without_a_gyroscope_flutter_kicks_are_counted(k):
     reps = _engine_fed("flutter-kick", t, acc, None).reps
     counts, truth = set_counts(sim, reps), [st.reps for st in sim.sets]
     assert sum(counts) >= 0.9 * sum(truth) and all(abs(c - n) <= 3 for c, n in zip(counts, truth))
-    assert not [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+    assert not _outside_sets(sim, reps)
     assert _timing(_engine_fed("flutter-kick", t, acc, None, packet=7).reps) == _timing(reps)
 
 
@@ -934,7 +939,7 @@ def test_without_a_gyroscope_knee_bends_in_a_rest_are_not_straight_leg_raises():
     sim = simulate_session(benchmark_suite(0)[107])
     reps = run_engine(sim)
     assert set_counts(sim, reps)[1:] == [6, 13]
-    assert all(any(in_set(r, st) for st in sim.sets) for r in reps)  # nothing counted in the rests
+    assert not _outside_sets(sim, reps)  # nothing counted in the rests
 
 
 def test_a_frame_set_by_a_movement_too_small_for_a_rep_does_not_hide_the_set():
@@ -1044,7 +1049,7 @@ def test_without_a_gyroscope_an_excursion_the_readings_fit_shows_no_rise_is_not_
     sim = simulate_session(benchmark_suite(0)[k])
     reps = run_engine(sim)
     assert set_counts(sim, reps) == [st.reps for st in sim.sets]
-    assert all(any(in_set(r, st) for st in sim.sets) for r in reps)
+    assert not _outside_sets(sim, reps)
     assert min(r.rom_deg for r in reps) > 0.0
 
 
@@ -1355,7 +1360,7 @@ def test_knees_bent_in_a_rest_are_no_set_with_a_gyroscope(exercise, second):
                        rate_hz=50.0, gyro=True, seed=0, rest_kinds=("lie_still", "bend_knees", "fidget"))
     sim = simulate_session(spec)
     reps = run_engine(sim)
-    assert [r for r in reps if not any(in_set(r, st) for st in sim.sets)] == []
+    assert _outside_sets(sim, reps) == []
     assert set_counts(sim, reps) == [8, 8]
     _assert_packets_change_nothing(sim, reps, packet=7)
 
@@ -1462,7 +1467,7 @@ def test_without_a_gyroscope_a_tilt_distorted_by_the_legs_acceleration_does_not_
     sim = simulate_session(benchmark_suite(0)[k])
     reps = run_engine(sim)
     assert set_counts(sim, reps) == [st.reps for st in sim.sets]
-    assert not [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
+    assert not _outside_sets(sim, reps)
     _assert_packets_change_nothing(sim, reps, packet=7)
 
 
@@ -1556,7 +1561,7 @@ def test_without_a_gyroscope_knee_bends_turning_about_the_ankle_itself_are_no_se
     def false_reps():
         reps = run_engine(sim)
         assert set_counts(sim, reps) == truth
-        return sum(not any(in_set(r, st) for st in sim.sets) for r in reps)
+        return len(_outside_sets(sim, reps))
 
     assert false_reps() == 0
     _fits_turning_about_the_sensor_dropped(monkeypatch)
@@ -1577,7 +1582,7 @@ def test_without_a_gyroscope_knee_bends_in_a_rest_are_no_flutter_kicks(seed, k, 
 
     def counted():
         reps = run_engine(sim)
-        return set_counts(sim, reps)[set_index], sum(not any(in_set(r, st) for st in sim.sets) for r in reps)
+        return set_counts(sim, reps)[set_index], len(_outside_sets(sim, reps))
 
     assert counted() == (sim.sets[set_index].reps, 0)
     monkeypatch.setitem(PRESETS, "flutter-kick", replace(PRESETS["flutter-kick"], min_lever_m=0.0))
@@ -1599,7 +1604,7 @@ def test_getting_into_and_out_of_the_tabletop_is_no_heel_tap(seed, k, monkeypatc
 
     def counted():
         reps = run_engine(sim)
-        return reps, set_counts(sim, reps), sum(not any(in_set(r, st) for st in sim.sets) for r in reps)
+        return reps, set_counts(sim, reps), len(_outside_sets(sim, reps))
 
     reps, counts, false = counted()
     assert counts == [st.reps for st in sim.sets] and false <= 1

@@ -374,7 +374,7 @@ class SetBuilder:
     def _lever_fits_in(self, s: SetState, spans_s: list[tuple[float, float]]) -> list[LeverFit | None]:
         """With a gyroscope, :func:`imu.ramp_fit.lever_fits` of the movements from and to the times of ``spans_s`` (s,
         s; a rep, or its way up and its way down, each fitted from ``LEVER_LEAD_S`` before it) in the set ``s``'s
-        frame (None for one of under 10 readings)."""
+        frame (None for one too short to fit)."""
         lead = int(LEVER_LEAD_S * GRID_HZ)
         idx = [(max(self._buf.start, self._buf.index_at(f) - lead), self._buf.index_at(t) + 1) for f, t in spans_s]
         a, b = min(i for i, _ in idx), max(j for _, j in idx)
@@ -383,9 +383,8 @@ class SetBuilder:
         e2 = cross(s.axis, s.home)
         acc = self._buf.get("acc_g", a, b)
         phi = np.radians(leg_angle_deg(self._buf.get("g", a, b), s.home, s.axis))
-        fits = lever_fits(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
+        return lever_fits(self._buf.get("t", a, b), np.stack([acc @ s.home, acc @ e2], axis=1), phi,
                           self._front.lowpass.sos, [(i - a, j - a) for i, j in idx], self._seen(a)[: b - a])
-        return [fit if j - i >= 10 else None for fit, (i, j) in zip(fits, idx)]
 
     def _bottom_before(self, s: SetState) -> tuple[float, float] | None:
         """Whether the tentative set ``s`` is inside out: its home was found in its first rep's top
