@@ -81,6 +81,7 @@ class Preset:
     slug: str
     description: str
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
+    gyro_min_rom_deg: float | None = None  #: ... with a gyroscope, if other (its angle is read straight off the turn)
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     least_full_rom_deg: float = 0.0  #: smallest range of a full rep of the exercise (0: none fixed); the
     #: person's full range is never taken below it
@@ -157,7 +158,7 @@ PRESETS: dict[str, Preset] = {
                 min_rom_deg=5, target_rom_deg=25, least_full_rom_deg=10, momentum_up_s=0.15, momentum_down_s=0.15,
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
                 uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0, min_lever_m=HIP_LEVER_M,
-                pivot_lever_m=HIP_LEVER_M),
+                pivot_lever_m=HIP_LEVER_M, gyro_min_rom_deg=3),
         replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
                 min_rom_deg=6, target_rom_deg=75, least_full_rom_deg=45, feet_rest_applies=False, min_top_hold_s=0.3,
                 momentum_accel_g=0.7),

@@ -197,6 +197,13 @@ class RepEngine(LiveView, Search, Measure, SetBuilder):
         self._trim()
         return events
 
+    @property
+    def _min_rom_deg(self) -> float:
+        """Smallest excursion (deg) counted as a rep: the preset's ``min_rom_deg``, or with a gyroscope its
+        ``gyro_min_rom_deg`` where it has one."""
+        small = self.preset.gyro_min_rom_deg
+        return small if self.has_gyro and small is not None else self.preset.min_rom_deg
+
     def _theta(self, a: int, b: int | None = None) -> np.ndarray:
         """Leg angle (deg) of grid samples ``a..b`` in the current set's frame (cached per frame)."""
         b = self._buf.end if b is None else b

@@ -9,8 +9,8 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
-    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, KEPT_REPS, KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR,
-    LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, HALF_LEVER_BOTH_RATIO, KEPT_REPS, KICK_LANDED_FRACTION, LANDED_FRACTION,
+    LIKE_SET_FACTOR, LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
 )
 from imu.engine.state import Candidate, SetState
 from imu.held import kicks_landed, reps_landed
@@ -153,7 +153,7 @@ class LiveView:
                                float(theta[0]), float(theta[top]), float(theta[-1]), float(speed[: top + 1].max()),
                                float(-speed[top:].min()))
             self._exc_axes = ((id(s), on), self._turned_otherwise(s, Candidate(so_far), s.emitted[-KEPT_REPS:],
-                                                                  LIVE_HALF_LEVER_RATIO))
+                                                                  LIVE_HALF_LEVER_RATIO, HALF_LEVER_BOTH_RATIO))
         return self._exc_axes[1]
 
     def _leaves_set_rest(self, s: SetState) -> bool:
@@ -181,7 +181,7 @@ class LiveView:
         rom = self._set_rom_deg(s, s.pending + s.emitted)
         if self._state == SETTLE:  # (its top is known: its own range, and how fast it came down)
             own = self._exc["level"] + self._exc["height"] - bottom
-            if own < self.preset.min_rom_deg or self._lowered_slower(s, self._lowering_dps(on)):
+            if own < self._min_rom_deg or self._lowered_slower(s, self._lowering_dps(on)):
                 return False
             rom = min(rom, own)
         return not self._rests_apart(s, bottom, rom)
@@ -202,7 +202,7 @@ class LiveView:
         """Smallest excursion (deg) a live view counts before it settles as a rep of a set whose reps span
         ``rom_deg``: half that, at least the preset's ``min_rom_deg`` (smaller ones, a leg shifted after the
         set, mostly turn out to be none)."""
-        return max(self.preset.min_rom_deg, 0.5 * rom_deg)
+        return max(self._min_rom_deg, 0.5 * rom_deg)
 
     def _landed_unseen(self, s: SetState, landed: bool, reps: list | None = None) -> int:
         """Without a gyroscope: reps of the set ``s`` (after its ``reps``: default its emitted ones) that the

@@ -64,7 +64,7 @@ class Measure:
         gaps = self._buf.get("gap_s", pre, stop + 1)
         inside = (t >= timing.start_s) & (t <= timing.end_s)
         gap_s = float(gaps[inside].max(initial=0.0))
-        if timing.rom_deg < self.preset.min_rom_deg:
+        if timing.rom_deg < self._min_rom_deg:
             s.provisional = fixing  # too small to set the plane of motion: the set's reps may turn the other way
             if s.number is None and s.pending and gap_s == 0.0:  # in a set every movement is a rep: these were
                 # not a set (unless data was lost inside it: it may be the fill's, not the leg's; a packet lost as a
@@ -93,7 +93,7 @@ class Measure:
         self._level = end_level
         refined, about_sensor = (self._refined(timing, pre, end_at, end_by_s) if self._refinable(timing)
                                  else (None, None))
-        if refined is not None and refined.rom_deg < self.preset.min_rom_deg:
+        if refined is not None and refined.rom_deg < self._min_rom_deg:
             return []  # fitted to the readings, the leg did not rise: the tilt's excursion was its own acceleration
         if refined is not None and refined.lever_m is not None and not settled:
             # the next rep rose straight away: the tilt's lowest point was the leg's own acceleration as it landed
@@ -175,7 +175,7 @@ class Measure:
             return pre, None
         med = lean_numpy.window_medians(self._theta(lo, on + 1), n)
         k = int(np.argmin(med))
-        ref, margin = float(median(s.bottoms)), 0.5 * self.preset.min_rom_deg
+        ref, margin = float(median(s.bottoms)), 0.5 * self._min_rom_deg
         if (lo + k < pre and med[k] < med[-1] - margin and abs(med[k] - ref) + margin < abs(med[-1] - ref)
                 and lean_numpy.median(self._buf.get("speed_dps", lo + k, lo + k + n)) < STILL_DPS):  # (resting)
             return lo + k, float(med[k])

@@ -75,6 +75,8 @@ HALF_LEVER_RATIO = 2.5  #: with a gyroscope, a rep whose way up or down turned a
 #: further than its set's reps' did is a posture change at the set's edge (see SetBuilder._turned_otherwise)
 HALF_LEVER_DPS = 25.0  #: ... judged on the ways that turned this fast (deg/s) at their fastest
 HALF_LEVER_SPREAD = 1.6  #: ... and whose fits on the set's reps agree within this factor (slow lowerings' do not)
+HALF_LEVER_BOTH_RATIO = 1.7  #: ... or whose ways both did, nearer (or both further), by this factor on geometric
+#: average (in sets of seeds 0-7 at most 1.56, 1.33 at the 99.9th percentile; posture changes at their edges up to 3)
 KEPT_REPS = 8  #: ... against the set's latest this many reps
 LIVE_HALF_LEVER_RATIO = 4.0  #: ... and in the live view, judging a rep as it lands, its way down so far (which lacks
 #: its slowing: a heel tap's read 0.11-0.15 m against its set's 0.38, its set's way out 0.14-0.15 against 0.7)
@@ -91,6 +93,8 @@ MIN_REP_S = 0.5  #: a leg lift and lowering faster than this is a twitch (reps t
 KICK_MIN_S = 0.4  #: continuous kicks quicker than this (s, median) are twitching: a flutter kick's cycle takes
 #: 0.45-1.2 s in the suite; a twitching leg in a rest, 6 deg in 0.3 s, made a set of flutter kicks with no exercise
 #: named (suite #22)
+KICK_MAX_S = 2.0  #: ... and "kicks" slower than this (s, median) are no flutter kicks (the suites' take 0.5-1.33 s):
+#: with a gyroscope's smaller least range a leg shifted every 6 s in a rest made a set of 3-9 deg "kicks" (seed 0 #92)
 GAIT_PAUSE_S = 0.15  #: reps with shorter holds and pauses than this ...
 UPRIGHT_COS = 0.7  #: the centripetal pull within ~45 deg of "up": the shin hangs below its pivot (walking)
 GAIT_CYCLE_S = 1.6  #: ... and shorter than this are gait (walking), unless the preset is flutter kicks

@@ -50,7 +50,7 @@ class Search:
         level = float(leg_angle_deg(home[None, :], s.home, s.axis)[0])
         oop = abs(float(out_of_plane_deg(home[None, :], s.axis)[0]))
         recent = s.last_end_s is None or t_s - s.last_end_s < self.preset.set_gap_s
-        near = abs(level - (median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self.preset.min_rom_deg)
+        near = abs(level - (median(s.bottoms) if s.bottoms else 0.0)) < max(8.0, 2 * self._min_rom_deg)
         return recent and near and oop < 10.0
 
     def _abnormal(self, a: int, since: int) -> int | None:
@@ -141,7 +141,7 @@ class Search:
     def _leaves_home_deg(self) -> float:
         """The angle (deg) above which the leg has left home for an excursion: the resting level plus half the
         preset's smallest range."""
-        return self._level + 0.5 * self.preset.min_rom_deg
+        return self._level + 0.5 * self._min_rom_deg
 
     def _lower_rest(self, a: int) -> tuple[int | None, float]:
         """Where, from grid sample ``a`` on (relative to it), the leg at home first rests lower than the resting
@@ -153,7 +153,7 @@ class Search:
         another posture goes on down: the level stays for that to be found abnormal). (None, nan) if it does not."""
         n, s = int(REST_WINDOW_S * GRID_HZ), self._set
         h0 = max(self._home_since, a - n + 1, self._buf.start)
-        below_deg = self._level - 0.5 * self.preset.min_rom_deg
+        below_deg = self._level - 0.5 * self._min_rom_deg
         if self._buf.end - h0 < n or not s.bottoms or min(s.bottoms) >= below_deg:
             return None, float("nan")
         theta = self._theta(h0)
@@ -174,8 +174,8 @@ class Search:
         t = self._buf.get("t", on)
         run_peak = np.maximum.accumulate(theta)
         height = run_peak - level
-        back = (theta < level + EXIT_FRACTION * height) & (height >= self.preset.min_rom_deg)
-        fizzled = (theta < level + 0.25 * self.preset.min_rom_deg) & (height < self.preset.min_rom_deg)
+        back = (theta < level + EXIT_FRACTION * height) & (height >= self._min_rom_deg)
+        fizzled = (theta < level + 0.25 * self._min_rom_deg) & (height < self._min_rom_deg)
         too_long = t - t[0] > self.preset.max_rep_s
         k0 = a - on
         i_back, i_fizz = first_true(back[k0:]), first_true(fizzled[k0:])
@@ -258,7 +258,7 @@ class Search:
         n = int(REHOME_STILL_S * GRID_HZ)
         m = int(self.preset.quiet_median_s * GRID_HZ)
         quiet = self._quiet_from(on, m)
-        still = quiet & (height >= self.preset.min_rom_deg)
+        still = quiet & (height >= self._min_rom_deg)
         drift = (np.clip(QUIET_DRIFT_FRACTION * (theta - level), QUIET_DRIFT_MIN_DEG, QUIET_DRIFT_DEG) if m > 1
                  else None)
         seen = self._seen(on)
@@ -315,7 +315,7 @@ class Search:
         above lying, that a set began in; across a long gap the bridge may draw such a dip mid-rep, lying leg raises
         lost three reps). Each of these used to run into a chain of ``max_rep_s`` restarts that counted the set's first
         reps 2.5-4.5 s late."""
-        on_by = self.preset.min_rom_deg
+        on_by = self._min_rom_deg
         headroom_deg = max_rom_deg(self.preset, self.auto_detected) - height_deg
         if headroom_deg < 0:
             return away_deg > on_by
@@ -325,7 +325,7 @@ class Search:
         rise = theta > plateau_deg + on_by
         if height_deg <= self.preset.target_rom_deg:  # (a plateau within a rep's range: fidgets turn across it)
             return rise
-        dip_deg = max(self.preset.min_rom_deg, DIP_FRACTION * height_deg)
+        dip_deg = max(self._min_rom_deg, DIP_FRACTION * height_deg)
         dipped = np.minimum.accumulate(theta) < plateau_deg - dip_deg
         returned = dipped & (theta > plateau_deg - 0.5 * dip_deg) & np.logical_and.accumulate(seen)
         return rise | returned | ((away_deg > on_by) & (np.abs(theta - plateau_deg) < 0.5 * away_deg))
@@ -347,7 +347,7 @@ class Search:
         # BELOW_REST_DEG down the level says nothing, the leg rests elsewhere: rises count from the lowest point)
         level = self._exc["level"]
         floor = np.where(run_min > level - BELOW_REST_DEG, np.maximum(run_min, level), run_min)  # deg
-        rising = theta > floor + max(0.5 * self.preset.min_rom_deg, 0.25 * height)
+        rising = theta > floor + max(0.5 * self._min_rom_deg, 0.25 * height)
         late = t - t[0] > 2.0
         k0 = a - back
         i_slow = first_run(slow[max(k0 - n + 1, 0):], n)
@@ -434,7 +434,7 @@ class Search:
         searched from its low point, the set after it was lost whole, seed 4 #95), nor across a long gap since (a
         bent-knee raise measured from before one gained an inferred rep, suite #55 over a faulty link)."""
         near = theta[trough - back : stop - back + 1] <= self._leaves_home_deg()  # (where _home finds it at rest)
-        if near[-1] or not near.any() or self._level < self._exc["level"] - self.preset.min_rom_deg:
+        if near[-1] or not near.any() or self._level < self._exc["level"] - self._min_rom_deg:
             return stop + 1  # (or it came down far below where it left: another posture, which rests elsewhere)
         pos = trough + int(np.flatnonzero(near)[-1]) + 1
         end_s = None if self._set is None else self._set.last_end_s
@@ -480,7 +480,7 @@ class Search:
             return False
         n = int(PASSED_STILL_S * GRID_HZ)
         up = self._theta(on, stop + 1) - self._exc["level"]  # deg
-        high = up >= np.maximum(self.preset.min_rom_deg, 0.5 * np.maximum.accumulate(up))
+        high = up >= np.maximum(self._min_rom_deg, 0.5 * np.maximum.accumulate(up))
         still = (self._buf.get("speed_dps", on, stop + 1) < STILL_DPS) & high & self._seen(on)[: stop + 1 - on]
         end = first_run(still, n)
         if end is None or end >= stop - on:
@@ -488,16 +488,16 @@ class Search:
         plateau = unit(self._buf.get("g", on + end - n + 1, on + end + 1).mean(axis=0))
         axis = plane_axis(s.home, plateau)
         top = 0.0 if axis is None else float(leg_angle_deg(plateau[None, :], s.home, axis)[0])  # deg
-        if top < self.preset.min_rom_deg:
+        if top < self._min_rom_deg:
             return False
         way = leg_angle_deg(self._buf.get("g", on + end + 1), s.home, axis)  # deg, the plateau's side positive
         k = stop - (on + end + 1)  # where the next rep seemed to rise
         if way[k] > 0.0 or way[k] > float(way[: k + 1].min()) + 0.5:  # it turned back, not on past home
             return False
         after = way[k:]
-        turned = first_true(after > np.minimum.accumulate(after) + max(0.5 * self.preset.min_rom_deg, 0.1 * top))
+        turned = first_true(after > np.minimum.accumulate(after) + max(0.5 * self._min_rom_deg, 0.1 * top))
         stopped = first_run(self._buf.get("speed_dps", stop) < STILL_DPS, int(SETTLE_S * GRID_HZ))
-        far = first_true(after < -max(self.preset.min_rom_deg, PASSED_FRACTION * top))
+        far = first_true(after < -max(self._min_rom_deg, PASSED_FRACTION * top))
         no = min((i for i in (turned, stopped) if i is not None), default=None)
         if far is not None and (no is None or far < no):
             moved = first_true(~still[end:])  # (the plateau's end)
