@@ -247,7 +247,9 @@ class SetBuilder:
         without a gyroscope, reps turning about the ankle: fidgeting); ``backtrack`` (the first candidate
         was a posture change merged with the first rep: it rests elsewhere and pauses longer than the
         rest, so the set really starts from its plateau); ``held`` (with a gyroscope: the first candidate,
-        held as long as that but topped elsewhere, was a move into position, no rep: :meth:`_drop_first`)."""
+        held as long as that but topped elsewhere, or turned about another axis than the others did
+        (:meth:`_turned_otherwise`, also both ways by ``HALF_LEVER_BOTH_RATIO``), was a move into position, no rep:
+        :meth:`_drop_first`); a "set" of flutter kicks slower than ``KICK_MAX_S`` is ``gait``."""
         tms = [c.timing for c in s.pending if c.measured]
         holds = [tm.lower_s - tm.top_s for tm in tms]
         durations = [tm.end_s - tm.start_s for tm in tms]
@@ -285,7 +287,7 @@ class SetBuilder:
         long_hold = holds[0] > max(REHOME_STILL_S, BACKTRACK_HOLD_RATIO * longest, longest + BACKTRACK_HOLD_S)
         if same_top and (other_start or long_hold) and s.pending[0].measured:  # (cut by a gap: not comparable)
             return "backtrack"
-        if self._turned_otherwise(s, s.pending[0], s.pending[1:]):
+        if self._turned_otherwise(s, s.pending[0], s.pending[1:], both_ratio=HALF_LEVER_BOTH_RATIO):
             return "held"  # a posture change into the set's position, no rep (see _turned_otherwise)
         if long_hold and s.pending[0].measured and self.has_gyro:
             # held that long and topped elsewhere: a move into position, no rep (suite #126 set 2, Thingy:52: 33 deg
