@@ -64,7 +64,8 @@ class Measure:
         gaps = self._buf.get("gap_s", pre, stop + 1)
         inside = (t >= timing.start_s) & (t <= timing.end_s)
         gap_s = float(gaps[inside].max(initial=0.0))
-        if timing.rom_deg < self._min_rom_deg:
+        # (a gyroscope's smaller least range only where nothing was lost: across a gap the angle is bridged)
+        if timing.rom_deg < (self.preset.min_rom_deg if gap_s > 0.0 else self._min_rom_deg):
             s.provisional = fixing  # too small to set the plane of motion: the set's reps may turn the other way
             if s.number is None and s.pending and gap_s == 0.0:  # in a set every movement is a rep: these were
                 # not a set (unless data was lost inside it: it may be the fill's, not the leg's; a packet lost as a

@@ -351,7 +351,7 @@ class SetBuilder:
         the taps did); the way out, the heels slid back out (0.1-0.2 m against the taps' 0.5-0.6). Of 62 such "reps"
         counted in held-out suites (seeds 1-4), 43 differ so; of 7200 reps in sets, 6 do, and with the guards
         (``HALF_LEVER_DPS``, ``HALF_LEVER_SPREAD``) no set of seeds 0-7 lost a rep to this rule. Straightening
-        the knees after a set of bent-knee raises, the heels sliding out, fits 1.3-1.9 times nearer both ways (seed 4
+        the knees after a set of bent-knee raises, the heels sliding out, fits 1.3-2.2 times nearer both ways (seed 4
         #80): in sets of seeds 0-7 no rep's two ways are both nearer (or further) by more than 1.56 on average."""
         mine = self._half_levers(s, cand)
         refs = [self._half_levers(s, c) for c in others]
