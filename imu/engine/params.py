@@ -116,5 +116,8 @@ FIT_BEYOND_TILT = 3.0  #: without a gyroscope, reps whose readings fitted as tur
 #: packets 2.0. A single rep fitted beyond this times its tilt's range (and min_rom_deg) is no rep of a set
 #: (RepEngine._fit_beyond_tilt: walking steps)
 SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target range and not held at the top: fidgeting
+HELD_TOP_S = 0.3  #: ... held, with a gyroscope, where they turned slowly near the top this long (s, median; the ramps'
+#: fits find no hold on reps of a few degrees: partial prone and plank lifts of 3-7 deg, held ~1 s, read 0.4-1.2 s so
+#: and 0-0.5 s by the fits; sharp turns 0.1-0.12 s)
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"
