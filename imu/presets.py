@@ -81,7 +81,7 @@ class Preset:
     slug: str
     description: str
     min_rom_deg: float = 5.0  #: smallest excursion counted as a rep
-    gyro_min_rom_deg: float | None = None  #: ... with a gyroscope, where no data was lost inside it, if set (read off the turn)
+    gyro_min_rom_deg: float | None = None  #: ... with a gyroscope, where no data was lost inside it (if set)
     target_rom_deg: float = 60.0  #: a full rep's typical range of motion
     least_full_rom_deg: float = 0.0  #: smallest range of a full rep of the exercise (0: none fixed); the
     #: person's full range is never taken below it
