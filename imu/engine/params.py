@@ -119,7 +119,5 @@ SHIFT_ROM_FRACTION = 0.3  #: reps all smaller than this share of the target rang
 HELD_TOP_S = 0.3  #: ... held, with a gyroscope, where they turned slowly near the top this long (s, median; the ramps'
 #: fits find no hold on reps of a few degrees: partial prone and plank lifts of 3-7 deg, held ~1 s, read 0.4-1.2 s so
 #: and 0-0.5 s by the fits; sharp turns 0.1-0.12 s)
-HELD_TOP_ACC_S = 0.6  #: ... and without one (speeds read off the tilt: partial prone lifts of 4-7 deg read 0.9-1.6 s,
-#: leg shifts of 10-14 deg in seated rests 0.2-0.5 s)
 
 SEEK, HOME, EXCURSION, SETTLE = "seek", "home", "excursion", "settle"

@@ -11,9 +11,9 @@ from imu.block import GRID_HZ
 from imu.engine.params import (
     AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FIT_BEYOND_TILT, FOREIGN_REST_DEG,
     GAIT_CYCLE_S, GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HALF_LEVER_BOTH_RATIO, HALF_LEVER_DPS, HALF_LEVER_RATIO,
-    HALF_LEVER_SPREAD, HELD_TOP_ACC_S, HELD_TOP_S, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_REPS, KEPT_S,
-    KICK_MAX_S, KICK_MIN_S, LEAD_IN_ROM_FRACTION, LEVER_LEAD_S, LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N,
-    REHOME_STILL_S, SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR, STILL_DPS, STILL_S, UPRIGHT_COS,
+    HALF_LEVER_SPREAD, HELD_TOP_S, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_REPS, KEPT_S, KICK_MAX_S, KICK_MIN_S,
+    LEAD_IN_ROM_FRACTION, LEVER_LEAD_S, LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S,
+    SHIFT_ROM_FRACTION, SLOWER_LOWERING_FACTOR, STILL_DPS, STILL_S, UPRIGHT_COS,
 )
 from imu.engine.state import Candidate, Event, SetState, ordered_flags
 from imu.filters import GAP_S
@@ -272,8 +272,7 @@ class SetBuilder:
             return "gait"  # no turns about a pivot: the body rolling into a posture
         if (self.preset.slug != "flutter-kick" and median(holds) < GAIT_PAUSE_S
                 and max(tm.rom_deg for tm in tms) < SHIFT_ROM_FRACTION * self._least_target_deg()
-                and median([self._still_at_top_s(tm) for tm in tms])
-                < (HELD_TOP_S if self.has_gyro else HELD_TOP_ACC_S)):
+                and not (self.has_gyro and median([self._still_at_top_s(tm) for tm in tms]) >= HELD_TOP_S)):
             return "gait"  # small shifts of the leg, not held anywhere: fidgeting
         rest = tms[1:]
         rom = float(median([tm.rom_deg for tm in rest]))
@@ -299,9 +298,8 @@ class SetBuilder:
         return "set"
 
     def _still_at_top_s(self, tm: RepTiming) -> float:
-        """How long (s) the rep ``tm`` turned slower than 30 % of its peak speed within the top 30 % of its range
-        (without a gyroscope, speeds read off the tilt): a rep's hold at the top, where the ramps' fits find none on
-        reps of a few degrees."""
+        """With a gyroscope: how long (s) the rep ``tm`` turned slower than 30 % of its peak speed within the top 30 %
+        of its range: a rep's hold at the top, where the ramps' fits find none on reps of a few degrees."""
         a, b = self._buf.index_at(tm.start_s), self._buf.index_at(tm.end_s) + 1
         near_top = self._theta(a, b) >= tm.top_deg - 0.3 * tm.rom_deg
         slow = self._buf.get("speed_dps", a, b) < 0.3 * max(tm.peak_up_dps, tm.peak_down_dps)
