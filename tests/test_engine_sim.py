@@ -136,6 +136,12 @@ def _outside_sets(sim, reps) -> list:
     return [r for r in reps if not any(in_set(r, st) for st in sim.sets)]
 
 
+def _counted(sim) -> tuple[list, list[int], int]:
+    """The engine's reps of ``sim``, its count of each of ``sim``'s sets and how many reps fell outside them."""
+    reps = run_engine(sim)
+    return reps, set_counts(sim, reps), len(_outside_sets(sim, reps))
+
+
 def _assert_packets_change_nothing(sim, reps, packet: int = 5) -> None:
     """``reps`` (``sim`` fed at once) come out the same fed in ``packet``-sample packets, as from BLE."""
     assert _timing(_engine_fed(sim.spec.exercise, *_columns(sim.data), packet=packet).reps) == _timing(reps)
@@ -1557,15 +1563,10 @@ def test_without_a_gyroscope_knee_bends_turning_about_the_ankle_itself_are_no_se
 
     sim = simulate_session(benchmark_suite(seed)[k])
     truth = [st.reps for st in sim.sets]
-
-    def false_reps():
-        reps = run_engine(sim)
-        assert set_counts(sim, reps) == truth
-        return len(_outside_sets(sim, reps))
-
-    assert false_reps() == 0
+    assert _counted(sim)[1:] == (truth, 0)
     _fits_turning_about_the_sensor_dropped(monkeypatch)
-    assert false_reps() >= 3
+    _, counts, false = _counted(sim)
+    assert counts == truth and false >= 3
 
 
 @pytest.mark.parametrize("seed, k, set_index", [(7, 15, 2), (2, 41, 1)])
@@ -1581,15 +1582,12 @@ def test_without_a_gyroscope_knee_bends_in_a_rest_are_no_flutter_kicks(seed, k, 
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(seed)[k])
-
-    def counted():
-        reps = run_engine(sim)
-        return set_counts(sim, reps)[set_index], len(_outside_sets(sim, reps))
-
-    assert counted() == (sim.sets[set_index].reps, 0)
+    _, counts, false = _counted(sim)
+    assert (counts[set_index], false) == (sim.sets[set_index].reps, 0)
     monkeypatch.setitem(PRESETS, "flutter-kick", replace(PRESETS["flutter-kick"], min_lever_m=0.0))
     monkeypatch.setattr(sets, "KICK_MAX_S", np.inf)
-    kicks, false = counted()
+    _, counts, false = _counted(sim)
+    kicks = counts[set_index]
     assert false >= 4 and (kicks == 0 if seed == 2 else kicks == sim.sets[set_index].reps)
 
 
@@ -1604,16 +1602,11 @@ def test_getting_into_and_out_of_the_tabletop_is_no_heel_tap(seed, k, monkeypatc
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(seed)[k])
-
-    def counted():
-        reps = run_engine(sim)
-        return reps, set_counts(sim, reps), len(_outside_sets(sim, reps))
-
-    reps, counts, false = counted()
+    reps, counts, false = _counted(sim)
     assert counts == [st.reps for st in sim.sets] and false <= 1
     _assert_packets_change_nothing(sim, reps, packet=7)
     monkeypatch.setattr(SetBuilder, "_turned_otherwise", lambda *a, **k: False)
-    _, old_counts, old_false = counted()
+    _, old_counts, old_false = _counted(sim)
     assert old_false >= false + 3
 
 
@@ -1645,15 +1638,10 @@ def test_straightening_the_knees_after_bent_knee_raises_is_no_rep(seed, k, monke
     from imu.sim import benchmark_suite
 
     sim = simulate_session(benchmark_suite(seed)[k])
-
-    def counted():
-        reps = run_engine(sim)
-        return set_counts(sim, reps), len(_outside_sets(sim, reps))
-
-    counts, false = counted()
+    _, counts, false = _counted(sim)
     assert counts == [st.reps for st in sim.sets]
     monkeypatch.setattr(sets, "HALF_LEVER_BOTH_RATIO", np.inf)
-    old_counts, old_false = counted()
+    _, old_counts, old_false = _counted(sim)
     assert old_counts == counts and old_false >= false + 1
 
 
