@@ -24,7 +24,8 @@ for is the session's, snapped to what the sensor supports.
    >= the preset's ``min_set_reps``: the first reps of a set come out together when the set is
    confirmed); per profile; and how often the count included a rep that then was none.
 4. **Cost**: CPU time of the live loop per sample (decoding + time assignment, rounding + writing,
-   the engine), and the share of one core at 100 Hz.
+   the engine, the feeder's own: when to feed, the live count), and the share of one core at the
+   sensor's rate.
 5. **Memory**: resident memory of a long session (default two hours of a looped simulated session at
    100 Hz, DIY profile, with faults) sampled every 10 minutes of sensor time.
 
@@ -207,7 +208,8 @@ def run_one(job: tuple) -> dict:
                    sets_offline=len(ref_sets),
                    sets_same=sum(a == b for a, b in _match_sets(ref_sets, live_sets)),
                    samples=side.stream.stats.samples, decode_s=side.stream.stats.decode_s,
-                   write_s=side.stream.stats.write_s, engine_s=side.feeder.engine_s, calls=side.feeder.calls,
+                   write_s=side.stream.stats.write_s, engine_s=side.feeder.engine_s, feed_s=side.stream.stats.feed_s,
+                   calls=side.feeder.calls,
                    duration_s=float(rec.duration_s))
         min_reps = get_preset(spec.exercise).min_set_reps
         out["latency"] = [(c, r) for _, rep, c, r in side.feeder.latencies if rep >= min_reps]
@@ -340,15 +342,16 @@ def report(results: list[dict]) -> None:
     print("\n== 4. Cost of the live loop (CPU per sample) ==")
     for p, rs in sorted(by_p.items()):
         n = sum(r["samples"] for r in rs)
-        d, w, e = (sum(r[k] for r in rs) / n * 1e6 for k in ("decode_s", "write_s", "engine_s"))
+        d, w, e, f = (sum(r[k] for r in rs) / n * 1e6 for k in ("decode_s", "write_s", "engine_s", "feed_s"))
         dur = sum(r["duration_s"] for r in rs)
         calls = sum(r["calls"] for r in rs) / dur
         rate = n / dur
-        print(f"    {p:10s} {d + w + e:5.1f} us/sample (decode {d:4.1f}, write {w:4.1f}, engine {e:4.1f}; "
-              f"{calls:.1f} engine calls/s) = {(d + w + e) * rate / 1e4:.2f}% of a core at {rate:.0f} Hz")
+        print(f"    {p:10s} {d + w + e + f:5.1f} us/sample (decode {d:4.1f}, write {w:4.1f}, engine {e:4.1f}, feeder "
+              f"{f:4.1f}; {calls:.1f} engine calls/s): decoding + counting {d + e + f:4.1f} us; all "
+              f"{(d + w + e + f) * rate / 1e4:.2f}% of a core at {rate:.0f} Hz")
     n = sum(r["samples"] for r in ok)
-    tot = sum(r["decode_s"] + r["write_s"] + r["engine_s"] for r in ok) / max(n, 1) * 1e6
-    dec = sum(r["decode_s"] + r["engine_s"] for r in ok) / max(n, 1) * 1e6
+    tot = sum(r["decode_s"] + r["write_s"] + r["engine_s"] + r["feed_s"] for r in ok) / max(n, 1) * 1e6
+    dec = sum(r["decode_s"] + r["engine_s"] + r["feed_s"] for r in ok) / max(n, 1) * 1e6
     print(f"  all: {tot:.1f} us/sample ({dec:.1f} decoding + counting); at 100 Hz {tot * 100 / 1e4:.2f}% of a core")
 
 

@@ -77,6 +77,7 @@ class EngineFeeder:
         self._prev_dir: tuple | None = None
         self._prev_tc = 0.0
         self._dir_trusted = False  # the last window's mean acceleration was within TRUSTED_G of 1 g
+        self._rest: tuple | None = None  # the engine's resting direction, read after each feed (only a feed moves it)
         self.calls = 0
         self.samples = 0
         #: CPU time in the engine: the feeding thread's (time.thread_time, read at ~0.6 us against process_time's ~1.3:
@@ -209,10 +210,10 @@ class EngineFeeder:
     def _rest_cos(self) -> float | None:
         """Cosine of the angle between the last window's mean acceleration and the set's resting direction (None
         while either is unknown)."""
-        rest = self.engine.rest_direction
-        if rest is None or self._prev_dir is None:
+        rest, d = self._rest, self._prev_dir
+        if rest is None or d is None:
             return None
-        return sum(a * b for a, b in zip(self._prev_dir, rest))
+        return d[0] * rest[0] + d[1] * rest[1] + d[2] * rest[2]
 
     def _rep_held_back(self) -> bool:
         """Whether the engine holds back samples of a set (see :attr:`imu.engine.RepEngine.unseen_s`): a
@@ -245,6 +246,7 @@ class EngineFeeder:
         self.calls += 1
         self.samples += len(t)
         self.last_fed_t = float(t[-1])
+        self._rest = self.engine.rest_direction
         phase = self.engine.phase
         self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
         if self._rep_held_back():

@@ -48,6 +48,7 @@ class StreamStats:
     samples: int = 0                   #: samples written and counted
     decode_s: float = 0.0              #: CPU time (this thread's): decoding and time assignment
     write_s: float = 0.0               #: CPU time (this thread's): rounding, cleaning and writing
+    feed_s: float = 0.0                #: CPU time (this thread's): the feeder's own (when to feed, the live count)
 
     def as_dict(self) -> dict:
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -188,7 +189,10 @@ class SideStream:
         if index is not None:                      # rows were dropped: map the notification ends
             kept = np.unique(np.searchsorted(index, np.asarray(ends, dtype=np.int64)))
             ends = kept[kept > 0]
-        return self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
+        c2, e0 = time.thread_time(), self.feeder.engine_s
+        events = self.feeder.add(rows[:, 0], rows[:, 1:4], rows[:, 4:7] if self.has_gyro else None, ends)
+        st.feed_s += time.thread_time() - c2 - (self.feeder.engine_s - e0)   # (the engine's own: feeder.engine_s)
+        return events
 
     def _take_queued(self, accs: list, gyros: list) -> np.ndarray | None:
         """Appends the samples queued in the decoder (:meth:`imu.profiles.base.Decoder.queue`) to ``accs``
