@@ -107,6 +107,8 @@ class Preset:
     min_lever_m: float = 0.0  #: reps turning about an axis nearer the sensor are not this exercise (0: any)
     pivot_lever_m: float = 0.0  #: with a gyroscope, a set whose reps' median lever (imu.flags.lever_m) is
     #: shorter turned about another axis than the exercise's and does not set the full range (0: no check)
+    rep_lifts_ankle: bool | None = True  #: a rep lifts the ankle from its rest against gravity (the leg raises and
+    #: lifts), or lowers it (False: a heel tap from the tabletop); None: no side to tell (flutter kicks, ``auto``)
     quiet_median_s: float = 0.2  #: a new rest inside an excursion is still by the median turn rate over this long (s;
     #: noise spikes aside) and drifts little (imu.engine.params.QUIET_DRIFT_FRACTION); 0 for flutter kicks: every sample
     #: slower than the stillness limit, no drift limit (continuous kicking has no holds; with the noise-tolerant test,
@@ -123,35 +125,36 @@ class Preset:
 
 HIP_LEVER_M = 0.2  #: straight-leg presets turn about the hip, the sensor 0.3-1 m away
 
-_BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)")
+_BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)", rep_lifts_ankle=None)
+_LIFT = replace(_BASE, rep_lifts_ankle=True)  # (every preset but heel taps and flutter kicks)
 
 PRESETS: dict[str, Preset] = {
     p.slug: p
     for p in [
         _BASE,
-        replace(_BASE, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
+        replace(_LIFT, slug="lying-leg-raise", description="supine, straight legs raised to vertical",
                 min_rom_deg=6, target_rom_deg=80, least_full_rom_deg=15, min_top_hold_s=0.3,
                 min_lever_m=HIP_LEVER_M, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="single-leg-raise", description="supine, one straight leg raised",
+        replace(_LIFT, slug="single-leg-raise", description="supine, one straight leg raised",
                 min_rom_deg=6, target_rom_deg=70, least_full_rom_deg=15, min_top_hold_s=0.3,
                 min_lever_m=HIP_LEVER_M, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="bent-knee-raise", description="supine, bent knees drawn up",
+        replace(_LIFT, slug="bent-knee-raise", description="supine, bent knees drawn up",
                 min_rom_deg=6, target_rom_deg=55, momentum_accel_g=0.7),
         replace(_BASE, slug="heel-tap", description="supine tabletop, heel lowered to tap the floor",
                 min_rom_deg=6, target_rom_deg=50, feet_rest_applies=False, rushed_rep_s=2.5,
-                momentum_accel_g=0.8),
-        replace(_BASE, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
+                momentum_accel_g=0.8, rep_lifts_ankle=False),
+        replace(_LIFT, slug="alternating-leg-lift", description="supine, legs lifted in turn; counts this leg",
                 min_rom_deg=6, target_rom_deg=60, least_full_rom_deg=15, min_lever_m=HIP_LEVER_M, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="side-leg-lift", description="side-lying hip abduction",
+        replace(_LIFT, slug="side-leg-lift", description="side-lying hip abduction",
                 min_rom_deg=3, target_rom_deg=40, least_full_rom_deg=10, momentum_dps=70, momentum_accel_g=0.8,
                 min_lever_m=HIP_LEVER_M, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="reverse-leg-lift", description="prone hip extension",
+        replace(_LIFT, slug="reverse-leg-lift", description="prone hip extension",
                 min_rom_deg=3, target_rom_deg=22, least_full_rom_deg=10, momentum_dps=80, rushed_up_s=0.6,
                 rushed_down_s=0.3, momentum_accel_g=0.45, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
+        replace(_LIFT, slug="plank-leg-lift", description="plank, leg lifted from the plank line",
                 min_rom_deg=3, target_rom_deg=22, least_full_rom_deg=10, momentum_dps=80, rushed_up_s=0.6,
                 rushed_down_s=0.3, momentum_accel_g=0.55, pivot_lever_m=HIP_LEVER_M),
-        replace(_BASE, slug="hanging-leg-raise", description="hanging, straight legs raised",
+        replace(_LIFT, slug="hanging-leg-raise", description="hanging, straight legs raised",
                 min_rom_deg=8, target_rom_deg=80, least_full_rom_deg=60, feet_rest_applies=False, min_top_hold_s=0.3,
                 min_lever_m=HIP_LEVER_M, pivot_lever_m=HIP_LEVER_M),
         replace(_BASE, slug="flutter-kick", description="supine, small fast alternating kicks; each kick of this leg",
@@ -159,7 +162,7 @@ PRESETS: dict[str, Preset] = {
                 rushed_up_s=0.2, rushed_down_s=0.2, rushed_rep_s=0.0, feet_rest_applies=False, min_set_reps=4,
                 uneven_ratio=0.5, momentum_accel_g=0.0, quiet_median_s=0.0, min_lever_m=HIP_LEVER_M,
                 pivot_lever_m=HIP_LEVER_M, gyro_min_rom_deg=3),
-        replace(_BASE, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
+        replace(_LIFT, slug="seated-leg-raise", description="seated, knee extended to raise the shin",
                 min_rom_deg=6, target_rom_deg=75, least_full_rom_deg=45, feet_rest_applies=False, min_top_hold_s=0.3,
                 momentum_accel_g=0.7),
     ]

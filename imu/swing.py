@@ -112,6 +112,28 @@ def swing_directions(t_s: np.ndarray, acc_g: np.ndarray, seen: np.ndarray | None
     return fit.directions if fit is not None and fit.plausible else None
 
 
+def ankle_lower_at(up_a: np.ndarray, up_b: np.ndarray, up: np.ndarray, acc_g: np.ndarray,
+                   speed_dps: np.ndarray) -> float:
+    """How much lower, relative to the axis the shin turns about, the sensor sat where gravity's reading was ``up_a``
+    than where it was ``up_b`` (unit vectors in the sensor frame), as the leg's own acceleration over a stretch of
+    turning shows it (``up``: gravity's unit direction per sample, ``acc_g`` the low-passed readings, g, ``speed_dps``
+    how fast the shin turned). By the model above, turning at ``omega`` lengthens the reading by about ``omega^2``
+    times the height of the axis above the sensor (the centripetal term along gravity's direction): positive where the
+    ankle hangs below its hip or knee, negative where it is held above. The readings' directions weighted by that
+    lengthening and by ``omega^2`` point towards where the ankle was low; returns the difference of their cosines with
+    ``up_a`` and ``up_b`` (between -2 and 2; positive: lower at ``up_a``). It needs no idea of how the sensor is
+    strapped on, and holds as well without a gyroscope: it tells which end of a rep is the rest where the ankle
+    rests lowest (every leg raise lifts the ankle; a heel tap lowers it)."""
+    w2 = np.radians(speed_dps) ** 2
+    lengthening = norm(acc_g) - 1.0
+    toward_low = ((lengthening * w2)[:, None] * up).sum(axis=0)
+    size = float(np.linalg.norm(toward_low))
+    if size == 0.0:
+        return 0.0
+    toward_low /= size
+    return float(toward_low @ up_a - toward_low @ up_b)
+
+
 def _fit(f: np.ndarray, dt: float, theta_end: float | None, seen: np.ndarray,
          free_start: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
     """(theta (n,) rad, lever q (2,) in g per rad/s^2, RMS misfit g over the ``seen`` samples) of the

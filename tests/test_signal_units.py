@@ -366,6 +366,38 @@ def test_a_swing_is_read_through_the_legs_own_acceleration():
     assert swing_directions(t, acc + rng.normal(0, 0.4, acc.shape)) is None
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("start_deg, turn_deg, lifts", [
+    (0.0, 80.0, True),     # lying leg raise: from level to near vertical
+    (-90.0, 70.0, True),   # seated leg raise: the shin hanging below the knee, raised
+    (-20.0, 20.0, True),   # plank leg lift: from the toes on the floor to the plank line, slowly
+    (50.0, -40.0, False),  # heel tap: the ankle lowered from above the hip
+])
+def test_the_legs_own_acceleration_tells_where_the_ankle_was_lower(seed, start_deg, turn_deg, lifts):
+    # a rep out and back about a fixed axis, the sensor 0.8 m from it and strapped any way round: the centripetal
+    # term lengthens the reading where the ankle hangs below the axis, so the rest of a lift is where it was lower
+    from scipy.spatial.transform import Rotation
+
+    from imu.swing import ankle_lower_at
+
+    dur_s = 4.0 if abs(turn_deg) < 30 else 2.5
+    t = np.arange(0.0, dur_s, 1.0 / 50.0)
+    x = t / dur_s
+    theta = np.radians(start_deg + turn_deg * (minimum_jerk(2 * x) - minimum_jerk(2 * x - 1)))
+    omega, alpha = np.gradient(theta, t), np.gradient(np.gradient(theta, t), t)
+    r = 0.8 / 9.80665  # (as in _swing: x along the shin from the axis, y across it; theta the shin's elevation)
+    f = np.stack([np.sin(theta) - omega**2 * r, np.cos(theta) + alpha * r, np.zeros_like(t)], axis=1)
+    up = np.stack([np.sin(theta), np.cos(theta), np.zeros_like(t)], axis=1)
+    rot = Rotation.random(random_state=seed).as_matrix()
+    f, up = f @ rot.T, up @ rot.T
+    rest, top = up[0], up[len(t) // 2]
+    lower = ankle_lower_at(rest, top, up, f, np.degrees(np.abs(omega)))
+    assert (lower > 0.1) == lifts and (lower < -0.1) == (not lifts)
+    assert ankle_lower_at(top, rest, up, f, np.degrees(np.abs(omega))) == pytest.approx(-lower)
+    still = np.zeros(len(t))  # (no turn: nothing to tell)
+    assert ankle_lower_at(rest, top, up, up, still) == 0.0
+
+
 def test_a_swing_that_goes_on_is_fitted_up_to_where_the_data_end():
     # continuous swinging (flutter kicks) is fitted window by window: a window's last direction is
     # fitted too (free), and the next window starts from it (``start_dir``), not from its reading

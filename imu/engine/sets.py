@@ -9,7 +9,7 @@ import numpy as np
 from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.engine.params import (
-    AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FIT_BEYOND_TILT, FOREIGN_REST_DEG,
+    ANKLE_LOW_MARGIN, AXIS_AGREE_DEG, BACKTRACK_HOLD_RATIO, BACKTRACK_HOLD_S, BACKTRACK_RAISED, FIT_BEYOND_TILT, FOREIGN_REST_DEG,
     GAIT_CYCLE_S, GAIT_PAUSE_S, GYRO_LEVER_FACTOR, HALF_LEVER_BOTH_RATIO, HALF_LEVER_DPS, HALF_LEVER_RATIO,
     HALF_LEVER_SPREAD, HELD_TOP_S, HOME, HOME_KEEP_S, INVERTED_LOOKBACK_S, KEPT_REPS, KEPT_S, KICK_MAX_S, KICK_MIN_S,
     LEAD_IN_ROM_FRACTION, LEVER_LEAD_S, LEVER_ROM_DEG, LIKE_SET_FACTOR, MIN_REP_S, READY_N, REHOME_STILL_S,
@@ -25,6 +25,7 @@ from imu.phases import RepTiming
 from imu.presets import PRESETS, auto_preset
 from imu.ramp_fit import LeverFit, lever_fits
 from imu.rep import Rep
+from imu.swing import ankle_lower_at
 
 
 class SetBuilder:
@@ -412,9 +413,11 @@ class SetBuilder:
         hold (after a posture change ran into that rep, or a dropout hid its way up), so it counts from top
         to top. Then, shortly before the home, the leg rested still where the reps turn, in their plane,
         and moved from there only within the set's range: the end of that rest (s, s) is the set's real
-        bottom (None if there is none)."""
+        bottom (None if there is none, or if the reps show the set right side up: :meth:`_ankle_low_at_home`)."""
         tms = [c.timing for c in s.pending if c.measured]
         if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
+            return None
+        if self._ankle_low_at_home(s, tms):
             return None
         rom = float(median([tm.rom_deg for tm in tms]))
         # (not before what a long stay at home may have dropped whatever the chunking, see _trim; nor before the
@@ -446,6 +449,20 @@ class SetBuilder:
             k -= 1
         end = lo + runs[k][1] - 1  # last sample of that rest
         return float(self._buf.get("t", end - n + 1, end)[0]), float(self._buf.get("t", end + 1, end + 2)[0])
+
+    def _ankle_low_at_home(self, s: SetState, tms: list[RepTiming]) -> bool:
+        """Whether the reps ``tms`` of the set ``s`` show it right side up, by ``ANKLE_LOW_MARGIN``: their own
+        acceleration puts the ankle lower at the set's home than at their tops where the preset's reps lift it (and
+        higher where they lower it, heel taps) (:func:`imu.swing.ankle_lower_at`). A rest before the set at the level
+        of the reps' tops is then the person's own, not the set's bottom."""
+        lifts = self.preset.rep_lifts_ankle
+        if lifts is None:
+            return False
+        a, b = self._buf.index_at(tms[0].start_s), self._buf.index_at(tms[-1].end_s) + 1
+        g = self._buf.get("g", a, b)
+        tops = unit(np.mean([g[self._buf.index_at(tm.top_s) - a] for tm in tms], axis=0))
+        lower = ankle_lower_at(s.home, tops, g, self._buf.get("acc_g", a, b), self._buf.get("speed_dps", a, b))
+        return (lower if lifts else -lower) > ANKLE_LOW_MARGIN
 
     def _shin_upright(self, a_s: float, b_s: float) -> bool:
         """Whether the shin hangs roughly vertical below its pivot (walking) rather than lying
