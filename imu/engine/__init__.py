@@ -24,10 +24,11 @@ How reps are found (all on the ankle's gravity direction, so the strap may sit a
    from walking by where the centripetal pull points). A posture change that ran into the first rep
    is undone by starting the set again from the plateau it ended on; a set found inside out (its home
    was the first rep's top hold, so it ran from top to top) starts again from the rest its reps really
-   began from, unless the reps' own acceleration shows the ankle lower at the set's home than at their tops
-   (:func:`imu.swing.ankle_lower_at`; the other way round for heel taps). Staying far below the resting level or out of the plane, implausible excursions (too
-   long, too big for the preset) and long stillness elsewhere end the search; a pause longer than
-   ``set_gap_s`` ends a set.
+   began from, unless (without a gyroscope) the reps' own acceleration shows the ankle lower at the
+   set's home than at their tops (:func:`imu.swing.ankle_lower_at`; the other way round for heel taps).
+   Staying far below the resting level or out of the plane, implausible excursions (too long, too big
+   for the preset) and long stillness elsewhere end the search; a pause longer than ``set_gap_s`` ends
+   a set.
 
 The engine is one class, :class:`RepEngine` (:mod:`imu.engine.core`), written in parts: the search for a rep
 (:mod:`imu.engine.search`), measuring it (:mod:`imu.engine.measure`), building sets (:mod:`imu.engine.sets`) and

@@ -86,10 +86,13 @@ ACC_ONLY_DURATION_SCALE = 0.85  #: without a gyroscope duration limits are scale
 #: not refine (imu.ramp_fit) look up to ~30 % shorter (the leg's acceleration tilts the accelerometer against the
 #: motion as it starts and with it as it stops); rushed precision 0.98, recall 0.92 on the acc-only suite
 INVERTED_LOOKBACK_S = 12.0  #: how far before a tentative set's first rep its real bottom may lie (s)
-ANKLE_LOW_MARGIN = 0.1  #: ... unless its reps' own acceleration shows the ankle lower at its home than at their tops
-#: (for a preset whose reps lift it) by this much (imu.swing.ankle_lower_at; over seeds 0-3 the tentative sets started
-#: again were right side up 158 times, 73 % of them beyond this, and inside out 80 times, none beyond it; started again
-#: from a rest that lay at the reps' top level by chance, a set was counted top to top: seed 0 #97 set 3, 12 of 11)
+ANKLE_LOW_MARGIN = 0.1  #: ... unless, without a gyroscope, its reps' own acceleration shows the ankle lower at its home
+#: than at their tops (for a preset whose reps lift it) by this much (imu.swing.ankle_lower_at; over seeds 0-3 the
+#: acc-only tentative sets started again were right side up 61 times, 44 of them beyond this, and inside out 45 times,
+#: none beyond it (at most 0.07); started again from a rest that lay at the reps' top level by chance, such a set was
+#: counted top to top: seed 0 #97 set 3, 12 of 11). With a gyroscope the restart re-anchors a right-side-up set's
+#: home where the leg really rested (a recorded bent-knee set's first rep 0.2 s nearer its true start) and turned
+#: none inside out on seeds 0-7
 KEPT_S = INVERTED_LOOKBACK_S + 2.0  #: the buffer always holds at least this much before the current position (s)
 HOME_KEEP_S = 45.0  #: at most this much is kept while the leg stays at home (s): a tentative set's first 3 reps and the
 #: INVERTED_LOOKBACK_S before them (alternating leg lifts, a rep of this leg every ~14 s, span ~30 s before that)

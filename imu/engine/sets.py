@@ -451,12 +451,12 @@ class SetBuilder:
         return float(self._buf.get("t", end - n + 1, end)[0]), float(self._buf.get("t", end + 1, end + 2)[0])
 
     def _ankle_low_at_home(self, s: SetState, tms: list[RepTiming]) -> bool:
-        """Whether the reps ``tms`` of the set ``s`` show it right side up, by ``ANKLE_LOW_MARGIN``: their own
-        acceleration puts the ankle lower at the set's home than at their tops where the preset's reps lift it (and
-        higher where they lower it, heel taps) (:func:`imu.swing.ankle_lower_at`). A rest before the set at the level
-        of the reps' tops is then the person's own, not the set's bottom."""
+        """Whether, without a gyroscope, the reps ``tms`` of the set ``s`` show it right side up, by
+        ``ANKLE_LOW_MARGIN``: their own acceleration puts the ankle lower at the set's home than at their tops where the
+        preset's reps lift it (and higher where they lower it, heel taps) (:func:`imu.swing.ankle_lower_at`). A rest
+        before the set at the level of the reps' tops is then the person's own, not the set's bottom."""
         lifts = self.preset.rep_lifts_ankle
-        if lifts is None:
+        if lifts is None or self.has_gyro:
             return False
         a, b = self._buf.index_at(tms[0].start_s), self._buf.index_at(tms[-1].end_s) + 1
         g = self._buf.get("g", a, b)
