@@ -107,7 +107,7 @@ class Preset:
     min_lever_m: float = 0.0  #: reps turning about an axis nearer the sensor are not this exercise (0: any)
     pivot_lever_m: float = 0.0  #: with a gyroscope, a set whose reps' median lever (imu.flags.lever_m) is
     #: shorter turned about another axis than the exercise's and does not set the full range (0: no check)
-    rep_lifts_ankle: bool | None = True  #: a rep lifts the ankle from its rest against gravity (the leg raises and
+    rep_lifts_ankle: bool | None = None  #: a rep lifts the ankle from its rest against gravity (the leg raises and
     #: lifts), or lowers it (False: a heel tap from the tabletop); None: no side to tell (flutter kicks, ``auto``)
     quiet_median_s: float = 0.2  #: a new rest inside an excursion is still by the median turn rate over this long (s;
     #: noise spikes aside) and drifts little (imu.engine.params.QUIET_DRIFT_FRACTION); 0 for flutter kicks: every sample
@@ -125,7 +125,7 @@ class Preset:
 
 HIP_LEVER_M = 0.2  #: straight-leg presets turn about the hip, the sensor 0.3-1 m away
 
-_BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)", rep_lifts_ankle=None)
+_BASE = Preset("auto", "work out the exercise from the motion (generic thresholds)")
 _LIFT = replace(_BASE, rep_lifts_ankle=True)  # (every preset but heel taps and flutter kicks)
 
 PRESETS: dict[str, Preset] = {

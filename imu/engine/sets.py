@@ -417,8 +417,6 @@ class SetBuilder:
         tms = [c.timing for c in s.pending if c.measured]
         if not s.pending[0].measured or len(tms) < 2:  # (the first rep cut by a gap: its start is a guess)
             return None
-        if self._ankle_low_at_home(s, tms):
-            return None
         rom = float(median([tm.rom_deg for tm in tms]))
         # (not before what a long stay at home may have dropped whatever the chunking, see _trim; nor before the
         # last rep counted ended: started again from there, a set counted those reps again, suite #112 over a faulty
@@ -447,6 +445,8 @@ class SetBuilder:
         while k > 0 and (runs[k][1] - runs[k][0]) / GRID_HZ <= pause_s and (
                 theta[runs[k - 1][1] : runs[k][0]] < 0.3 * rom).any():
             k -= 1
+        if self._ankle_low_at_home(s, tms):
+            return None  # (judged only once such a rest was found: it costs a pass over the reps)
         end = lo + runs[k][1] - 1  # last sample of that rest
         return float(self._buf.get("t", end - n + 1, end)[0]), float(self._buf.get("t", end + 1, end + 2)[0])
 
