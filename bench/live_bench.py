@@ -114,7 +114,8 @@ def _engine_latency(rec, exercise: str, dev, min_reps: int) -> list[tuple[float,
 
     k = max(1, int(getattr(dev.profile.new_encoder(dev.rate_hz), "samples_per_packet", 1)))
     gyro = rec.gyro_dps
-    feeder = EngineFeeder(RepEngine(exercise, has_gyro=gyro is not None), gyro is not None, max_interval_s=0.0)
+    feeder = EngineFeeder(RepEngine(exercise, has_gyro=gyro is not None), gyro is not None, max_interval_s=0.0,
+                          settle_interval_s=0.0, rest_interval_s=0.0, counted_interval_s=0.0, still_hold_s=0.0)
     for a in range(0, rec.n, k):
         b = min(a + k, rec.n)
         feeder.add(rec.t_s[a:b], rec.acc_g[a:b], None if gyro is None else gyro[a:b])

@@ -1412,17 +1412,18 @@ def test_suite_sets_once_miscounted_are_counted_whatever_the_packets(session, co
         _assert_packets_change_nothing(sim, reps, packet=packet)
 
 
-def _gyro_50hz_fed(spec, idle_skips: bool = True):
-    """A finished :class:`~imu.live.feeder.EngineFeeder` (live settings) fed suite session ``spec`` as the live loop
-    gets it from a 50 Hz sensor with a gyroscope, such as WitMotion: a sample a notification, in the 50 ms groups
-    of a real-time consumer (one check point each); ``idle_skips=False``: every feed that is due reaches the engine."""
+def _gyro_50hz_fed(spec, idle_skips: bool = True, **feeder_kw):
+    """A finished :class:`~imu.live.feeder.EngineFeeder` (live settings, but ``feeder_kw``) fed suite session ``spec``
+    as the live loop gets it from a 50 Hz sensor with a gyroscope, such as WitMotion: a sample a notification, in the
+    50 ms groups of a real-time consumer (one check point each); ``idle_skips=False``: every feed that is due reaches
+    the engine."""
     from dataclasses import replace
 
     from imu.engine import RepEngine
     from imu.live.feeder import EngineFeeder
 
     t, acc, gyro = _columns(simulate_session(replace(spec, rate_hz=50.0, gyro=True)).data)
-    feeder = EngineFeeder(RepEngine(spec.exercise, has_gyro=True), True)
+    feeder = EngineFeeder(RepEngine(spec.exercise, has_gyro=True), True, **feeder_kw)
     if not idle_skips:
         feeder._engine_idle = lambda now: False
     events = []
@@ -1445,6 +1446,43 @@ def test_feeds_that_cannot_find_a_home_wait_for_the_next():
     assert len(now.engine.reps) >= 10 and now.engine.reps == before.engine.reps and events == events_before
     assert now.latencies == before.latencies and now.uncounted == before.uncounted
     assert now.calls < 0.9 * before.calls
+
+
+def _same_reps(a, b) -> bool:
+    """Whether two runs found the same reps: sets, numbers, flags, and times within float rounding (the engine's
+    sums run over the chunks it was fed)."""
+    key = [(r.set, r.rep, r.flags) for r in a] == [(r.set, r.rep, r.flags) for r in b]
+    return key and all(abs(x.start_s - y.start_s) < 1e-9 and abs(x.end_s - y.end_s) < 1e-9 for x, y in zip(a, b))
+
+
+def test_feeds_while_the_leg_lies_still_between_sets_wait_for_it_to_move():
+    # seated leg raises with rests lying still (suite session 6): between sets the live loop fed the engine once a
+    # second, though no rep can start or end while the leg stays where it is. Those samples now wait until the leg
+    # moves (or still_hold_s): the same reps, counted at the same moments, over a sixth fewer engine calls
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[6]
+    now, _ = _gyro_50hz_fed(spec)
+    before, _ = _gyro_50hz_fed(spec, still_hold_s=0.0)
+    assert len(now.engine.reps) >= 20 and _same_reps(now.engine.reps, before.engine.reps)
+    assert [lat[:3] for lat in now.latencies] == [lat[:3] for lat in before.latencies]
+    assert now.calls < 0.85 * before.calls
+
+
+def test_a_rep_counted_but_not_settled_is_fed_less_often():
+    # once the live view counts a rep (the leg back near its rest), only its tempo and flags wait for it to settle:
+    # fed every counted_interval_s (0.15 s) rather than every 50 ms, it is counted at the same moment and reported
+    # within 0.15 s of when it was (the feeds that follow shift: some are reported sooner), over fewer engine calls
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[6]
+    now, _ = _gyro_50hz_fed(spec, still_hold_s=0.0)
+    before, _ = _gyro_50hz_fed(spec, still_hold_s=0.0, counted_interval_s=0.0)
+    assert _same_reps(now.engine.reps, before.engine.reps)
+    assert [lat[:2] for lat in now.latencies] == [lat[:2] for lat in before.latencies]
+    assert all(abs(a[2] - b[2]) < 1e-9 for a, b in zip(now.latencies, before.latencies))
+    assert all(abs(a[3] - b[3]) <= 0.15 + 1e-9 for a, b in zip(now.latencies, before.latencies))
+    assert now.calls <= 0.98 * before.calls
 
 
 def test_no_home_is_found_before_home_not_before_s():
