@@ -18,6 +18,8 @@ the three levels are the non-linear unknowns, started from the plain fit.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,10 +69,10 @@ class LeverFit:
 def from_down_deg(qx: float, qy: float, rest_rad: float) -> float:
     """Angle (deg) of the lever ``(qx, qy)`` (from the axis to the sensor, in the plane of motion) from straight
     down, with gravity's reading (which points up) at the angle ``rest_rad`` in that plane."""
-    length = float(np.hypot(qx, qy))
+    length = math.hypot(qx, qy)
     if length == 0.0:
         return float("nan")
-    return float(np.degrees(np.arccos(np.clip(-(qx * np.cos(rest_rad) + qy * np.sin(rest_rad)) / length, -1.0, 1.0))))
+    return math.degrees(math.acos(min(1.0, max(-1.0, -(qx * math.cos(rest_rad) + qy * math.sin(rest_rad)) / length))))
 
 
 def _mj(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,11 +215,9 @@ def lever_fits(t_s: np.ndarray, acc_2d_g: np.ndarray, phi_rad: np.ndarray, sos: 
                          np.concatenate([al[i:j], -om2[i:j]])], 1)
         weighted = cols * np.concatenate([w, w])[:, None]
         y = np.concatenate([acc_2d_g[i:j, 0], acc_2d_g[i:j, 1]])
-        try:
-            coef = np.linalg.solve(cols.T @ weighted, weighted.T @ y)
-        except np.linalg.LinAlgError:
+        coef = lean_numpy.solve3(cols.T @ weighted, weighted.T @ y)
+        if coef is None:
             fits.append(None)
             continue
-        fits.append(LeverFit(float(np.hypot(coef[1], coef[2]) * G_MPS2),
-                             from_down_deg(coef[1], coef[2], float(phi_rad[i]))))
+        fits.append(LeverFit(math.hypot(coef[1], coef[2]) * G_MPS2, from_down_deg(coef[1], coef[2], float(phi_rad[i]))))
     return fits
