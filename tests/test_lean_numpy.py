@@ -1,4 +1,4 @@
-"""imu.lean_numpy gives exactly what numpy gives."""
+"""imu.lean_numpy gives exactly what numpy gives (its 3 x 3 solve, the same solution to rounding)."""
 import numpy as np
 import pytest
 
@@ -42,3 +42,25 @@ def test_gradient_same_bits(seed):
         even = 1000.0 + np.arange(n) / 50.0  # a grid's times: steps equal or a bit off
         for x in (even, np.cumsum(rng.uniform(0.01, 0.03, n)), np.arange(n) * 0.02):
             assert lean_numpy.gradient(f, x).tobytes() == np.gradient(f, x).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_solve3_as_numpy(seed):
+    # the lever fits' normal equations: symmetric, from well to badly conditioned, and general matrices needing pivots
+    rng = np.random.default_rng(seed)
+    for _ in range(300):
+        a = rng.normal(size=(3, 3))
+        zero_pivot = a.copy()
+        zero_pivot[0, 0] = 0.0
+        for m in (a @ a.T + 1e-3 * np.eye(3), a @ a.T * np.array([1.0, 1e-4, 1e4]), a, zero_pivot):
+            v = rng.normal(size=3)
+            x = lean_numpy.solve3(m, v)
+            np.testing.assert_allclose(x, np.linalg.solve(m, v), rtol=1e-8, atol=1e-12 * np.abs(np.linalg.solve(m, v)).max())
+            np.testing.assert_allclose(m @ np.array(x), v, atol=1e-9 * (np.abs(m) @ np.abs(np.array(x))).max())
+
+
+def test_solve3_singular_is_none():
+    assert lean_numpy.solve3(np.zeros((3, 3)), np.ones(3)) is None
+    assert lean_numpy.solve3(np.array([[1.0, 2, 3], [2, 4, 6], [0, 0, 1]]), np.ones(3)) is None
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.solve(np.array([[1.0, 2, 3], [2, 4, 6], [0, 0, 1]]), np.ones(3))
