@@ -9,8 +9,9 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
-    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, HALF_LEVER_BOTH_RATIO, KEPT_REPS, KICK_LANDED_FRACTION, LANDED_FRACTION,
-    LIKE_SET_FACTOR, LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, HALF_LEVER_BOTH_RATIO, HOME, KEPT_REPS, KICK_LANDED_FRACTION,
+    LANDED_FRACTION, LIKE_SET_FACTOR, LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE,
+    STILL_S,
 )
 from imu.engine.state import Candidate, SetState
 from imu.held import kicks_landed, reps_landed
@@ -61,6 +62,15 @@ class LiveView:
         moved = np.flatnonzero(~still)
         held = len(still) - 1 - int(moved[-1]) if len(moved) else len(still)  # still samples at the end
         return float(self._buf.get("t", self._buf.end - 1)[0]) + (n - held) / GRID_HZ
+
+    @property
+    def set_end_due_s(self) -> float | None:
+        """While a confirmed set waits at its resting position: the sensor time (s) at which the pause ends it (its
+        last rep's end plus the preset's ``set_gap_s``) unless a rep starts first; None otherwise."""
+        s = self._set
+        if self._state != HOME or s is None or s.number is None or s.last_end_s is None:
+            return None
+        return s.last_end_s + self.preset.set_gap_s
 
     @property
     def current_set(self) -> int | None:

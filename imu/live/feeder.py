@@ -31,11 +31,12 @@ it last moved, between sets say): it would change nothing shown, and the samples
 events and latencies; a fifth fewer engine calls in the quick live benchmark's WitMotion session, whose leg keeps
 moving between sets).
 
-Between sets (the engine's phase ``rest``) a feed that is due is also skipped while the leg has not moved since the
-last feed (no window moving, each within 3 deg of the direction then) and the engine holds nothing back, for up to
-``still_hold_s``: no rep can start or end, nothing shown would change. A fifth to a quarter of the engine calls of a 50 Hz
-sensor were these, once a second through every rest (on the latency probe 15 % fewer calls in all, the same reps and
-latencies).
+A feed that is due is also skipped while the leg stays still at rest (the engine's phase ``rest`` or ``bottom``),
+not moved since the last feed (no window moving, each within 3 deg of the direction then), the engine holding
+nothing back, for up to ``still_hold_s`` and not past the moment a set's pause ends it (its ``set_end`` event comes
+within the second it did): no rep can start or end, nothing shown would change. A fifth to a third of the engine
+calls of a 50 Hz sensor were these, once a second through every rest (on the latency probe a fifth fewer calls in
+all, the same reps and latencies).
 
 Decisions are taken at *check points*: the ends of notifications, at most one per ``check_s`` of
 sensor time (the live consumer wakes about that often). The feeder therefore behaves the same
@@ -90,7 +91,7 @@ class EngineFeeder:
         self._dir_trusted = False  # the last window's mean acceleration was within TRUSTED_G of 1 g
         self._rest: tuple | None = None  # the engine's resting direction, read after each feed (only a feed moves it)
         self._fed_dir: tuple | None = None  # the motion detector's direction at the last feed ...
-        self._moved = True  # ... and whether the leg has moved since (see _still_between_sets)
+        self._moved = True  # ... and whether the leg has moved since (see _still_at_rest)
         self.calls = 0
         self.samples = 0
         #: CPU time in the engine: the feeding thread's (time.thread_time, read at ~0.6 us against process_time's ~1.3:
@@ -183,7 +184,7 @@ class EngineFeeder:
             if fired and not self._held_up():
                 due = True
             if due:
-                if self._engine_idle(now) or self._still_between_sets(now):
+                if self._engine_idle(now) or self._still_at_rest(now):
                     self._skip()
                 else:
                     events += self.feed()
@@ -209,13 +210,19 @@ class EngineFeeder:
         self.engine_s += time.thread_time() - c0
         return home_s is not None and now < home_s - 1e-6
 
-    def _still_between_sets(self, now: float) -> bool:
-        """Whether the leg has stayed still outside a set since the last feed (no window moving, each within 3 deg
-        of the direction then), for less than ``still_hold_s``: feeding would change nothing shown (no rep
-        can start or end), and the samples wait for the leg to move (a third of the engine calls at 50 Hz were
-        such feeds, once a second through the rests)."""
-        return (not self._moved and self.engine.phase == "rest" and bool(self._t)
-                and now - float(self._t[0][0]) < self.still_hold_s and self.engine.unseen_s <= HELD_BACK_S)
+    def _still_at_rest(self, now: float) -> bool:
+        """Whether the leg has stayed still at rest, between sets or between the reps of a set, since the last feed
+        (no window moving, each within 3 deg of the direction then), for less than ``still_hold_s`` and, in a set,
+        before its pause ends it (:attr:`~imu.engine.RepEngine.set_end_due_s`): feeding would change nothing shown
+        (no rep can start or end), and the samples wait for the leg to move."""
+        if self._moved or not self._t or now - float(self._t[0][0]) >= self.still_hold_s:
+            return False
+        eng = self.engine
+        phase = eng.phase
+        if phase == "bottom":
+            end_s = eng.set_end_due_s
+            return end_s is not None and now < end_s and eng.unseen_s <= HELD_BACK_S
+        return phase == "rest" and eng.unseen_s <= HELD_BACK_S
 
     def _skip(self) -> None:
         """What a feed does to the feeder's timing, without the engine (see :meth:`_engine_idle`): the samples stay
