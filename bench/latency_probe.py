@@ -83,7 +83,7 @@ def probe_one(job: tuple) -> dict:
             "first": [r for _, n, _, r in lat if n < min_reps],
             "making": [c for _, n, c, _ in lat if n == min_reps],  # (counted: the rep that makes a set)
             "truth": _truth_latency(lat, feeder.engine.reps, sim, min_reps),
-            "uncounted": feeder.uncounted, "calls": feeder.calls,
+            "uncounted": feeder.uncounted, "calls": feeder.calls, "lat_all": lat,  # ((set, rep, counted, reported))
             "reps": [f"{i} {r!r}" for r in feeder.engine.reps],
             "late": late_reps(i, profile, lat, feeder.engine.reps, feeds, min_reps) if explain else []}
 

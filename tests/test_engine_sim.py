@@ -453,6 +453,22 @@ def test_a_set_of_heel_taps_from_the_tabletop_is_counted_as_its_taps_land(k, mon
     assert max(_probed(k)["making"]) > 2.0
 
 
+@pytest.mark.parametrize("k, set_no, rep_no", [(3, 2, 11), (79, 1, 13)])
+def test_a_rep_that_stops_a_little_above_the_sets_rest_is_counted_as_it_stops(k, set_no, rep_no, monkeypatch):
+    # Polar H10 reverse leg lifts (suite session 3): a rep's leg came to rest ~3 deg (17 % of the rep) above where the
+    # set's reps rest, so it never came back within LANDED_FRACTION (10 %) and was counted only when it settled, 0.69
+    # s after its end; brisk lying leg raises (79): the leg turned straight back up from 19 % of the rep and was
+    # counted as it had risen by 10 % again, 0.57 s late. A leg that stops (turning slower than 15 % of the rep's peak
+    # speed for 0.1 s) within STOP_LANDED_FRACTION of the rep's height has landed
+    from imu.engine import search
+
+    r = _probed(k)
+    late = [c for s, n, c, _ in r["lat_all"] if (s, n) == (set_no, rep_no)]
+    assert len(late) == 1 and late[0] <= 0.3 and r["uncounted"] == 0
+    monkeypatch.setattr(search, "STOP_LANDED_FRACTION", 0.0)  # (no stop lands a rep)
+    assert [c for s, n, c, _ in _probed(k)["lat_all"] if (s, n) == (set_no, rep_no)][0] > 0.5
+
+
 def test_without_a_gyroscope_walking_steps_fitted_far_beyond_their_tilt_are_no_reps(monkeypatch):
     # single-leg raises without a gyroscope (session 45 of the suite's seed 2, held out from the tuning): after a
     # re-strap the person walked off. Six small shifts of the leg made a set, and the walking steps, 11 deg of tilt

@@ -54,8 +54,8 @@ def test_solve3_as_numpy(seed):
         zero_pivot[0, 0] = 0.0
         for m in (a @ a.T + 1e-3 * np.eye(3), a @ a.T * np.array([1.0, 1e-4, 1e4]), a, zero_pivot):
             v = rng.normal(size=3)
-            x = lean_numpy.solve3(m, v)
-            np.testing.assert_allclose(x, np.linalg.solve(m, v), rtol=1e-8, atol=1e-12 * np.abs(np.linalg.solve(m, v)).max())
+            x, expected = lean_numpy.solve3(m, v), np.linalg.solve(m, v)
+            np.testing.assert_allclose(x, expected, rtol=1e-8, atol=1e-12 * np.abs(expected).max())
             np.testing.assert_allclose(m @ np.array(x), v, atol=1e-9 * (np.abs(m) @ np.abs(np.array(x))).max())
 
 

@@ -9,9 +9,9 @@ from imu import lean_numpy
 from imu.block import GRID_HZ
 from imu.bridge import SWING_G, UNRELIABLE_G
 from imu.engine.params import (
-    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, HALF_LEVER_BOTH_RATIO, HOME, KEPT_REPS, KICK_LANDED_FRACTION,
-    LANDED_FRACTION, LIKE_SET_FACTOR, LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S, RHYTHM_FACTOR, SEEK, SETTLE,
-    STILL_S,
+    BELOW_REST_DEG, EXCURSION, EXIT_FRACTION, HALF_LEVER_BOTH_RATIO, HALF_LEVER_RATIO, HOME, KEPT_REPS,
+    KICK_LANDED_FRACTION, LANDED_FRACTION, LIKE_SET_FACTOR, LIVE_HALF_LEVER_RATIO, MIN_REP_S, REST_WINDOW_S,
+    RHYTHM_FACTOR, SEEK, SETTLE, STILL_S,
 )
 from imu.engine.state import Candidate, SetState
 from imu.held import kicks_landed, reps_landed
@@ -162,8 +162,9 @@ class LiveView:
             so_far = RepTiming(float(t[0]), float(t[top]), float(t[top]), float(t[-1]), float(theta[top] - theta[0]),
                                float(theta[0]), float(theta[top]), float(theta[-1]), float(speed[: top + 1].max()),
                                float(-speed[top:].min()))
+            ratio = HALF_LEVER_RATIO if self._exc.get("stopped") else LIVE_HALF_LEVER_RATIO  # (stopped: slowed too)
             self._exc_axes = ((id(s), on), self._turned_otherwise(s, Candidate(so_far), s.emitted[-KEPT_REPS:],
-                                                                  LIVE_HALF_LEVER_RATIO, HALF_LEVER_BOTH_RATIO))
+                                                                  ratio, HALF_LEVER_BOTH_RATIO))
         return self._exc_axes[1]
 
     def _leaves_set_rest(self, s: SetState) -> bool:

@@ -11,7 +11,8 @@ from imu.engine.params import (
     ABNORMAL_S, AFRESH_BRISK_DPS, AFRESH_RETRIES, AFRESH_WINDOW_S, BELOW_REST_DEG, DIP_FRACTION, EXCURSION,
     EXIT_FRACTION, GAP_STILL_DEG, HOME, JOLT_G, KEPT_S, LANDED_FRACTION, LONE_OUT_OF_PLANE_DEG, OUT_OF_PLANE_DEG,
     PASSED_FRACTION, PASSED_STILL_S, QUIET_DRIFT_DEG, QUIET_DRIFT_FRACTION, QUIET_DRIFT_MIN_DEG, REHOME_STILL_S,
-    REST_WINDOW_S, SETTLE, SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S,
+    REST_WINDOW_S, SETTLE, SETTLE_FRACTION, SETTLE_MIN_DPS, SETTLE_S, STILL_DPS, STILL_S, STOP_LANDED_FRACTION,
+    STOP_LANDED_PEAK_FRACTION, STOP_LANDED_S,
 )
 from imu.engine.state import SetState
 from imu.masks import first_run, first_true, median_below, true_runs
@@ -358,8 +359,12 @@ class Search:
         if first is None:
             # (for a live view: back near the resting level, or turned up from its lowest point since it came back,
             # the next rep starting: flutter kicks never come all the way back)
-            self._exc["landed"] = bool((theta < self._exc["level"] + LANDED_FRACTION * height).any()
-                                       or theta[-1] >= run_min[-1] + LANDED_FRACTION * height)
+            stopped = ((theta < level + STOP_LANDED_FRACTION * height)
+                       & (speed < max(SETTLE_MIN_DPS, STOP_LANDED_PEAK_FRACTION * peak)) & self._seen(back))
+            near = bool((theta < level + LANDED_FRACTION * height).any()
+                        or theta[-1] >= run_min[-1] + LANDED_FRACTION * height)
+            self._exc["stopped"] = first_run(stopped, int(STOP_LANDED_S * GRID_HZ)) is not None
+            self._exc["landed"] = near or self._exc["stopped"]
             self._pos = self._buf.end
             return False, []
         if first == i_bad:
