@@ -128,7 +128,8 @@ class LiveView:
     @property
     def count_now(self) -> int:
         """Reps of the current (confirmed) set a live view shows: those reported, and one whose leg is
-        back within ``LANDED_FRACTION`` of its excursion from the resting level but has not settled yet
+        back within ``LANDED_FRACTION`` of its excursion from the resting level (or stopped within
+        ``STOP_LANDED_FRACTION`` of it, see :meth:`~imu.engine.RepEngine._settle`) but has not settled yet
         (it is reported, with its tempo and flags, when it settles; should what follows show it was not
         a rep, a posture change say, the count goes back down). Without a gyroscope also those that the
         latest readings show ended before the state machine saw them (:meth:`_landed_unseen`). For a
