@@ -19,7 +19,6 @@ the three levels are the non-linear unknowns, started from the plain fit.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np

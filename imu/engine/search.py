@@ -358,7 +358,7 @@ class Search:
         first = min((i for i in (i_slow, i_rise, i_late, i_bad) if i is not None), default=None)
         if first is None:
             # (for a live view: back near the resting level, or turned up from its lowest point since it came back,
-            # the next rep starting: flutter kicks never come all the way back)
+            # the next rep starting: flutter kicks never come all the way back; or stopped not far above the level)
             stopped = ((theta < level + STOP_LANDED_FRACTION * height)
                        & (speed < max(SETTLE_MIN_DPS, STOP_LANDED_PEAK_FRACTION * peak)) & self._seen(back))
             near = bool((theta < level + LANDED_FRACTION * height).any()

@@ -61,7 +61,7 @@ MOVING_DPS_ACC = 12.0  #: without a gyroscope (deg/s): from 25 controlled plank 
 HELD_UP_COS = math.cos(math.radians(12.0))  #: a stop this far from the resting direction is not a rep's end
 TRUSTED_G = 0.1  #: ... when the window's mean acceleration is within this of 1 g (g)
 HELD_BACK_S = 0.05  #: the engine holding back more than this (s) during a set: fed every settle_interval_s
-STILL_COS = math.cos(math.radians(3.0))  #: between sets, a window this close to the direction at the last feed: still
+STILL_COS = math.cos(math.radians(3.0))  #: at rest, a window this close to the direction at the last feed: still
 
 
 class EngineFeeder:
