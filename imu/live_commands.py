@@ -333,6 +333,9 @@ async def _live(args, plan, count: bool) -> int:
     failed = [f"{d.name}: {d.error}" for d in (world.devices if world is not None else []) if d.error]
     result = write_outputs(session)
     print_summary(session, result, count)
+    gave_up = [side.link.fatal for side in session.sides if side.link.fatal]
+    if gave_up:
+        raise BadInput("; ".join(gave_up))
     if failed:
         raise BadInput("the simulation failed: " + "; ".join(failed))
     return 0

@@ -203,6 +203,21 @@ def test_bad_input_exits_2_with_a_clear_message(argv, message, tmp_path, capsys)
     assert message in capsys.readouterr().err
 
 
+def test_a_sensor_forced_into_another_sensors_profile_ends_with_a_clear_message(tmp_path, capsys):
+    # --profile movesense on a WitMotion sensor: it has none of the characteristics the profile subscribes to, so
+    # retrying cannot help. After three such first connections the session ends (it used to retry for ever),
+    # writes its (empty) outputs and exits 2 naming the characteristic, the profile and the option
+    out = tmp_path / "o"
+    assert main(["live", "--sim", "--sim-profile", "witmotion", "--profile", "movesense", "--out", str(out),
+                 *SHORT]) == 2
+    err = capsys.readouterr().err
+    uuid = PROFILES["movesense"].notify_uuids[0]
+    assert "no characteristic" in err and uuid.lower() in err.lower() and "movesense profile" in err
+    assert "--profile" in err
+    link = json.loads((out / "link.json").read_text())["WT901BLE5A1"]
+    assert link["failed_attempts"] == 3 and link["connects"] == 0 and "movesense" in link["gave_up"]
+
+
 def test_unknown_profile_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as e:
         main(["live", "--sim", "--profile", "fitbit"])

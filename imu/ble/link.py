@@ -17,6 +17,11 @@ link writes ``profile.resume_commands(rate, last_t_s)`` instead: the sensor re-s
 it took while the link was down, then streams live. The link then reads the profile's status
 until it answers; a refusal (a firmware without RESUME) or no answer within ``resume_timeout_s``
 falls back to the start commands.
+
+**A sensor that is not of its profile.** If the first connections (``MISSING_CHAR_ATTEMPTS`` in a row) find the
+sensor without a characteristic the profile streams from or writes to (``--profile`` forcing another sensor's
+profile, say), retrying cannot help: the link gives up and says why in :attr:`Link.fatal`, which ends the session
+(``gave_up`` in ``link.json``). Once a connection has streamed, every failure is retried.
 """
 from __future__ import annotations
 
@@ -27,13 +32,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bleak import BleakClient
-from bleak.exc import BleakError
+from bleak.exc import BleakCharacteristicNotFoundError, BleakError
 
 from imu.profiles import Profile
 from imu.profiles.base import normalize_uuid
 
 from .clock import RealClock
 from .scan import Found, find
+
+MISSING_CHAR_ATTEMPTS = 3  #: first connections in a row without the profile's characteristic before giving up
 
 
 @dataclass
@@ -52,6 +59,7 @@ class LinkStats:
     connected: bool = False
     downtime_s: float = 0.0      #: total time disconnected after the first connection
     last_error: str | None = None
+    gave_up: str | None = None   #: why the link stopped trying (the sensor is not of its profile), else None
     events: deque = field(default_factory=lambda: deque(maxlen=20))
 
     def as_dict(self) -> dict:
@@ -98,6 +106,11 @@ class Link:
     def _on_disconnect(self, client: BleakClient) -> None:
         if client is self.client and self._lost is not None:
             self._lost.set()
+
+    @property
+    def fatal(self) -> str | None:
+        """Why the link gave up (the sensor is not of its profile), else None."""
+        return self.stats.gave_up
 
     def log(self, msg: str) -> None:
         self.stats.events.append(f"{self.clock.now() - self.t0:.1f}s {msg}")
@@ -198,7 +211,7 @@ class Link:
     async def run(self, stop: asyncio.Event) -> None:
         """Connects and keeps reconnecting until ``stop`` is set, then stops the sensor."""
         self.wakeup = self.wakeup or asyncio.Event()
-        failures = 0
+        failures = missing = 0
         try:
             while not stop.is_set():
                 try:
@@ -211,6 +224,15 @@ class Link:
                     failures += 1
                     self.stats.failed_attempts += 1
                     self.stats.last_error = f"{type(e).__name__}: {e}"
+                    missing = missing + 1 if isinstance(e, BleakCharacteristicNotFoundError) else 0
+                    if missing >= MISSING_CHAR_ATTEMPTS and not self.stats.connects:
+                        name = self.profile.name
+                        self.stats.gave_up = (f"{self.label}: the sensor has no characteristic {e.char_specifier} of "
+                                              f"the {name} profile: is it a {name} sensor? (--profile forces a "
+                                              f"profile; without it the profile is recognised from the sensor's "
+                                              f"advertisement)")
+                        self.log(f"giving up: no characteristic {e.char_specifier} of the {self.profile.name} profile")
+                        break
                     delay = min(self.backoff_s[1], self.backoff_s[0] * 2 ** (failures - 1))
                     self.log(f"connection attempt failed ({self.stats.last_error}); retry in {delay:.2f} s")
                     await _until(stop, self.clock.sleep(delay))
