@@ -231,7 +231,7 @@ class Link:
                                               f"the {name} profile: is it a {name} sensor? (--profile forces a "
                                               f"profile; without it the profile is recognised from the sensor's "
                                               f"advertisement)")
-                        self.log(f"giving up: no characteristic {e.char_specifier} of the {self.profile.name} profile")
+                        self.log(f"giving up: no characteristic {e.char_specifier} of the {name} profile")
                         break
                     delay = min(self.backoff_s[1], self.backoff_s[0] * 2 ** (failures - 1))
                     self.log(f"connection attempt failed ({self.stats.last_error}); retry in {delay:.2f} s")
