@@ -1488,6 +1488,24 @@ def test_feeds_while_the_leg_lies_still_wait_for_it_to_move():
     assert now.calls < 0.8 * before.calls
 
 
+def test_feeds_while_the_leg_is_held_still_at_the_top_wait(monkeypatch):
+    # lying leg raises with top holds (suite session 20): the live loop fed the engine once a second during a lift,
+    # holds included, though no rep ends far from the rest. While the leg is held still there (not 3 deg from where it
+    # was at the last feed, so the angle shown stays true), up to HELD_TOP_MAX_S, the samples wait: the same reps,
+    # counted and reported at the same moments, over fewer engine calls
+    import imu.live.feeder as feeder_module
+    from imu.sim import benchmark_suite
+
+    spec = benchmark_suite(0)[20]
+    now, _ = _gyro_50hz_fed(spec)
+    monkeypatch.setattr(feeder_module, "HELD_TOP_MAX_S", 0.0)
+    before, _ = _gyro_50hz_fed(spec)
+    assert len(now.engine.reps) >= 20 and _same_reps(now.engine.reps, before.engine.reps)
+    assert [lat[:2] for lat in now.latencies] == [lat[:2] for lat in before.latencies]
+    assert all(abs(a[2] - b[2]) < 1e-9 and abs(a[3] - b[3]) < 1e-9 for a, b in zip(now.latencies, before.latencies))
+    assert now.calls < 0.95 * before.calls
+
+
 def _set_ends_fed(spec, **feeder_kw) -> list[float]:
     """When (the newest sample fed, s) each set_end event came out of a 50 Hz live feed of ``spec``."""
     from dataclasses import replace
