@@ -94,7 +94,7 @@ class EngineFeeder:
         self._dir_trusted = False  # the last window's mean acceleration was within TRUSTED_G of 1 g
         self._rest: tuple | None = None  # the engine's resting direction, read after each feed (only a feed moves it)
         self._fed_dir: tuple | None = None  # the motion detector's direction at the last feed ...
-        self._moved = True  # ... and whether the leg has moved since (see _still_at_rest)
+        self._moved = True  # ... and whether the leg has moved since (see _held_still)
         self.calls = 0
         self.samples = 0
         #: CPU time in the engine: the feeding thread's (time.thread_time, read at ~0.6 us against process_time's ~1.3:
@@ -187,7 +187,7 @@ class EngineFeeder:
             if fired and not self._held_up():
                 due = True
             if due:
-                if self._engine_idle(now) or self._still_at_rest(now):
+                if self._engine_idle(now) or self._held_still(now):
                     self._skip()
                 else:
                     events += self.feed()
@@ -213,7 +213,7 @@ class EngineFeeder:
         self.engine_s += time.thread_time() - c0
         return home_s is not None and now < home_s - 1e-6
 
-    def _still_at_rest(self, now: float) -> bool:
+    def _held_still(self, now: float) -> bool:
         """Whether the leg has stayed still at rest, between sets or between the reps of a set, since the last feed
         (no window moving, each within 3 deg of the direction then), for less than ``still_hold_s`` and, in a set,
         before its pause ends it (:attr:`~imu.engine.RepEngine.set_end_due_s`); or still in a top hold far from the
