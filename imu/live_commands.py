@@ -333,7 +333,7 @@ async def _live(args, plan, count: bool) -> int:
     failed = [f"{d.name}: {d.error}" for d in (world.devices if world is not None else []) if d.error]
     result = write_outputs(session)
     print_summary(session, result, count)
-    gave_up = [side.link.fatal for side in session.sides if side.link.fatal]
+    gave_up = [side.link.stats.gave_up for side in session.sides if side.link.stats.gave_up]
     if gave_up:
         raise BadInput("; ".join(gave_up))
     if failed:

@@ -20,7 +20,7 @@ falls back to the start commands.
 
 **A sensor that is not of its profile.** If the first connections (``MISSING_CHAR_ATTEMPTS`` in a row) find the
 sensor without a characteristic the profile streams from or writes to (``--profile`` forcing another sensor's
-profile, say), retrying cannot help: the link gives up and says why in :attr:`Link.fatal`, which ends the session
+profile, say), retrying cannot help: the link gives up and says why in ``stats.gave_up``, which ends the session
 (``gave_up`` in ``link.json``). Once a connection has streamed, every failure is retried.
 """
 from __future__ import annotations
@@ -106,11 +106,6 @@ class Link:
     def _on_disconnect(self, client: BleakClient) -> None:
         if client is self.client and self._lost is not None:
             self._lost.set()
-
-    @property
-    def fatal(self) -> str | None:
-        """Why the link gave up (the sensor is not of its profile), else None."""
-        return self.stats.gave_up
 
     def log(self, msg: str) -> None:
         self.stats.events.append(f"{self.clock.now() - self.t0:.1f}s {msg}")

@@ -138,7 +138,8 @@ class EngineFeeder:
                 ang = math.degrees(math.acos(min(1.0, max(-1.0, dot))))
                 moving = ang / (tc - self._prev_tc) > MOVING_DPS_ACC
             self._prev_dir, self._prev_tc = d, tc
-            if self._fed_dir is None or sum(a * b for a, b in zip(d, self._fed_dir)) < STILL_COS:
+            f = self._fed_dir
+            if f is None or d[0] * f[0] + d[1] * f[1] + d[2] * f[2] < STILL_COS:
                 self._moved = True
             self._dir_trusted = abs(norm / self._w_n - 1.0) < TRUSTED_G
         if moving:
@@ -219,16 +220,18 @@ class EngineFeeder:
         before its pause ends it (:attr:`~imu.engine.RepEngine.set_end_due_s`); or still in a top hold far from the
         rest (:meth:`_held_up`) for less than ``HELD_TOP_MAX_S``: feeding would change nothing shown (no rep can
         end), and the samples wait for the leg to move."""
-        if self._moved or not self._t or now - float(self._t[0][0]) >= self.still_hold_s:
+        if self._moved or not self._t:
             return False
-        eng = self.engine
+        waited_s, eng = now - float(self._t[0][0]), self.engine
+        if waited_s >= self.still_hold_s or eng.unseen_s > HELD_BACK_S:
+            return False
         phase = eng.phase
         if phase == "up/top":  # (held still at the top: no rep ends there, nothing shown moves)
-            return self._held_up() and now - float(self._t[0][0]) < HELD_TOP_MAX_S and eng.unseen_s <= HELD_BACK_S
+            return waited_s < HELD_TOP_MAX_S and self._held_up()
         if phase == "bottom":
             end_s = eng.set_end_due_s
-            return end_s is not None and now < end_s and eng.unseen_s <= HELD_BACK_S
-        return phase == "rest" and eng.unseen_s <= HELD_BACK_S
+            return end_s is not None and now < end_s
+        return phase == "rest"
 
     def _skip(self) -> None:
         """What a feed does to the feeder's timing, without the engine (see :meth:`_engine_idle`): the samples stay
@@ -285,10 +288,6 @@ class EngineFeeder:
         self.samples += len(t)
         self.last_fed_t = float(t[-1])
         self._rest = self.engine.rest_direction
-        phase = self.engine.phase
-        self._interval = {"down": self.settle_interval_s, "rest": self.rest_interval_s}.get(phase, self.max_interval_s)
-        if self._rep_held_back():
-            self._interval = self.settle_interval_s
         for ev in events:
             if ev.kind == "rep" and ev.rep is not None:
                 key = (ev.rep.set, ev.rep.rep)
@@ -304,9 +303,18 @@ class EngineFeeder:
             self.uncounted += 1
         for key in landed:
             self._counted_at.setdefault(key, self.last_fed_t)
-        if landed and phase == "down" and self._interval < self.counted_interval_s and not self._rep_held_back():
-            self._interval = self.counted_interval_s  # (shown: only its tempo and flags wait for it to settle)
+        self._interval = self._next_interval(bool(landed))
         return events
+
+    def _next_interval(self, counted: bool) -> float:
+        """Sensor time (s) after which the samples that follow a feed are due (see the module docstring); ``counted``:
+        the live view counts a rep that has not settled yet."""
+        if self._rep_held_back():
+            return self.settle_interval_s
+        phase = self.engine.phase
+        if phase == "down":  # (once counted, only its tempo and flags wait for it to settle)
+            return max(self.settle_interval_s, self.counted_interval_s) if counted else self.settle_interval_s
+        return self.rest_interval_s if phase == "rest" else self.max_interval_s
 
     def finish(self) -> list:
         """Feeds the rest and closes the session (the engine revises its flags)."""

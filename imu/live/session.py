@@ -186,7 +186,7 @@ class LiveSession:
         while not self.stop.is_set():
             if done is not None and done.is_set():
                 self.request_stop("end of the simulated session")
-            gave_up = [s.link.label for s in self.sides if s.link.fatal]
+            gave_up = [s.link.label for s in self.sides if s.link.stats.gave_up]
             if gave_up:
                 self.request_stop(f"gave up connecting to {', '.join(gave_up)}")
             if self.cfg.duration_s is not None and any(
